@@ -1,0 +1,106 @@
+"""The ZStack APIs the mock serves, each run through ZStack's interceptor chain in the real order.
+
+SYSTEM: the spec-driven `@APIParam` checks; FRONT: the session check, then resourceUuid;
+DEFAULT and on: the backend method (ImageApiInterceptor's rules, then the handler).
+Real server: ApiMessageProcessorImpl.interceptorPositionToOrder, zstack-behaviour.md §3.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from mock_server import validation
+from mock_server.spec import Spec
+from mock_server.state.jobs import Deferred, Job
+from mock_server.state.model import Session
+from mock_server.state.store import Store
+from mock_server.validation import MessageSchema, StopRouting
+
+JSON = Any
+Handler = Callable[[Store, dict[str, JSON]], "dict[str, JSON] | Deferred"]
+
+
+def _add_image(store: Store, m: dict[str, JSON]) -> dict[str, JSON] | Deferred:
+    validation.check_resource_uuid(m)  # ApiMediatorImpl, FRONT
+    return store.images.add_image(m)
+
+
+def _delete_image(store: Store, m: dict[str, JSON]) -> Deferred:
+    return Deferred(
+        lambda: store.images.delete_image(m["uuid"], m.get("backupStorageUuids"), m.get("deleteMode"))
+    )
+
+
+def _expunge_image(store: Store, m: dict[str, JSON]) -> Deferred:
+    return Deferred(lambda: store.images.expunge_image(m["imageUuid"], m.get("backupStorageUuids")))
+
+
+def _recover_image(store: Store, m: dict[str, JSON]) -> Deferred:
+    return Deferred(lambda: store.images.recover_image(m["imageUuid"], m.get("backupStorageUuids")))
+
+
+ASYNC_HANDLERS: dict[str, Handler] = {
+    "AddImage": _add_image,
+    "DeleteImage": _delete_image,
+    "ExpungeImage": _expunge_image,
+    "RecoverImage": _recover_image,
+}
+
+# (operationId in the spec, body envelope key) of each API message
+MESSAGES: dict[str, tuple[str, str | None]] = {
+    "AddImage": ("AddImage", "params"),
+    "DeleteImage": ("DeleteImage", None),
+    "ExpungeImage": ("ExpungeImage", "expungeImage"),
+    "RecoverImage": ("ExpungeImage", "recoverImage"),
+    "LogInByAccount": ("LogInByAccount", "logInByAccount"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ApiCall:
+    api: str
+    message: dict[str, JSON]
+    session_uuid: str | None
+
+
+class Apis:
+    """Runs API calls against a store: async ones inside a job, sync ones at once."""
+
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+        self.schemas: dict[str, MessageSchema] = {
+            api: validation.message_schema(spec, spec.operations[op], envelope)
+            for api, (op, envelope) in MESSAGES.items()
+        }
+
+    def submit(self, store: Store, call: ApiCall, job_uuid: str) -> Job:
+        handler = ASYNC_HANDLERS[call.api]
+        schema = self.schemas[call.api]
+
+        def work() -> dict[str, JSON] | Deferred:
+            message = dict(call.message)
+            try:
+                validation.check_params(schema, message, lambda vo, u: _exists(store, vo, u))
+            except StopRouting:
+                return {}
+            store.sessions.check(call.session_uuid)
+            return handler(store, message)
+
+        return store.jobs.submit(job_uuid, call.api, work)
+
+    def log_in_by_account(self, store: Store, message: dict[str, JSON]) -> Session:
+        message = dict(message)
+        validation.check_params(self.schemas["LogInByAccount"], message, lambda vo, u: True)
+        return store.sessions.log_in_by_account(message["accountName"], message["password"])
+
+
+def _exists(store: Store, vo: str, uuid: JSON) -> bool:
+    if not isinstance(uuid, str):
+        return False
+    if vo == "ImageVO":
+        return uuid in store.images.images
+    if vo == "BackupStorageVO":
+        return uuid in store.backup_storages
+    raise KeyError(f"no resource type {vo} in the mock")

@@ -1,0 +1,84 @@
+"""The `zstack-mock` command: `zstack-mock serve [options]` (also `python -m mock_server`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from mock_server.config import MockConfig
+from mock_server.state.model import DeletionPolicy
+
+
+def _non_negative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 0 or value != value:
+        raise argparse.ArgumentTypeError(f"must be 0 or more: {text!r}")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 < value < 65536:
+        raise argparse.ArgumentTypeError(f"a port is 1-65535, not {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="zstack-mock",
+        description="A stateful mock of ZStack's image REST APIs that behaves like a real "
+        "management node: async jobs, the image lifecycle, ZStack's validation and errors.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser(
+        "serve",
+        help="serve the mock over HTTP",
+        description="Serve the mock at http://HOST:PORT/zstack/v1/... from one process.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to bind; the default serves this machine only")
+    serve.add_argument("--port", type=_port, default=8080, help="TCP port to listen on")
+    serve.add_argument("--job-delay", type=_non_negative, default=0.0, metavar="SECONDS",
+                       help="how long each async job runs before its result is ready; meanwhile "
+                       "an AddImage image is Downloading and a poll answers 202")
+    serve.add_argument("--deletion-policy", choices=[p.value for p in DeletionPolicy],
+                       default=DeletionPolicy.DELAY.value,
+                       help="image.deletionPolicy: Delay keeps deleted images queryable as Deleted "
+                       "and expunges them after --expunge-period; Direct removes them at once; "
+                       "Never keeps them until ExpungeImage")
+    serve.add_argument("--expunge-period", type=_non_negative, default=259200.0,
+                       metavar="SECONDS",
+                       help="under Delay, how long a Deleted image waits before it is expunged")
+    serve.add_argument("--fixtures", type=Path, default=None, metavar="PATH",
+                       help="YAML or JSON seed file (accounts, zones, backup storages, images); "
+                       "default: the packaged fixtures/seed/default.yaml")
+    serve.add_argument("--seed", type=int, default=None, metavar="N",
+                       help="make generated uuids deterministic")
+    return parser
+
+
+def config_from_args(args: argparse.Namespace) -> MockConfig:
+    return MockConfig(
+        host=args.host,
+        port=args.port,
+        job_delay=args.job_delay,
+        deletion_policy=DeletionPolicy(args.deletion_policy),
+        expunge_period=args.expunge_period,
+        fixtures=args.fixtures,
+        seed=args.seed,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from mock_server.serve import serve  # keeps `--help` fast
+
+    return serve(config_from_args(args), sys.stderr)

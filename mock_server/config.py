@@ -1,0 +1,41 @@
+"""MockConfig: everything a mock instance is started with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mock_server.state.ids import Clock, SystemClock
+from mock_server.state.images import DEFAULT_EXPUNGE_PERIOD
+from mock_server.state.model import DeletionPolicy
+from mock_server.state.sessions import DEFAULT_SESSION_TIMEOUT
+from mock_server.state.store import StoreSettings
+
+# Larger bodies get 413 plain text; the real server's limit is not known (README, differences).
+DEFAULT_MAX_BODY = 8 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class MockConfig:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    job_delay: float = 0.0
+    deletion_policy: DeletionPolicy = DeletionPolicy.DELAY
+    expunge_period: float = DEFAULT_EXPUNGE_PERIOD
+    session_timeout: float = DEFAULT_SESSION_TIMEOUT
+    fixtures: Path | None = None
+    seed: int | None = None
+    max_body: int = DEFAULT_MAX_BODY
+    # in tests the mock checks its own responses against the spec
+    validate_responses: bool = False
+    clock: Clock = field(default_factory=SystemClock)
+
+    def store_settings(self) -> StoreSettings:
+        return StoreSettings(
+            job_delay=self.job_delay,
+            deletion_policy=self.deletion_policy,
+            expunge_period=self.expunge_period,
+            session_timeout=self.session_timeout,
+            seed=self.seed,
+            clock=self.clock,
+        )

@@ -1,0 +1,118 @@
+"""AddImage, QueryImage, DeleteImage, and the ExpungeImage/RecoverImage actions."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, request
+
+from mock_server.apis import ApiCall
+from mock_server.errors import RestError
+from mock_server.gson import as_message
+from mock_server.routes import query
+from mock_server.routes.rest import (
+    accepted,
+    api_timeout,
+    job_uuid,
+    read_body,
+    runtime,
+    session_uuid,
+    tags,
+    wrong_method,
+)
+from mock_server.validation import read_message
+
+bp = Blueprint("images", __name__, url_prefix="/zstack/v1/images")
+
+ALLOW_COLLECTION = ("GET", "POST")
+ALLOW_ITEM = ("GET", "DELETE")
+ALLOW_ACTIONS = ("PUT",)
+ACTION_APIS = {"expungeImage": "ExpungeImage", "recoverImage": "RecoverImage"}
+
+
+def _submit(api: str, message: dict[str, object], operation: str) -> Response:
+    rt = runtime()
+    session = session_uuid()
+    timeout = rt.spec.operations[operation].raw["x-zstack-api-timeout"]
+    with rt.store.locked() as store:
+        uuid = job_uuid(store)
+        ms = api_timeout(timeout)
+        job = rt.apis.submit(store, ApiCall(api, message, session), uuid)
+    return accepted(job, ms)
+
+
+@bp.post("", provide_automatic_options=False)
+def add_image() -> Response:
+    """AddImage; every semantic check runs inside the job, as on the real server."""
+    body = read_body()
+    session_uuid()
+    message = read_message(runtime().apis.schemas["AddImage"], _envelope(body, "params"))
+    message["systemTags"], message["userTags"] = tags(body, "systemTags"), tags(body, "userTags")
+    return _submit("AddImage", message, "AddImage")
+
+
+@bp.get("", provide_automatic_options=False)
+def query_image() -> Response:
+    read_body()
+    return query.run_query("QueryImage", "ImageInventory", session_uuid(), uuid=None)
+
+
+@bp.get("/<uuid>", provide_automatic_options=False)
+def query_image_by_uuid(uuid: str) -> Response:
+    read_body()
+    return query.run_query("QueryImageByUuid", "ImageInventory", session_uuid(), uuid=uuid)
+
+
+@bp.delete("/<uuid>", provide_automatic_options=False)
+def delete_image(uuid: str) -> Response:
+    """DeleteImage: parameters come from the query string only; a body is ignored."""
+    read_body()
+    session_uuid()
+    schema = runtime().apis.schemas["DeleteImage"]
+    message = query.query_message(schema)
+    message["uuid"] = uuid
+    return _submit("DeleteImage", message, "DeleteImage")
+
+
+@bp.put("/<image_uuid>/actions", provide_automatic_options=False)
+def image_actions(image_uuid: str) -> Response:
+    """ExpungeImage or RecoverImage, chosen by the action key in the body."""
+    body = read_body()
+    if body is None:
+        # RestServer.handleNonUniqueApi calls m.containsKey on a null map: NPE, empty message
+        raise RestError(500, "")
+    key = next((k for k in ACTION_APIS if k in body), None)
+    if key is None:
+        raise RestError(400, f"the body doesn't contain action mapping to the URL[{request.path}]")
+    api = ACTION_APIS[key]
+    session_uuid()
+    message = read_message(runtime().apis.schemas[api], _envelope(body, key))
+    message["imageUuid"] = image_uuid  # URL variables are copied in after the body
+    message["systemTags"], message["userTags"] = tags(body, "systemTags"), tags(body, "userTags")
+    return _submit(api, message, "ExpungeImage")
+
+
+def _envelope(body: dict[str, object] | None, key: str) -> dict[str, object] | None:
+    return as_message((body or {}).get(key), key)
+
+
+@bp.route("", methods=["PUT", "DELETE", "PATCH", "OPTIONS"], provide_automatic_options=False)
+def images_other_method() -> Response:
+    read_body()
+    raise wrong_method(ALLOW_COLLECTION)
+
+
+@bp.route("/<uuid>", methods=["POST", "PUT", "PATCH", "OPTIONS"], provide_automatic_options=False)
+def image_other_method(uuid: str) -> Response:
+    body = read_body()
+    if request.method == "PUT" and body is None:
+        raise RestError(500, "")
+    raise wrong_method(ALLOW_ITEM)
+
+
+@bp.route(
+    "/<image_uuid>/actions",
+    methods=["GET", "POST", "DELETE", "PATCH", "OPTIONS"],
+    provide_automatic_options=False,
+)
+def actions_other_method(image_uuid: str) -> Response:
+    read_body()
+    raise wrong_method(ALLOW_ACTIONS)

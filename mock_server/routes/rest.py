@@ -1,0 +1,120 @@
+"""The REST layer's request handling, shared by every route: RestServer.handleApi's steps in order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Response, current_app, request
+
+from mock_server import gson
+from mock_server.apis import Apis
+from mock_server.config import MockConfig
+from mock_server.errors import RestError
+from mock_server.spec import Spec
+from mock_server.state.jobs import Job
+from mock_server.state.store import Store
+from mock_server.wire import json_response
+
+JSON = Any
+CONTEXT = "/zstack"
+
+
+@dataclass(slots=True)
+class MockRuntime:
+    """Per-app state reached through `runtime()`: the spec, the APIs and the (resettable) store."""
+
+    config: MockConfig
+    spec: Spec
+    apis: Apis
+    store: Store
+    extras: dict[str, JSON] = field(default_factory=dict)
+
+
+def runtime() -> MockRuntime:
+    rt: MockRuntime = current_app.extensions["zstack"]
+    return rt
+
+
+def current_store() -> Store:
+    return runtime().store
+
+
+def read_body() -> dict[str, JSON] | None:
+    """The body as Gson parses it; every API path parses it before anything else."""
+    return gson.parse_body(request.get_data(cache=True))
+
+
+def session_uuid() -> str:
+    """`Authorization: OAuth <session>`; the OAuth backend accepts any string (checked later)."""
+    auth = request.headers.get("Authorization")
+    if auth is None:
+        raise RestError(400, "missing header 'Authorization'")
+    auth = auth.strip()
+    if auth.startswith("OAuth"):
+        return auth.replace("OAuth", "", 1).strip()
+    if auth.startswith("ZStack"):
+        # Not modelled: access-key signatures. The shape is checked as the real server does.
+        if len(auth.replace("ZStack", "", 1).strip().split(":")) != 2:
+            raise RestError(400, "accessKey format is 'ZStack AccessKeyId:Signature'")
+        raise RestError(400, "unable to find RestAuthenticationBackend[provider type: AccessKey]")
+    raise RestError(400, "Authorization type must be 'OAuth'")
+
+
+def job_uuid(store: Store) -> str:
+    """X-Job-UUID: only its length is checked; a reused id is rejected."""
+    value = request.headers.get("X-Job-UUID")
+    if value is None:
+        return store.ids.uuid()
+    if len(value) != 32:
+        raise RestError(400, "Invalid header[X-Job-UUID], it must be a UUID with '-' stripped")
+    if store.jobs.exists(value):
+        raise RestError(400, f"Duplicate job uuid[{value}]")
+    return value
+
+
+def api_timeout(default_ms: int) -> int:
+    """X-API-Timeout in seconds overrides the API's timeout; a non-number fails like Long.parseLong."""
+    value = request.headers.get("X-API-Timeout")
+    if value is None:
+        return default_ms
+    try:
+        return int(value.strip()) * 1000
+    except ValueError:
+        raise RestError(500, f'For input string: "{value}"') from None
+
+
+def accepted(job: Job, timeout_ms: int) -> Response:
+    """202 {"location", "apiTimeout"}: the location is absolute, under the context path."""
+    base = request.host_url.rstrip("/")
+    return json_response(
+        202, {"location": f"{base}{CONTEXT}/v1/api-jobs/{job.uuid}", "apiTimeout": timeout_ms}
+    )
+
+
+def tags(body: dict[str, JSON] | None, key: str) -> list[str] | None:
+    return gson.as_tags((body or {}).get(key))
+
+
+def wants_schema() -> bool:
+    return "X-JSON-Schema" in request.headers
+
+
+def relative_path() -> str:
+    """The path as RestServer sees it, without the context path."""
+    path = request.path
+    return path[len(CONTEXT):] if path.startswith(CONTEXT + "/") else path
+
+
+def wrong_method(allowed: tuple[str, ...]) -> RestError:
+    """RestServer.handleNonUniqueApi for a method the shared path has no API for."""
+    method, uri = request.method, request.path
+    if method == "POST":
+        return RestError(500, f"No creational API found for the path[{uri}]")
+    if method == "GET":
+        return RestError(500, f"No query API found for the path[{uri}]")
+    if method == "DELETE":
+        return RestError(500, f"No delete API found for the path[{uri}]")
+    if method == "PUT":
+        return RestError(400, f"the body doesn't contain action mapping to the URL[{uri}]")
+    return RestError(405, f"The method[{method}] is not allowed for the path[{uri}]", allow=allowed)

@@ -1,0 +1,39 @@
+"""LogInByAccount and LogOut: synchronous, and need no Authorization."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response
+
+from mock_server.gson import as_message
+from mock_server.routes.rest import read_body, runtime, wants_schema
+from mock_server.validation import read_message
+from mock_server.wire import json_response, schema_map
+
+bp = Blueprint("sessions", __name__, url_prefix="/zstack/v1/accounts")
+
+# A unique path is dispatched whatever the method (RestServer.handleUniqueApi).
+ANY_METHOD = ["GET", "POST", "PUT", "DELETE", "PATCH"]
+
+
+@bp.route("/login", methods=ANY_METHOD, provide_automatic_options=False)
+def log_in_by_account() -> Response:
+    """LogInByAccount: 200 {"inventory": SessionInventory} or 503 {"error"}."""
+    rt = runtime()
+    body = read_body()
+    raw = as_message((body or {}).get("logInByAccount"), "logInByAccount")
+    message = read_message(rt.apis.schemas["LogInByAccount"], raw)
+    with rt.store.locked() as store:
+        session = rt.apis.log_in_by_account(store, message)
+        reply = {"inventory": session.to_inventory()}
+    if wants_schema():
+        reply["schema"] = schema_map(rt.spec, reply, {"inventory": "SessionInventory"})
+    return json_response(200, reply)
+
+
+@bp.route("/sessions/<session_uuid>", methods=ANY_METHOD, provide_automatic_options=False)
+def log_out(session_uuid: str) -> Response:
+    """LogOut: 200 {}; an unknown session is silently ignored."""
+    read_body()
+    with runtime().store.locked() as store:
+        store.sessions.log_out(session_uuid)
+    return json_response(200, {})

@@ -1,0 +1,72 @@
+"""Where time and ids come from: seeded uuids, a clock, and Gson's timestamp form."""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from datetime import datetime
+from typing import Protocol
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+class Clock(Protocol):
+    def now(self) -> float:
+        """Seconds since the epoch."""
+        ...
+
+
+class SystemClock:
+    def now(self) -> float:
+        return time.time()
+
+
+class ManualClock:
+    """A clock tests move by hand."""
+
+    def __init__(self, start: float = 1_795_863_600.0) -> None:
+        self._now = start
+
+    def now(self) -> float:
+        return self._now
+
+    def advance(self, seconds: float) -> None:
+        self._now += seconds
+
+
+def gson_timestamp(epoch: float) -> str:
+    """java.sql.Timestamp as Gson 2.8 writes it on Java 8: `Nov 28, 2026 11:00:00 AM`, local time.
+
+    Real server: Gson's default Date adapter (US locale, DateFormat.DEFAULT), zstack-behaviour.md §5.
+    """
+    t = datetime.fromtimestamp(epoch)
+    hour = t.hour % 12 or 12
+    ampm = "AM" if t.hour < 12 else "PM"
+    return f"{_MONTHS[t.month - 1]} {t.day}, {t.year} {hour}:{t.minute:02d}:{t.second:02d} {ampm}"
+
+
+class IdGenerator:
+    """ZStack uuids (v4, dashes stripped); deterministic when seeded."""
+
+    def __init__(self, seed: int | None = None) -> None:
+        self._random = random.Random(seed if seed is not None else os.urandom(16))
+
+    def uuid(self) -> str:
+        value = self._random.getrandbits(128)
+        # version 4 and the RFC 4122 variant, so every id passes StringDSL.isZStackUuid
+        value &= ~(0xF << 76)
+        value |= 0x4 << 76
+        value &= ~(0xC << 60)
+        value |= 0x8 << 60
+        return f"{value:032x}"
+
+
+def is_zstack_uuid(value: str) -> bool:
+    """StringDSL.isZStackUuid: 32 lower-case hex, version 1-5, RFC 4122 variant."""
+    return (
+        len(value) == 32
+        and all(c in "0123456789abcdef" for c in value)
+        and value[12] in "12345"
+        and value[16] in "89ab"
+    )

@@ -1,0 +1,358 @@
+"""The image lifecycle: AddImage's interceptor rules and download, delete, expunge, recover."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from mock_server.errors import (
+    InternalError,
+    InvalidArgumentError,
+    OperationError,
+    ResourceNotFound,
+)
+from mock_server.state.ids import Clock, IdGenerator
+from mock_server.state.jobs import Deferred
+from mock_server.state.model import (
+    BackupStorage,
+    DeleteMode,
+    DeletionPolicy,
+    Image,
+    ImageBackupStorageRef,
+    ImageStatus,
+)
+
+JSON = Any
+
+# VolumeFormat types registered in the open-source tree (DefaultImageFactory, KVMHostFactory).
+VOLUME_FORMATS = ("qcow2", "raw", "vmdk", "iso")
+# ImageType: the only registered type (DefaultImageFactory).
+IMAGE_TYPES = ("zstack",)
+# ImageApiInterceptor L56; a url starting with "/" is rewritten to file://<url>.
+URL_PREFIXES = ("http://", "https://", "file:///", "upload://", "zstore://", "ftp://", "sftp://")
+# image.download.localPath.blacklist default (conf/globalConfig/image.xml).
+LOCAL_PATH_BLACKLIST = (
+    "/**/.*/**", "/**/~*/**", "/etc/**", "/usr/local/zstack/**", "/var/log/**", "/dev/**",
+    "/proc/**", "/sys/**",
+)
+DEFAULT_EXPUNGE_PERIOD = 259200.0
+
+
+def java_list(items: list[str]) -> str:
+    """A Java List's toString: `[a, b]`."""
+    return "[" + ", ".join(items) + "]"
+
+
+def _ant_regex(pattern: str) -> re.Pattern[str]:
+    """Spring's AntPathMatcher, as far as the blacklist's patterns need it."""
+    out = ""
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("/**", i):
+            out += "(/.*)?"
+            i += 3
+        elif pattern[i] == "*":
+            out += "[^/]*"
+            i += 1
+        else:
+            out += re.escape(pattern[i])
+            i += 1
+    return re.compile(out + "$")
+
+
+_BLACKLIST = [_ant_regex(p) for p in LOCAL_PATH_BLACKLIST]
+
+
+def _hide_password(url: str) -> str:
+    """The real server hides a url's password once the image is downloaded."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = f"{parts.username}:******@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def simulated_download(url: str, image_format: str) -> tuple[int, int, str]:
+    """Size, actual size and md5 derived from the url: the mock never fetches anything."""
+    digest = hashlib.sha256(url.encode()).digest()
+    size = (int.from_bytes(digest[:2], "big") % 4096 + 16) * 1024 * 1024
+    actual = size if image_format in ("raw", "iso") else size * (30 + digest[2] % 70) // 100
+    return size, actual, hashlib.md5(url.encode()).hexdigest()
+
+
+def install_path(bs: BackupStorage, image: Image) -> str:
+    """Where a backup storage of this type keeps the image's bits."""
+    if bs.type == "Ceph":
+        return f"ceph://{bs.url.strip('/') or 'zs-images'}/{image.uuid}"
+    if bs.type == "ImageStoreBackupStorage":
+        return f"zstore://{image.uuid}/{hashlib.sha1(image.uuid.encode()).hexdigest()}"
+    folder = "iso" if image.media_type == "ISO" else "rootVolumeTemplates"
+    return f"{bs.url.rstrip('/')}/{folder}/acct-admin/{image.uuid}/{image.uuid}.{image.format}"
+
+
+class ImageBackend:
+    def __init__(
+        self,
+        clock: Clock,
+        ids: IdGenerator,
+        backup_storages: dict[str, BackupStorage],
+        policy: DeletionPolicy,
+        expunge_period: float = DEFAULT_EXPUNGE_PERIOD,
+    ) -> None:
+        self._clock = clock
+        self._ids = ids
+        self.images: dict[str, Image] = {}
+        self.backup_storages = backup_storages
+        self.policy = policy
+        self.expunge_period = expunge_period
+        self._next_ref_id = 1
+
+    # -- lookups -------------------------------------------------------------------------------
+
+    def get_image(self, uuid: str) -> Image:
+        """Real server: ImageManagerImpl.passThrough, SYS.1003 when the image is gone."""
+        image = self.images.get(uuid)
+        if image is None:
+            raise ResourceNotFound(f"Cannot find image[uuid:{uuid}], it may have been deleted")
+        return image
+
+    # -- AddImage ------------------------------------------------------------------------------
+
+    def add_image(self, params: dict[str, JSON]) -> Deferred | dict[str, JSON]:
+        """AddImage, from ImageApiInterceptor.validate on. Real server: zstack-behaviour.md §3-4."""
+        p = dict(params)
+        self._validate_add_image(p)
+        now = self._clock.now()
+        image = Image(
+            uuid=p.get("resourceUuid") or self._ids.uuid(),
+            name=p["name"],
+            description=p.get("description"),
+            url=p["url"],
+            media_type=p["mediaType"],
+            format=p["format"],
+            status=ImageStatus.DOWNLOADING,
+            create_date=now,
+            last_op_date=now,
+            guest_os_type=p.get("guestOsType"),
+            type=p.get("type") or "zstack",
+            platform=p.get("platform"),
+            architecture=p.get("architecture"),
+            system=bool(p.get("system", False)),
+            virtio=bool(p.get("virtio", True)),
+        )
+        if image.uuid in self.images:
+            # Not determinable from the source (eoCleanup then persist): the mock reports the
+            # duplicate key as an internal error in the job (zstack-behaviour.md §9).
+            raise InternalError(f"Duplicate entry '{image.uuid}' for key 'PRIMARY'")
+        for bs_uuid in p["backupStorageUuids"]:
+            image.refs.append(self._new_ref(image.uuid, bs_uuid, ImageStatus.DOWNLOADING, ""))
+        self.images[image.uuid] = image
+        if image.url.startswith("upload://"):
+            # the ref stays Downloading until the client uploads; the event returns at once
+            return {"inventory": image.to_inventory()}
+        return Deferred(lambda: self._finish_download(image.uuid, image))
+
+    def _validate_add_image(self, p: dict[str, JSON]) -> None:
+        """ImageApiInterceptor.validate(APIAddImageMsg) L136-186, in its order."""
+        if p.get("mediaType") == "ISO":
+            p["format"] = "iso"
+        if p.get("system") and (p.get("mediaType") == "ISO" or p.get("format") == "iso"):
+            raise InvalidArgumentError("ISO cannot be used as system image")
+        if p.get("format") not in VOLUME_FORMATS:
+            raise InvalidArgumentError(f"unknown format[{_java_str(p.get('format'))}]")
+        if p.get("type") is not None and p["type"] not in IMAGE_TYPES:
+            raise InvalidArgumentError(f"unsupported image type[{p['type']}]")
+        if p.get("mediaType") is None:
+            p["mediaType"] = "RootVolumeTemplate"
+        if p["mediaType"] != "DataVolumeTemplate":
+            _fill_default(p)
+        wanted: list[str] = p["backupStorageUuids"]
+        usable = [u for u in wanted if (bs := self.backup_storages.get(u)) and bs.is_usable()]
+        if not usable:
+            raise OperationError(
+                f"no backup storage specified in uuids{java_list(wanted)} is available for adding "
+                "this image; they are not in status Connected or not in state Enabled, or the "
+                "uuid is invalid backup storage uuid"
+            )
+        p["backupStorageUuids"] = list(dict.fromkeys(usable))
+        p["url"] = _check_url(p["url"])
+
+    def _finish_download(self, uuid: str, started: Image) -> dict[str, JSON]:
+        image = self.images.get(uuid)
+        if image is not started:
+            # deleted (hard, while downloading) before the download ended
+            raise OperationError(f"image [uuid:{uuid}] has been deleted")
+        size, actual, md5 = simulated_download(image.url, image.format)
+        now = self._clock.now()
+        for ref in image.refs:
+            bs = self.backup_storages[ref.backup_storage_uuid]
+            ref.status, ref.install_path, ref.last_op_date = ImageStatus.READY, install_path(bs, image), now
+            bs.available_capacity = max(0, bs.available_capacity - actual)
+        image.status, image.size, image.actual_size, image.md5_sum = ImageStatus.READY, size, actual, md5
+        if image.format == "iso":
+            image.media_type = "ISO"
+        image.url = _hide_password(image.url)
+        image.last_op_date = now
+        return {"inventory": image.to_inventory()}
+
+    def _new_ref(
+        self, image_uuid: str, bs_uuid: str, status: ImageStatus, path: str
+    ) -> ImageBackupStorageRef:
+        now = self._clock.now()
+        ref = ImageBackupStorageRef(
+            id=self._next_ref_id,
+            image_uuid=image_uuid,
+            backup_storage_uuid=bs_uuid,
+            status=status,
+            install_path=path,
+            create_date=now,
+            last_op_date=now,
+        )
+        self._next_ref_id += 1
+        return ref
+
+    def seed_image(self, image: Image, bs_uuids: list[str]) -> None:
+        """Put a Ready image from the fixtures in place."""
+        for bs_uuid in bs_uuids:
+            bs = self.backup_storages[bs_uuid]
+            image.refs.append(
+                self._new_ref(image.uuid, bs_uuid, ImageStatus.READY, install_path(bs, image))
+            )
+        self.images[image.uuid] = image
+
+    # -- DeleteImage ---------------------------------------------------------------------------
+
+    def delete_image(
+        self, uuid: str, backup_storage_uuids: list[str] | None, delete_mode: str | None
+    ) -> dict[str, JSON]:
+        """DeleteImage. Real server: ImageBase.handle(APIDeleteImageMsg)/ImageDeletionMsg, §3-4."""
+        try:
+            DeleteMode(delete_mode or DeleteMode.PERMISSIVE.value)
+        except ValueError:
+            raise InternalError(
+                "No enum constant org.zstack.header.message.APIDeleteMessage.DeletionMode."
+                f"{delete_mode}"
+            ) from None
+        image = self.images.get(uuid)
+        if image is None:
+            return {}  # already gone: deleting is idempotent
+        targets = [
+            r for r in image.refs
+            if backup_storage_uuids is None or r.backup_storage_uuid in backup_storage_uuids
+        ]
+        if not image.refs or all(
+            r.status in (ImageStatus.CREATING, ImageStatus.DOWNLOADING) for r in image.refs
+        ):
+            # no refs, or still downloading everywhere: hard-deleted whatever the policy
+            del self.images[uuid]
+            return {}
+        now = self._clock.now()
+        if self.policy is DeletionPolicy.DIRECT:
+            for ref in targets:
+                self._remove_ref(image, ref)
+        else:
+            for ref in targets:
+                if ref.status is not ImageStatus.DELETED:
+                    ref.status, ref.deleted_at, ref.last_op_date = ImageStatus.DELETED, now, now
+            if all(r.status is ImageStatus.DELETED for r in image.refs):
+                image.status, image.last_op_date = ImageStatus.DELETED, now
+        return {}
+
+    # -- ExpungeImage / RecoverImage -----------------------------------------------------------
+
+    def expunge_image(self, uuid: str, backup_storage_uuids: list[str] | None) -> dict[str, JSON]:
+        """ExpungeImage. Real server: ImageBase.handle(APIExpungeImageMsg) L803-868, §3."""
+        image = self.get_image(uuid)
+        for ref in self._deleted_targets(image, backup_storage_uuids, action="expunge"):
+            self._remove_ref(image, ref)
+        return {}
+
+    def recover_image(self, uuid: str, backup_storage_uuids: list[str] | None) -> dict[str, JSON]:
+        """RecoverImage. Real server: ImageBase.handle(APIRecoverImageMsg) L745-801, §3."""
+        image = self.get_image(uuid)
+        now = self._clock.now()
+        for ref in self._deleted_targets(image, backup_storage_uuids, action="recover"):
+            ref.status, ref.deleted_at, ref.last_op_date = ImageStatus.READY, None, now
+        image.status, image.last_op_date = ImageStatus.READY, now
+        return {"inventory": image.to_inventory()}
+
+    def _deleted_targets(
+        self, image: Image, backup_storage_uuids: list[str] | None, action: str
+    ) -> list[ImageBackupStorageRef]:
+        who = f"the image[uuid:{image.uuid}, name:{image.name}]"
+        if not backup_storage_uuids:
+            targets = [r for r in image.refs if r.status is ImageStatus.DELETED]
+            if not targets:
+                raise OperationError(f"{who} is not deleted on any backup storage")
+            return targets
+        targets = []
+        for bs_uuid in backup_storage_uuids:
+            ref = image.ref_on(bs_uuid)
+            if ref is None:
+                raise InvalidArgumentError(f"{who} is not on the backup storage[uuid:{bs_uuid}]")
+            if ref.status is not ImageStatus.DELETED:
+                if action == "recover":
+                    raise InvalidArgumentError(
+                        f"{who}'s status[{ref.status.value}] is not Deleted on the backup "
+                        f"storage[uuid:{bs_uuid}]"
+                    )
+                raise InvalidArgumentError(
+                    f"{who} is not deleted on the backup storage[uuid:{bs_uuid}]"
+                )
+            targets.append(ref)
+        return targets
+
+    def _remove_ref(self, image: Image, ref: ImageBackupStorageRef) -> None:
+        """Delete the bits, return the capacity, drop the ref; the image goes with its last ref."""
+        bs = self.backup_storages.get(ref.backup_storage_uuid)
+        if bs is not None and ref.status is not ImageStatus.DOWNLOADING:
+            bs.available_capacity = min(bs.total_capacity, bs.available_capacity + image.actual_size)
+        image.refs.remove(ref)
+        if not image.refs:
+            self.images.pop(image.uuid, None)
+
+    def expunge_expired(self) -> None:
+        """The periodic expunge task: Deleted refs older than expungePeriod go, unless policy Never."""
+        if self.policy is not DeletionPolicy.DELAY:
+            return
+        horizon = self._clock.now() - self.expunge_period
+        for image in [i for i in self.images.values() if i.status is ImageStatus.DELETED]:
+            for ref in [r for r in image.refs if r.deleted_at is not None and r.deleted_at <= horizon]:
+                self._remove_ref(image, ref)
+
+
+def _java_str(value: JSON) -> str:
+    return "null" if value is None else str(value)
+
+
+def _fill_default(p: dict[str, JSON]) -> None:
+    """ImageMessageFiller.fillDefault; skipped for DataVolumeTemplate."""
+    platform = p.get("platform") or "Linux"
+    platform = {"Paravirtualization": "Other", "WindowsVirtio": "Windows"}.get(platform, platform)
+    p["platform"] = platform
+    if p.get("architecture") is None:
+        p["architecture"] = "x86_64"
+    if p.get("guestOsType") is None and platform in ("Linux", "Windows", "Other"):
+        p["guestOsType"] = platform
+
+
+def _check_url(url: str) -> str:
+    """ImageApiInterceptor's url rules (§2): prefixes, then the local-path blacklist."""
+    if url.startswith("/"):
+        url = f"file://{url}"
+    if not url.startswith(URL_PREFIXES):
+        raise InvalidArgumentError(
+            "url must starts with 'file:///', 'http://', 'https://'， 'ftp://', 'sftp://' or '/'"
+        )
+    if url.startswith("file://"):
+        path = url[len("file://"):]
+        blocked = [p for p, rx in zip(LOCAL_PATH_BLACKLIST, _BLACKLIST, strict=True) if rx.match(path)]
+        if blocked:
+            raise InvalidArgumentError(
+                f"image path [{path}] is in black list {';'.join(LOCAL_PATH_BLACKLIST)}"
+            )
+    return url
+
+

@@ -1,0 +1,139 @@
+"""Asynchronous jobs: every async API runs inside one, and its errors become the job's result."""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from mock_server.errors import ErrorCode, InternalError, ZStackError
+from mock_server.state.ids import Clock
+
+JSON = Any
+log = logging.getLogger(__name__)
+
+# Real server: completed rows are deleted after rest.completedApi.expiredPeriod (10800 s),
+# then a poll answers 404 "the job has been expired" (zstack-behaviour.md §6).
+COMPLETED_JOB_RETENTION = 10800.0
+# The mock also bounds how many jobs it remembers, oldest first, whatever their age.
+MAX_JOBS = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class Deferred:
+    """Work that finishes when the job's delay has passed (e.g. AddImage's simulated download)."""
+
+    finish: Callable[[], dict[str, JSON]]
+
+
+JobWork = Callable[[], "dict[str, JSON] | Deferred"]
+
+
+class JobState(StrEnum):
+    PROCESSING = "processing"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+@dataclass(slots=True)
+class Job:
+    uuid: str
+    api: str
+    submitted: float
+    due: float
+    state: JobState = JobState.PROCESSING
+    result: dict[str, JSON] | None = None
+    error: ErrorCode | None = None
+    finished: float | None = None
+    pending: Deferred | None = None
+
+    def to_json(self) -> dict[str, JSON]:
+        out: dict[str, JSON] = {"uuid": self.uuid, "api": self.api, "state": self.state.value}
+        if self.result is not None:
+            out["result"] = self.result
+        if self.error is not None:
+            out["error"] = self.error.to_json()
+        return out
+
+
+def _run(step: Callable[[], JSON]) -> tuple[JSON, ErrorCode | None]:
+    """Run one step of a job, turning any failure into the ErrorCode a poll reports."""
+    try:
+        return step(), None
+    except ZStackError as e:
+        return None, e.to_error_code()
+    except Exception as e:  # noqa: BLE001 - a bug in the mock must still end the job cleanly
+        log.exception("job step failed")
+        return None, InternalError(f"{type(e).__name__}: {e}").to_error_code()
+
+
+class JobQueue:
+    """Jobs by uuid, completed lazily when the clock passes their due time."""
+
+    def __init__(self, clock: Clock, delay: float) -> None:
+        self._clock = clock
+        self.delay = delay
+        self._jobs: OrderedDict[str, Job] = OrderedDict()
+        self._pending: list[Job] = []
+
+    def exists(self, uuid: str) -> bool:
+        return uuid in self._jobs
+
+    def get(self, uuid: str) -> Job | None:
+        return self._jobs.get(uuid)
+
+    def all(self) -> list[Job]:
+        return list(self._jobs.values())
+
+    def submit(self, uuid: str, api: str, work: JobWork) -> Job:
+        now = self._clock.now()
+        job = Job(uuid=uuid, api=api, submitted=now, due=now + self.delay)
+        self._jobs[uuid] = job
+        self._trim()
+        outcome, error = _run(work)
+        if error is not None:
+            self._settle(job, None, error)
+        elif isinstance(outcome, Deferred):
+            job.pending = outcome
+            self._pending.append(job)
+            if self.delay <= 0:
+                self.advance()
+        else:
+            self._settle(job, outcome, None)
+        return job
+
+    def advance(self) -> None:
+        """Finish every pending job whose due time has come, in the order they were due."""
+        now = self._clock.now()
+        due = [job for job in self._pending if job.due <= now]
+        if not due:
+            return
+        self._pending = [job for job in self._pending if job.due > now]
+        for job in sorted(due, key=lambda j: j.due):
+            assert job.pending is not None
+            outcome, error = _run(job.pending.finish)
+            job.pending = None
+            self._settle(job, outcome, error)
+
+    def _settle(self, job: Job, result: JSON, error: ErrorCode | None) -> None:
+        job.finished = max(self._clock.now(), job.due)
+        if error is not None:
+            job.state, job.error = JobState.FAILED, error
+        else:
+            job.state, job.result = JobState.SUCCEEDED, result
+
+    def is_visible(self, job: Job) -> bool:
+        """A job is pollable while processing, and until the retention period after it ended."""
+        if job.finished is None:
+            return True
+        return self._clock.now() - job.finished < COMPLETED_JOB_RETENTION
+
+    def _trim(self) -> None:
+        while len(self._jobs) > MAX_JOBS:
+            uuid, job = next(iter(self._jobs.items()))
+            if job.state is JobState.PROCESSING:
+                break
+            del self._jobs[uuid]

@@ -1,0 +1,118 @@
+"""ZStack's query conditions (`q=field<op>value`) applied to inventories."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from mock_server.errors import InvalidArgumentError
+
+JSON = Any
+
+# RestServer.QUERY_OP_MAPPING: an operator contained in another comes after it.
+OPERATORS = ("!=", ">=", "<=", "!?=", "!~=", "~=", "?=", "=", ">", "<", "is null", "not null")
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    name: str
+    op: str
+    value: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    conditions: tuple[Condition, ...] = ()
+    limit: int = 1000
+    start: int = 0
+    count: bool = False
+    reply_with_count: bool = False
+    sort_by: str | None = None
+    sort_desc: bool = False
+    fields: tuple[str, ...] = ()
+
+    def uuid_equals(self) -> str | None:
+        """The uuid a `uuid=` condition pins, for a direct lookup instead of a scan."""
+        for c in self.conditions:
+            if c.name == "uuid" and c.op == "=":
+                return c.value
+        return None
+
+
+def _values(inv: JSON, path: list[str]) -> list[JSON]:
+    """Values at a dotted path; a list on the way fans out (backupStorageRefs.status)."""
+    current = [inv]
+    for key in path:
+        nxt: list[JSON] = []
+        for item in current:
+            if isinstance(item, list):
+                nxt.extend(x.get(key) for x in item if isinstance(x, dict))
+            elif isinstance(item, dict):
+                nxt.append(item.get(key))
+        current = nxt
+    flat: list[JSON] = []
+    for v in current:
+        flat.extend(v if isinstance(v, list) else [v])
+    return flat
+
+
+def _compare(actual: JSON, op: str, expected: str | None) -> bool:
+    if op == "is null":
+        return actual is None
+    if op == "not null":
+        return actual is not None
+    assert expected is not None
+    if actual is None:
+        return op in ("!=", "!?=", "!~=")
+    text = str(actual).lower() if isinstance(actual, bool) else str(actual)
+    if op in ("?=", "!?="):
+        return (text in expected.split(",")) == (op == "?=")
+    if op in ("~=", "!~="):
+        rx = "^" + re.escape(expected).replace("%", ".*").replace("_", ".") + "$"
+        return bool(re.match(rx, text, re.S)) == (op == "~=")
+    if op in ("=", "!="):
+        return (text == expected) == (op == "=")
+    left: Any = actual
+    right: Any = expected
+    if isinstance(actual, int | float) and not isinstance(actual, bool):
+        try:
+            right = float(expected)
+        except ValueError:
+            return False
+    else:
+        left = text
+    return {">": left > right, "<": left < right, ">=": left >= right, "<=": left <= right}[op]
+
+
+def matches(inv: JSON, cond: Condition) -> bool:
+    values = _values(inv, cond.name.split("."))
+    if cond.op in ("!=", "!?=", "!~=", "is null"):
+        return all(_compare(v, cond.op, cond.value) for v in values) if values else True
+    return any(_compare(v, cond.op, cond.value) for v in values)
+
+
+def check_fields(query: Query, fields: Iterable[str], inventory_class: str) -> None:
+    """SYS.1007 for a condition on a field the inventory does not have (MysqlQueryBuilderImpl3)."""
+    known = set(fields)
+    for c in query.conditions:
+        if c.name.split(".")[0] not in known:
+            raise InvalidArgumentError(
+                f"condition name[{c.name}] is invalid, no such field on inventory class"
+                f"[{inventory_class}]"
+            )
+
+
+def run(query: Query, inventories: Iterable[JSON]) -> tuple[list[JSON], int]:
+    """Filter, sort and page; returns the page and the total before paging."""
+    hits = [inv for inv in inventories if all(matches(inv, c) for c in query.conditions)]
+    if query.sort_by:
+        key = query.sort_by
+        hits.sort(key=lambda i: (i.get(key) is None, str(i.get(key)) if not isinstance(
+            i.get(key), int | float) else i.get(key)), reverse=query.sort_desc)
+    total = len(hits)
+    page = hits[query.start : query.start + query.limit] if query.limit >= 0 else hits[query.start :]
+    if query.fields:
+        page = [{k: v for k, v in inv.items() if k in query.fields} for inv in page]
+    return page, total

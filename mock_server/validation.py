@@ -1,0 +1,169 @@
+"""ZStack's `@APIParam` checks, read from the spec: one table maps each schema keyword to ZStack's rule.
+
+The generic validators (ApiMessageParamValidator, then PortApiValidator) visit the message's fields
+in `x-zstack-param-order`; for each field they check the constraints below, and the first failure
+wins (zstack-behaviour.md §2, §9). Constraints marked `x-zstack-checked-by` belong to a later
+interceptor with its own message and are skipped here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from mock_server import gson
+from mock_server.errors import InvalidArgumentError, ResourceNotFound
+from mock_server.spec import Operation, Spec
+
+JSON = Any
+
+# ApiMessageParamValidator formats its messages with its own class name (a real quirk).
+VALIDATOR = "org.zstack.header.message.ApiMessageParamValidator"
+ZSTACK_UUID = re.compile(r"^[0-9a-f]{8}[0-9a-f]{4}[1-5][0-9a-f]{3}[89ab][0-9a-f]{3}[0-9a-f]{12}$")
+
+
+class StopRouting(Exception):  # noqa: N818 - ZStack's name for it
+    """The API succeeded before reaching its service (DeleteImage of a missing image)."""
+
+
+ResourceExists = Callable[[str, str], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class MessageSchema:
+    """One API message as the validators see it: its fields, their order and constraints."""
+
+    api: str
+    envelope: str | None
+    properties: dict[str, dict[str, JSON]]
+    required: frozenset[str]
+    order: tuple[str, ...]
+    url_vars: tuple[str, ...] = ()
+    query_lists: frozenset[str] = field(default_factory=frozenset)
+
+    def fields_in_order(self) -> list[str]:
+        rest = [f for f in self.properties if f not in self.order]
+        return [*self.order, *rest]
+
+
+def message_schema(spec: Spec, op: Operation, envelope: str | None = None) -> MessageSchema:
+    """Build the message view of an operation: the body envelope's object, or its query params."""
+    params = spec.parameters(op)
+    url_vars = tuple(p["name"] for p in params if p["in"] == "path")
+    props: dict[str, dict[str, JSON]] = {}
+    required: set[str] = set()
+    order: list[str] = list(op.raw.get("x-zstack-param-order", []))
+    if envelope is not None:
+        body = spec.inline(spec.body_schema(op))
+        variants = body.get("oneOf", [body])
+        inner = next(v for v in variants if envelope in v.get("properties", {}))
+        obj = inner["properties"][envelope]
+        props.update(obj.get("properties", {}))
+        required.update(obj.get("required", []))
+        order = list(obj.get("x-zstack-param-order", order))
+    for p in params:
+        if p["in"] in ("path", "query"):
+            schema = spec.inline(p["schema"])
+            extras = {k: v for k, v in p.items() if k.startswith("x-zstack-")}
+            props[p["name"]] = {**schema, **extras}
+            if p.get("required"):
+                required.add(p["name"])
+    lists = frozenset(
+        p["name"] for p in params if p["in"] == "query" and p["schema"].get("type") == "array"
+    )
+    return MessageSchema(
+        api=op.operation_id,
+        envelope=envelope,
+        properties=props,
+        required=frozenset(required),
+        order=tuple(order),
+        url_vars=url_vars,
+        query_lists=lists,
+    )
+
+
+def check_params(schema: MessageSchema, message: dict[str, JSON], exists: ResourceExists) -> None:
+    """Run the SYSTEM-position checks; raise the first failure as ZStack would."""
+    for name in schema.fields_in_order():
+        fs = schema.properties.get(name)
+        if fs is None:
+            continue
+        value = message.get(name)
+        if isinstance(value, str):
+            # APIMessage.validate trims every String field before it is checked
+            value = message[name] = value.strip()
+        if value is None:
+            if name in schema.required:
+                raise InvalidArgumentError(
+                    f"field[{name}] of message[{VALIDATOR}] is mandatory, can not be null"
+                )
+            continue
+        _check_value(name, fs, value)
+        _check_resource(name, fs, value, exists)
+
+
+def _check_value(name: str, fs: dict[str, JSON], value: JSON) -> None:
+    checked_elsewhere = "x-zstack-checked-by" in fs
+    if isinstance(value, str) and "maxLength" in fs and len(value) > fs["maxLength"]:
+        raise InvalidArgumentError(
+            f"field[{name}] of message[{VALIDATOR}] exceeds max length of string. expected was "
+            f"<= {fs['maxLength']}, actual was {len(value)}"
+        )
+    if "enum" in fs and not checked_elsewhere:
+        for v in value if isinstance(value, list) else [value]:
+            if gson.java_to_string(v) not in fs["enum"]:
+                raise InvalidArgumentError(
+                    f"valid value for field[{name}] of message[{VALIDATOR}] are "
+                    f"[{', '.join(fs['enum'])}], but {gson.java_to_string(v)} found"
+                )
+    if isinstance(value, list):
+        if fs.get("minItems", 0) >= 1 and not value:
+            raise InvalidArgumentError(f"field[{name}] must be a nonempty list")
+        if any(v is None for v in value):
+            raise InvalidArgumentError(f"field[{name}] cannot contain a NULL element")
+
+
+def _check_resource(name: str, fs: dict[str, JSON], value: JSON, exists: ResourceExists) -> None:
+    """PortApiValidator: the uuids a field names must exist (SYS.1003)."""
+    vo = fs.get("x-zstack-resource")
+    if vo is None:
+        return
+    if isinstance(value, list):
+        missing = [v for v in value if not exists(vo, v)]
+        if missing:
+            raise ResourceNotFound(
+                f"invalid field[{name}], resource[uuids:{gson.java_to_string(missing)}, type:{vo}] "
+                "not found"
+            )
+        return
+    if exists(vo, value):
+        return
+    if fs.get("x-zstack-success-if-missing"):
+        if ZSTACK_UUID.match(value):
+            raise StopRouting()
+        raise ResourceNotFound(f"invalid value[{value}] of field [{name}]")
+    raise ResourceNotFound(f"invalid field[{name}], resource[uuid:{value}, type:{vo}] not found")
+
+
+def check_resource_uuid(message: dict[str, JSON]) -> None:
+    """ApiMediatorImpl (FRONT): resourceUuid must be a ZStack uuid."""
+    value = message.get("resourceUuid")
+    if value is not None and not ZSTACK_UUID.match(value):
+        raise InvalidArgumentError(
+            f"resourceUuid[{value}] is not a valid uuid. A valid uuid is a UUID(v4 recommended) "
+            "with '-' stripped. see http://en.wikipedia.org/wiki/Universally_unique_identifier "
+            "for format of UUID, the regular expression ZStack uses to validate a UUID is "
+            "'[0-9a-f]{8}[0-9a-f]{4}[1-5][0-9a-f]{3}[89ab][0-9a-f]{3}[0-9a-f]{12}'"
+        )
+
+
+def read_message(schema: MessageSchema, raw: dict[str, JSON] | None) -> dict[str, JSON]:
+    """TypeVerifier then Gson over a body envelope's object: the fields the message gets."""
+    if raw is None:
+        return {}
+    obj = {"type": "object", "properties": schema.properties}
+    gson.verify_types(raw, obj)
+    message: dict[str, JSON] = gson.coerce(raw, obj, "$")
+    return {k: v for k, v in message.items() if k in schema.properties}

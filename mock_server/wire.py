@@ -1,0 +1,63 @@
+"""Responses as the real server writes them: Gson's JSON, plain-text errors, and `schema` maps."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Response
+
+from mock_server.spec import Spec
+
+JSON = Any
+
+# Gson escapes these by default (htmlSafe); they only ever occur inside JSON strings.
+_GSON_ESCAPES = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "=": "\\u003d", "'": "\\u0027",
+     "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+
+
+def gson_dumps(obj: JSON) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).translate(_GSON_ESCAPES)
+
+
+def json_response(status: int, obj: JSON) -> Response:
+    return Response(gson_dumps(obj), status=status, mimetype="application/json")
+
+
+def text_response(status: int, text: str, allow: tuple[str, ...] = ()) -> Response:
+    rsp = Response(text, status=status, mimetype="text/plain")
+    if allow:
+        rsp.headers["Allow"] = ", ".join(allow)
+    return rsp
+
+
+def schema_map(spec: Spec, body: dict[str, JSON], roots: dict[str, str]) -> dict[str, str]:
+    """JsonSchemaBuilder: JSON path to Java class for each ZStack object, parents first.
+
+    `roots` names the spec schema of each top-level key, e.g. {"inventories": "ImageInventory"}.
+    Real server: JsonSchemaBuilder.build() reverses its children-first list (zstack-behaviour.md §6).
+    """
+    out: dict[str, str] = {}
+    for key, schema_name in roots.items():
+        if key in body:
+            _walk(spec, body[key], schema_name, key, out)
+    return out
+
+
+def _walk(spec: Spec, value: JSON, schema_name: str, path: str, out: dict[str, str]) -> None:
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            _walk(spec, item, schema_name, f"{path}[{i}]", out)
+        return
+    if not isinstance(value, dict):
+        return
+    schema = spec.schema(schema_name)
+    by_type = schema.get("x-zstack-class-by-type", {})
+    out[path] = by_type.get(value.get("type"), schema["x-zstack-class"])
+    for prop, prop_schema in schema.get("properties", {}).items():
+        target = prop_schema.get("items", prop_schema).get("$ref", "")
+        child = target.rsplit("/", 1)[-1]
+        if child in spec.java_classes and prop in value:
+            _walk(spec, value[prop], child, f"{path}.{prop}", out)
