@@ -29,7 +29,9 @@ def _add_image(store: Store, m: dict[str, JSON]) -> dict[str, JSON] | Deferred:
 
 def _delete_image(store: Store, m: dict[str, JSON]) -> Deferred:
     return Deferred(
-        lambda: store.images.delete_image(m["uuid"], m.get("backupStorageUuids"), m.get("deleteMode"))
+        lambda: store.images.delete_image(
+            m["uuid"], m.get("backupStorageUuids"), m.get("deleteMode")
+        )
     )
 
 

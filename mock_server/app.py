@@ -74,7 +74,8 @@ def _register_error_handlers(app: Flask) -> None:
         if e.code == 405:
             allowed = tuple(sorted(getattr(e, "valid_methods", None) or ()))
             return text_response(
-                405, f"The method[{request.method}] is not allowed for the path[{request.path}]",
+                405,
+                f"The method[{request.method}] is not allowed for the path[{request.path}]",
                 allowed,
             )
         if e.code == 404:

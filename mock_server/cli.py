@@ -43,25 +43,44 @@ def build_parser() -> argparse.ArgumentParser:
         description="Serve the mock at http://HOST:PORT/zstack/v1/... from one process.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    serve.add_argument("--host", default="127.0.0.1",
-                       help="address to bind; the default serves this machine only")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to bind; the default serves this machine only"
+    )
     serve.add_argument("--port", type=_port, default=8080, help="TCP port to listen on")
-    serve.add_argument("--job-delay", type=_non_negative, default=0.0, metavar="SECONDS",
-                       help="how long each async job runs before its result is ready; meanwhile "
-                       "an AddImage image is Downloading and a poll answers 202")
-    serve.add_argument("--deletion-policy", choices=[p.value for p in DeletionPolicy],
-                       default=DeletionPolicy.DELAY.value,
-                       help="image.deletionPolicy: Delay keeps deleted images queryable as Deleted "
-                       "and expunges them after --expunge-period; Direct removes them at once; "
-                       "Never keeps them until ExpungeImage")
-    serve.add_argument("--expunge-period", type=_non_negative, default=259200.0,
-                       metavar="SECONDS",
-                       help="under Delay, how long a Deleted image waits before it is expunged")
-    serve.add_argument("--fixtures", type=Path, default=None, metavar="PATH",
-                       help="YAML or JSON seed file (accounts, zones, backup storages, images); "
-                       "default: the packaged fixtures/seed/default.yaml")
-    serve.add_argument("--seed", type=int, default=None, metavar="N",
-                       help="make generated uuids deterministic")
+    serve.add_argument(
+        "--job-delay",
+        type=_non_negative,
+        default=0.0,
+        metavar="SECONDS",
+        help="how long each async job runs before its result is ready; meanwhile "
+        "an AddImage image is Downloading and a poll answers 202",
+    )
+    serve.add_argument(
+        "--deletion-policy",
+        choices=[p.value for p in DeletionPolicy],
+        default=DeletionPolicy.DELAY.value,
+        help="image.deletionPolicy: Delay keeps deleted images queryable as Deleted "
+        "and expunges them after --expunge-period; Direct removes them at once; "
+        "Never keeps them until ExpungeImage",
+    )
+    serve.add_argument(
+        "--expunge-period",
+        type=_non_negative,
+        default=259200.0,
+        metavar="SECONDS",
+        help="under Delay, how long a Deleted image waits before it is expunged",
+    )
+    serve.add_argument(
+        "--fixtures",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="YAML or JSON seed file (accounts, zones, backup storages, images); "
+        "default: the packaged fixtures/seed/default.yaml",
+    )
+    serve.add_argument(
+        "--seed", type=int, default=None, metavar="N", help="make generated uuids deterministic"
+    )
     return parser
 
 

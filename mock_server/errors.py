@@ -119,9 +119,7 @@ class AuthenticationError(ZStackError):
 
 class InvalidSession(ZStackError):
     code = "ID.1001"
-    description = (
-        "The session is invalid, either wrong session id or the session has been expired"
-    )
+    description = "The session is invalid, either wrong session id or the session has been expired"
 
 
 class MaxConcurrentSessionExceeded(ZStackError):

@@ -35,7 +35,7 @@ def _token(value: JSON) -> str:
 
 
 def java_double(value: float) -> str:
-    """Double.toString for the values a JSON body carries (Gson reads every map number as a double)."""
+    """Double.toString for a JSON body's numbers (Gson reads every map number as a double)."""
     f = float(value)
     if f != f or f in (float("inf"), float("-inf")):
         return str(f)
@@ -74,7 +74,7 @@ def parse_body(raw: bytes) -> dict[str, JSON] | None:
         raise RestError(400, "the request body is not valid UTF-8") from None
     try:
         data = json.loads(text)
-    except ValueError as e:
+    except json.JSONDecodeError as e:
         raise RestError(
             500,
             "com.google.gson.JsonSyntaxException: com.google.gson.stream.MalformedJsonException: "
@@ -140,7 +140,9 @@ def coerce(value: JSON, schema: dict[str, JSON], path: str) -> JSON:
         if not isinstance(value, dict):
             _expected("BEGIN_OBJECT", value, path)
         props = schema.get("properties", {})
-        return {k: coerce(v, props[k], f"{path}.{k}") if k in props else v for k, v in value.items()}
+        return {
+            k: coerce(v, props[k], f"{path}.{k}") if k in props else v for k, v in value.items()
+        }
     return value
 
 

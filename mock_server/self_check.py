@@ -8,8 +8,9 @@ from typing import Any
 from flask import Flask, Response, request
 from openapi_core import OpenAPI
 from openapi_core.contrib.flask import FlaskOpenAPIRequest
-from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
 from openapi_core.contrib.werkzeug import WerkzeugOpenAPIResponse
+from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
+from openapi_core.validation.response.exceptions import MissingData
 
 from mock_server.spec import Spec
 
@@ -24,18 +25,24 @@ def install_response_validation(app: Flask, spec: Spec) -> None:
 
     @app.after_request
     def validate(response: Response) -> Response:
-        if request.method in ("HEAD", "OPTIONS"):
+        if request.method in ("HEAD", "OPTIONS") or response.status_code == 413:
+            # 413: the body was never read, so there is no request to match (README, differences)
             return response
         result = openapi.unmarshal_response(
             FlaskOpenAPIRequest(request), WerkzeugOpenAPIResponse(response)
         )
         errors = [e for e in result.errors if not isinstance(e, PathNotFound | OperationNotFound)]
+        if response.mimetype == "text/plain" and not response.get_data():
+            # RestServer's 500 for an NPE has an empty body; the spec says "possibly empty"
+            errors = [e for e in errors if not isinstance(e, MissingData)]
         if errors:
             detail = {
                 "request": f"{request.method} {request.full_path}",
                 "status": response.status_code,
                 "body": response.get_data(as_text=True)[:500],
-                "errors": [f"{type(e).__name__}: {e} {getattr(e, '__cause__', '') or ''}" for e in errors],
+                "errors": [
+                    f"{type(e).__name__}: {e} {getattr(e, '__cause__', '') or ''}" for e in errors
+                ],
             }
             log.error("response breaks the spec: %s", detail)
             violations.append(detail)

@@ -19,7 +19,9 @@ _ENV = "ZSTACK_MOCK_CONFIG"
 
 
 def _to_env(config: MockConfig) -> str:
-    data = {f.name: getattr(config, f.name) for f in dataclasses.fields(config) if f.name != "clock"}
+    data = {
+        f.name: getattr(config, f.name) for f in dataclasses.fields(config) if f.name != "clock"
+    }
     data["fixtures"] = str(config.fixtures) if config.fixtures else None
     data["deletion_policy"] = config.deletion_policy.value
     return json.dumps(data)

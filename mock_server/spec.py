@@ -99,8 +99,11 @@ def _rebase(node: JSON) -> JSON:
     """Point local `#/...` refs at the registered document so nested schemas resolve."""
     if isinstance(node, dict):
         return {
-            k: (f"urn:zstack-spec{v}" if k == "$ref" and isinstance(v, str) and v.startswith("#")
-                else _rebase(v))
+            k: (
+                f"urn:zstack-spec{v}"
+                if k == "$ref" and isinstance(v, str) and v.startswith("#")
+                else _rebase(v)
+            )
             for k, v in node.items()
         }
     if isinstance(node, list):

@@ -1,4 +1,4 @@
-"""ZStack's `@APIParam` checks, read from the spec: one table maps each schema keyword to ZStack's rule.
+"""ZStack's `@APIParam` checks, read from the spec: each schema keyword maps to ZStack's rule.
 
 The generic validators (ApiMessageParamValidator, then PortApiValidator) visit the message's fields
 in `x-zstack-param-order`; for each field they check the constraints below, and the first failure

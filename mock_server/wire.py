@@ -13,8 +13,15 @@ JSON = Any
 
 # Gson escapes these by default (htmlSafe); they only ever occur inside JSON strings.
 _GSON_ESCAPES = str.maketrans(
-    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "=": "\\u003d", "'": "\\u0027",
-     "\u2028": "\\u2028", "\u2029": "\\u2029"}
+    {
+        "<": "\\u003c",
+        ">": "\\u003e",
+        "&": "\\u0026",
+        "=": "\\u003d",
+        "'": "\\u0027",
+        "\u2028": "\\u2028",
+        "\u2029": "\\u2029",
+    }
 )
 
 
@@ -37,7 +44,7 @@ def schema_map(spec: Spec, body: dict[str, JSON], roots: dict[str, str]) -> dict
     """JsonSchemaBuilder: JSON path to Java class for each ZStack object, parents first.
 
     `roots` names the spec schema of each top-level key, e.g. {"inventories": "ImageInventory"}.
-    Real server: JsonSchemaBuilder.build() reverses its children-first list (zstack-behaviour.md §6).
+    Real server: JsonSchemaBuilder.build() reverses its children-first list (behaviour §6).
     """
     out: dict[str, str] = {}
     for key, schema_name in roots.items():

@@ -17,7 +17,7 @@ _RESULT_ROOTS = {"inventory": "ImageInventory"}
 
 @bp.get("/<uuid>", provide_automatic_options=False)
 def get_job(uuid: str) -> Response:
-    """202 {} while running, 200 with the result, 503 with the error, 404 once expired or unknown."""
+    """202 {} while running, 200 with the result, 503 with the error, 404 when unknown."""
     rt = runtime()
     with rt.store.locked() as store:
         job = store.jobs.get(uuid)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 from flask import Response, request
 
@@ -13,6 +14,10 @@ from mock_server.validation import MessageSchema
 from mock_server.wire import json_response, schema_map
 
 JSON = Any
+
+
+class HasInventory(Protocol):
+    def to_inventory(self) -> dict[str, JSON]: ...
 
 
 def query_message(schema: MessageSchema) -> dict[str, JSON]:
@@ -98,9 +103,14 @@ def run_query(operation: str, inventory: str, session: str, uuid: str | None) ->
         store.sessions.check(session)
         schema = rt.spec.schema(inventory)
         q.check_fields(query, schema["properties"], schema["x-zstack-class"])
-        items = store.images.images if inventory == "ImageInventory" else store.backup_storages
+        items: Mapping[str, HasInventory] = (
+            store.images.images if inventory == "ImageInventory" else store.backup_storages
+        )
         pinned = query.uuid_equals()
-        objs = [items[pinned]] if pinned in items else [] if pinned else list(items.values())
+        if pinned is None:
+            objs = list(items.values())
+        else:
+            objs = [items[pinned]] if pinned in items else []
         page, total = q.run(query, (o.to_inventory() for o in objs))
     body: dict[str, JSON] = {}
     if not query.count:
@@ -109,4 +119,3 @@ def run_query(operation: str, inventory: str, session: str, uuid: str | None) ->
         body["total"] = total
     body["schema"] = schema_map(rt.spec, body, {"inventories": inventory})
     return json_response(200, body)
-

@@ -1,4 +1,4 @@
-"""The REST layer's request handling, shared by every route: RestServer.handleApi's steps in order."""
+"""The REST layer's request handling shared by every route: RestServer.handleApi's steps."""
 
 from __future__ import annotations
 
@@ -74,7 +74,7 @@ def job_uuid(store: Store) -> str:
 
 
 def api_timeout(default_ms: int) -> int:
-    """X-API-Timeout in seconds overrides the API's timeout; a non-number fails like Long.parseLong."""
+    """X-API-Timeout (seconds) overrides the API's timeout; a non-number fails Long.parseLong."""
     value = request.headers.get("X-API-Timeout")
     if value is None:
         return default_ms
@@ -103,7 +103,7 @@ def wants_schema() -> bool:
 def relative_path() -> str:
     """The path as RestServer sees it, without the context path."""
     path = request.path
-    return path[len(CONTEXT):] if path.startswith(CONTEXT + "/") else path
+    return path[len(CONTEXT) :] if path.startswith(CONTEXT + "/") else path
 
 
 def wrong_method(allowed: tuple[str, ...]) -> RestError:

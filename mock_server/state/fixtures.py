@@ -1,4 +1,4 @@
-"""Seed data: accounts, zones, backup storages and images, loaded and checked before the store is built."""
+"""Seed data: accounts, zones, backup storages and images, checked before the store is built."""
 
 from __future__ import annotations
 
@@ -50,8 +50,15 @@ FIXTURES_SCHEMA: dict[str, JSON] = {
             "items": {
                 "type": "object",
                 "additionalProperties": False,
-                "required": ["uuid", "name", "type", "url", "status", "totalCapacity",
-                             "availableCapacity"],
+                "required": [
+                    "uuid",
+                    "name",
+                    "type",
+                    "url",
+                    "status",
+                    "totalCapacity",
+                    "availableCapacity",
+                ],
                 "properties": {
                     "uuid": _UUID,
                     "name": _NAME,
@@ -133,11 +140,17 @@ def _account(a: dict[str, JSON]) -> dict[str, JSON]:
 
 def _check_references(fx: Fixtures, source: str) -> None:
     seen: set[str] = set()
-    for kind, items in (("accounts", fx.accounts), ("zones", fx.zones),
-                        ("backupStorages", fx.backup_storages), ("images", fx.images)):
+    for kind, items in (
+        ("accounts", fx.accounts),
+        ("zones", fx.zones),
+        ("backupStorages", fx.backup_storages),
+        ("images", fx.images),
+    ):
         for i, item in enumerate(items):
             if item["uuid"] in seen:
-                raise FixtureError(f"{source}: field '{kind}/{i}/uuid': duplicate uuid {item['uuid']}")
+                raise FixtureError(
+                    f"{source}: field '{kind}/{i}/uuid': duplicate uuid {item['uuid']}"
+                )
             seen.add(item["uuid"])
     zones = {z["uuid"] for z in fx.zones}
     for i, bs in enumerate(fx.backup_storages):
@@ -155,7 +168,8 @@ def _check_references(fx: Fixtures, source: str) -> None:
         for j, b in enumerate(img["backupStorageUuids"]):
             if b not in bss:
                 raise FixtureError(
-                    f"{source}: field 'images/{i}/backupStorageUuids/{j}': unknown backup storage {b}"
+                    f"{source}: field 'images/{i}/backupStorageUuids/{j}': "
+                    f"unknown backup storage {b}"
                 )
 
 
@@ -170,6 +184,8 @@ def load_fixtures(path: Path) -> Fixtures:
     try:
         data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
     except (ValueError, yaml.YAMLError) as e:
-        raise FixtureError(f"{path}: not valid {'JSON' if path.suffix == '.json' else 'YAML'}: "
-                           f"{str(e).splitlines()[0]}") from None
+        raise FixtureError(
+            f"{path}: not valid {'JSON' if path.suffix == '.json' else 'YAML'}: "
+            f"{str(e).splitlines()[0]}"
+        ) from None
     return parse_fixtures(data, str(path))

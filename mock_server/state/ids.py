@@ -36,9 +36,9 @@ class ManualClock:
 
 
 def gson_timestamp(epoch: float) -> str:
-    """java.sql.Timestamp as Gson 2.8 writes it on Java 8: `Nov 28, 2026 11:00:00 AM`, local time.
+    """java.sql.Timestamp as Gson 2.8 writes it on Java 8: `Nov 28, 2026 11:00:00 AM` (local).
 
-    Real server: Gson's default Date adapter (US locale, DateFormat.DEFAULT), zstack-behaviour.md §5.
+    Real server: Gson's default Date adapter (US locale, DateFormat.DEFAULT), behaviour §5.
     """
     t = datetime.fromtimestamp(epoch)
     hour = t.hour % 12 or 12

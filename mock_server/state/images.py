@@ -34,8 +34,14 @@ IMAGE_TYPES = ("zstack",)
 URL_PREFIXES = ("http://", "https://", "file:///", "upload://", "zstore://", "ftp://", "sftp://")
 # image.download.localPath.blacklist default (conf/globalConfig/image.xml).
 LOCAL_PATH_BLACKLIST = (
-    "/**/.*/**", "/**/~*/**", "/etc/**", "/usr/local/zstack/**", "/var/log/**", "/dev/**",
-    "/proc/**", "/sys/**",
+    "/**/.*/**",
+    "/**/~*/**",
+    "/etc/**",
+    "/usr/local/zstack/**",
+    "/var/log/**",
+    "/dev/**",
+    "/proc/**",
+    "/sys/**",
 )
 DEFAULT_EXPUNGE_PERIOD = 259200.0
 
@@ -188,9 +194,18 @@ class ImageBackend:
         now = self._clock.now()
         for ref in image.refs:
             bs = self.backup_storages[ref.backup_storage_uuid]
-            ref.status, ref.install_path, ref.last_op_date = ImageStatus.READY, install_path(bs, image), now
+            ref.status, ref.install_path, ref.last_op_date = (
+                ImageStatus.READY,
+                install_path(bs, image),
+                now,
+            )
             bs.available_capacity = max(0, bs.available_capacity - actual)
-        image.status, image.size, image.actual_size, image.md5_sum = ImageStatus.READY, size, actual, md5
+        image.status, image.size, image.actual_size, image.md5_sum = (
+            ImageStatus.READY,
+            size,
+            actual,
+            md5,
+        )
         if image.format == "iso":
             image.media_type = "ISO"
         image.url = _hide_password(image.url)
@@ -239,7 +254,8 @@ class ImageBackend:
         if image is None:
             return {}  # already gone: deleting is idempotent
         targets = [
-            r for r in image.refs
+            r
+            for r in image.refs
             if backup_storage_uuids is None or r.backup_storage_uuid in backup_storage_uuids
         ]
         if not image.refs or all(
@@ -308,18 +324,22 @@ class ImageBackend:
         """Delete the bits, return the capacity, drop the ref; the image goes with its last ref."""
         bs = self.backup_storages.get(ref.backup_storage_uuid)
         if bs is not None and ref.status is not ImageStatus.DOWNLOADING:
-            bs.available_capacity = min(bs.total_capacity, bs.available_capacity + image.actual_size)
+            bs.available_capacity = min(
+                bs.total_capacity, bs.available_capacity + image.actual_size
+            )
         image.refs.remove(ref)
         if not image.refs:
             self.images.pop(image.uuid, None)
 
     def expunge_expired(self) -> None:
-        """The periodic expunge task: Deleted refs older than expungePeriod go, unless policy Never."""
+        """The periodic expunge task: Deleted refs past expungePeriod go (policy Delay only)."""
         if self.policy is not DeletionPolicy.DELAY:
             return
         horizon = self._clock.now() - self.expunge_period
         for image in [i for i in self.images.values() if i.status is ImageStatus.DELETED]:
-            for ref in [r for r in image.refs if r.deleted_at is not None and r.deleted_at <= horizon]:
+            for ref in [
+                r for r in image.refs if r.deleted_at is not None and r.deleted_at <= horizon
+            ]:
                 self._remove_ref(image, ref)
 
 
@@ -347,12 +367,12 @@ def _check_url(url: str) -> str:
             "url must starts with 'file:///', 'http://', 'https://'， 'ftp://', 'sftp://' or '/'"
         )
     if url.startswith("file://"):
-        path = url[len("file://"):]
-        blocked = [p for p, rx in zip(LOCAL_PATH_BLACKLIST, _BLACKLIST, strict=True) if rx.match(path)]
+        path = url[len("file://") :]
+        blocked = [
+            p for p, rx in zip(LOCAL_PATH_BLACKLIST, _BLACKLIST, strict=True) if rx.match(path)
+        ]
         if blocked:
             raise InvalidArgumentError(
                 f"image path [{path}] is in black list {';'.join(LOCAL_PATH_BLACKLIST)}"
             )
     return url
-
-

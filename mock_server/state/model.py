@@ -26,7 +26,7 @@ class ImageState(StrEnum):
 
 
 class DeletionPolicy(StrEnum):
-    """ImageDeletionPolicyManager.ImageDeletionPolicy, as global config image.deletionPolicy allows."""
+    """ImageDeletionPolicyManager.ImageDeletionPolicy, the values image.deletionPolicy allows."""
 
     DIRECT = "Direct"
     DELAY = "Delay"
@@ -149,7 +149,7 @@ class BackupStorage:
     extra: dict[str, JSON] = field(default_factory=dict)
 
     def is_usable(self) -> bool:
-        """ImageApiInterceptor: status Connected and availableCapacity > 0 (state is not checked)."""
+        """ImageApiInterceptor: Connected and availableCapacity > 0 (state is not checked)."""
         return self.status is BackupStorageStatus.CONNECTED and self.available_capacity > 0
 
     def to_inventory(self) -> dict[str, JSON]:

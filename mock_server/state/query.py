@@ -83,7 +83,9 @@ def _compare(actual: JSON, op: str, expected: str | None) -> bool:
             return False
     else:
         left = text
-    return {">": left > right, "<": left < right, ">=": left >= right, "<=": left <= right}[op]
+    return bool(
+        {">": left > right, "<": left < right, ">=": left >= right, "<=": left <= right}[op]
+    )
 
 
 def matches(inv: JSON, cond: Condition) -> bool:
@@ -109,10 +111,17 @@ def run(query: Query, inventories: Iterable[JSON]) -> tuple[list[JSON], int]:
     hits = [inv for inv in inventories if all(matches(inv, c) for c in query.conditions)]
     if query.sort_by:
         key = query.sort_by
-        hits.sort(key=lambda i: (i.get(key) is None, str(i.get(key)) if not isinstance(
-            i.get(key), int | float) else i.get(key)), reverse=query.sort_desc)
+        hits.sort(
+            key=lambda i: (
+                i.get(key) is None,
+                str(i.get(key)) if not isinstance(i.get(key), int | float) else i.get(key),
+            ),
+            reverse=query.sort_desc,
+        )
     total = len(hits)
-    page = hits[query.start : query.start + query.limit] if query.limit >= 0 else hits[query.start :]
+    page = (
+        hits[query.start : query.start + query.limit] if query.limit >= 0 else hits[query.start :]
+    )
     if query.fields:
         page = [{k: v for k, v in inv.items() if k in query.fields} for inv in page]
     return page, total

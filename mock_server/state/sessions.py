@@ -28,7 +28,7 @@ class SessionBackend:
         self.max_concurrent = max_concurrent
 
     def log_in_by_account(self, account_name: str, password: str) -> Session:
-        """LogInByAccount. Real server: AccountLoginBackend.login + Session.login, zstack-behaviour.md §9."""
+        """LogInByAccount. Real server: AccountLoginBackend.login, Session.login (§9)."""
         account = next((a for a in self.accounts.values() if a.name == account_name), None)
         # the stored SHA-512 hex is compared with what was sent, as is
         if account is None or account.password_sha512 != password:

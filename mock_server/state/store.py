@@ -68,7 +68,10 @@ class Store:
         }
         self.sessions = SessionBackend(self.clock, self.ids, accounts, settings.session_timeout)
         self.images = ImageBackend(
-            self.clock, self.ids, self.backup_storages, settings.deletion_policy,
+            self.clock,
+            self.ids,
+            self.backup_storages,
+            settings.deletion_policy,
             settings.expunge_period,
         )
         self.jobs = JobQueue(self.clock, settings.job_delay)
@@ -84,7 +87,7 @@ class Store:
             yield self
 
     def reset(self) -> Store:
-        """A fresh store from the same fixtures and settings (moto's reset, without __dict__ tricks)."""
+        """A fresh store from the same fixtures and settings (moto's reset idea)."""
         return Store(self.fixtures, self.settings)
 
 

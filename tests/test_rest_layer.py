@@ -1,0 +1,150 @@
+"""RestServer's own rejections: plain text, before any job exists (zstack-behaviour.md §6)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import ZStack
+
+
+@pytest.mark.parametrize(
+    ("headers", "message"),
+    [
+        # missing header
+        ({}, "missing header 'Authorization'"),
+        # another scheme
+        ({"Authorization": "Bearer abc"}, "Authorization type must be 'OAuth'"),
+        ({"Authorization": "ZStack nocolon"}, "accessKey format is 'ZStack AccessKeyId:Signature'"),
+    ],
+)
+def test_add_image__bad_authorization_is_400(zs: ZStack, headers, message) -> None:
+    rsp = zs.client.post("/zstack/v1/images", json={"params": {}}, headers=headers)
+    assert rsp.status_code == 400
+    assert rsp.mimetype == "text/plain"
+    assert rsp.get_data(as_text=True) == message
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("post", "/zstack/v1/images"),
+        ("delete", "/zstack/v1/images/" + "1" * 32),
+        ("put", "/zstack/v1/images/" + "1" * 32 + "/actions"),
+        ("get", "/zstack/v1/images"),
+    ],
+)
+def test_malformed_json__is_500_even_without_authorization(zs: ZStack, method, path) -> None:
+    rsp = getattr(zs.client, method)(path, data=b'{"params": ', content_type="application/json")
+    assert rsp.status_code == 500
+    assert rsp.get_data(as_text=True).startswith("com.google.gson.JsonSyntaxException")
+
+
+def test_unknown_path__is_404_no_api_mapping(zs: ZStack) -> None:
+    rsp = zs.client.get("/zstack/v1/images/", headers=zs.auth)
+    assert rsp.status_code == 404
+    assert rsp.get_data(as_text=True) == "no api mapping to /v1/images/"
+    assert zs.client.get("/zstack/v1/nothing").get_data(as_text=True) == (
+        "no api mapping to /v1/nothing"
+    )
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "message"),
+    [
+        ("delete", "/zstack/v1/images", 500, "No delete API found for the path[/zstack/v1/images]"),
+        ("post", "/zstack/v1/images/x", 500, "No creational API found for the path[/zstack/v1/images/x]"),
+        ("get", "/zstack/v1/images/x/actions", 500, "No query API found for the path[/zstack/v1/images/x/actions]"),
+        ("patch", "/zstack/v1/images", 405, "The method[PATCH] is not allowed for the path[/zstack/v1/images]"),
+    ],
+)  # fmt: skip
+def test_method_without_api__real_message(zs: ZStack, method, path, status, message) -> None:
+    rsp = getattr(zs.client, method)(path, headers=zs.auth)
+    assert rsp.status_code == status
+    assert rsp.get_data(as_text=True) == message
+    if status == 405:
+        assert rsp.headers["Allow"]
+
+
+def test_head__is_405_with_allow(zs: ZStack) -> None:
+    rsp = zs.client.head("/zstack/v1/images", headers=zs.auth)
+    assert rsp.status_code == 405
+    assert "Allow" in rsp.headers
+
+
+def test_actions__body_without_known_action_is_400(zs: ZStack) -> None:
+    rsp = zs.action("1" * 32, {"somethingElse": {}})
+    assert rsp.status_code == 400
+    assert rsp.get_data(as_text=True) == (
+        f"the body doesn't contain action mapping to the URL[/zstack/v1/images/{'1' * 32}/actions]"
+    )
+
+
+def test_actions__empty_body_is_500_with_empty_body(zs: ZStack) -> None:
+    rsp = zs.client.put(f"/zstack/v1/images/{'1' * 32}/actions", headers=zs.auth)
+    assert rsp.status_code == 500
+    assert rsp.get_data(as_text=True) == ""
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "message"),
+    [
+        # TypeVerifier on the message's own boolean fields
+        ({"system": "yes"}, 400, "Invalid value for boolean field [system], [yes] is not a valid boolean string[true, false]."),
+        ({"virtio": 1}, 400, "Invalid value for boolean field [virtio], [1.0] is not a valid boolean string[true, false]."),
+        # Gson cannot read these shapes
+        ({"backupStorageUuids": "abc"}, 500, "com.google.gson.JsonSyntaxException: java.lang.IllegalStateException: Expected BEGIN_ARRAY but was STRING at path $.backupStorageUuids"),
+        ({"name": ["a"]}, 500, "com.google.gson.JsonSyntaxException: java.lang.IllegalStateException: Expected a string but was BEGIN_ARRAY at path $.name"),
+    ],
+)  # fmt: skip
+def test_add_image__wrong_types_are_rest_errors(zs: ZStack, params, status, message) -> None:
+    rsp = zs.client.post("/zstack/v1/images", json={"params": params}, headers=zs.auth)
+    assert rsp.status_code == status
+    assert rsp.get_data(as_text=True) == message
+
+
+def test_add_image__params_not_an_object_is_500(zs: ZStack) -> None:
+    rsp = zs.client.post("/zstack/v1/images", json={"params": "x"}, headers=zs.auth)
+    assert rsp.status_code == 500
+    assert rsp.get_data(as_text=True) == "java.lang.String cannot be cast to java.util.Map"
+
+
+def test_add_image__tags_not_a_list_is_500(zs: ZStack) -> None:
+    rsp = zs.client.post(
+        "/zstack/v1/images", json={"params": {}, "systemTags": "x"}, headers=zs.auth
+    )
+    assert rsp.status_code == 500
+    assert rsp.get_data(as_text=True) == "java.lang.String cannot be cast to java.util.List"
+
+
+def test_add_image__lenient_gson_coercions_are_accepted(zs: ZStack) -> None:
+    rsp = zs.poll(zs.add_image(system="false", name=123))
+    assert rsp.status_code == 200
+    assert rsp.json["inventory"]["name"] == "123.0"
+    assert rsp.json["inventory"]["system"] is False
+
+
+def test_body_too_large__is_413_plain_text(zs: ZStack) -> None:
+    big = b'{"params": {"name": "' + b"x" * (9 * 1024 * 1024) + b'"}}'
+    rsp = zs.client.post(
+        "/zstack/v1/images", data=big, content_type="application/json", headers=zs.auth
+    )
+    assert rsp.status_code == 413
+    assert rsp.mimetype == "text/plain"
+
+
+def test_invalid_utf8__is_400_plain_text(zs: ZStack) -> None:
+    rsp = zs.client.post(
+        "/zstack/v1/images", data=b'{"params": {"name": "\xff"}}', headers=zs.auth,
+        content_type="application/json",
+    )
+    assert rsp.status_code == 400
+    assert rsp.get_data(as_text=True) == "the request body is not valid UTF-8"
+
+
+def test_json_is_written_as_gson_does(zs: ZStack) -> None:
+    rsp = zs.poll(zs.add_image(name="a<b>&c='d'"))
+    text = rsp.get_data(as_text=True)
+    # Gson escapes <, >, &, = and ' in strings by default (htmlSafe)
+    assert '"name":"a\\u003cb\\u003e\\u0026c\\u003d\\u0027d\\u0027"' in text
+    assert rsp.json["inventory"]["name"] == "a<b>&c='d'"
+    assert '"size":' in text and ".0" not in text.split('"size":')[1][:15]
