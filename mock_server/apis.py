@@ -27,20 +27,18 @@ def _add_image(store: Store, m: dict[str, JSON]) -> dict[str, JSON] | Deferred:
     return store.images.add_image(m)
 
 
-def _delete_image(store: Store, m: dict[str, JSON]) -> Deferred:
-    return Deferred(
-        lambda: store.images.delete_image(
-            m["uuid"], m.get("backupStorageUuids"), m.get("deleteMode")
-        )
-    )
+# Delete, expunge and recover take effect at once; with --job-delay only their result waits,
+# so a delete can still meet an AddImage that is downloading (as it does on the real server).
+def _delete_image(store: Store, m: dict[str, JSON]) -> dict[str, JSON]:
+    return store.images.delete_image(m["uuid"], m.get("backupStorageUuids"), m.get("deleteMode"))
 
 
-def _expunge_image(store: Store, m: dict[str, JSON]) -> Deferred:
-    return Deferred(lambda: store.images.expunge_image(m["imageUuid"], m.get("backupStorageUuids")))
+def _expunge_image(store: Store, m: dict[str, JSON]) -> dict[str, JSON]:
+    return store.images.expunge_image(m["imageUuid"], m.get("backupStorageUuids"))
 
 
-def _recover_image(store: Store, m: dict[str, JSON]) -> Deferred:
-    return Deferred(lambda: store.images.recover_image(m["imageUuid"], m.get("backupStorageUuids")))
+def _recover_image(store: Store, m: dict[str, JSON]) -> dict[str, JSON]:
+    return store.images.recover_image(m["imageUuid"], m.get("backupStorageUuids"))
 
 
 ASYNC_HANDLERS: dict[str, Handler] = {

@@ -117,7 +117,10 @@ def test_x_json_schema__on_poll_adds_parent_first_schema(zs: ZStack) -> None:
     rsp = zs.client.get(location, headers={"X-JSON-Schema": "true"})
     assert list(rsp.json["schema"].items()) == [
         ("inventory", "org.zstack.header.image.ImageInventory"),
-        ("inventory.backupStorageRefs[0]", "org.zstack.header.image.ImageBackupStorageRefInventory"),
+        (
+            "inventory.backupStorageRefs[0]",
+            "org.zstack.header.image.ImageBackupStorageRefInventory",
+        ),
     ]
 
 

@@ -134,7 +134,9 @@ def test_body_too_large__is_413_plain_text(zs: ZStack) -> None:
 
 def test_invalid_utf8__is_400_plain_text(zs: ZStack) -> None:
     rsp = zs.client.post(
-        "/zstack/v1/images", data=b'{"params": {"name": "\xff"}}', headers=zs.auth,
+        "/zstack/v1/images",
+        data=b'{"params": {"name": "\xff"}}',
+        headers=zs.auth,
         content_type="application/json",
     )
     assert rsp.status_code == 400

@@ -59,10 +59,26 @@ class Job:
         return out
 
 
+def _replay(result: JSON, error: ErrorCode | None) -> Callable[[], dict[str, JSON]]:
+    def replay() -> dict[str, JSON]:
+        if error is not None:
+            raise _Recorded(error)
+        return dict(result)
+
+    return replay
+
+
+class _Recorded(Exception):  # noqa: N818 - carries an ErrorCode already made
+    def __init__(self, error: ErrorCode) -> None:
+        self.error = error
+
+
 def _run(step: Callable[[], JSON]) -> tuple[JSON, ErrorCode | None]:
     """Run one step of a job, turning any failure into the ErrorCode a poll reports."""
     try:
         return step(), None
+    except _Recorded as e:
+        return None, e.error
     except ZStackError as e:
         return None, e.to_error_code()
     except Exception as e:  # noqa: BLE001 - a bug in the mock must still end the job cleanly
@@ -89,20 +105,19 @@ class JobQueue:
         return list(self._jobs.values())
 
     def submit(self, uuid: str, api: str, work: JobWork) -> Job:
+        """Run the job's work now; its result shows once the job's delay has passed."""
         now = self._clock.now()
         job = Job(uuid=uuid, api=api, submitted=now, due=now + self.delay)
         self._jobs[uuid] = job
         self._trim()
         outcome, error = _run(work)
-        if error is not None:
-            self._settle(job, None, error)
-        elif isinstance(outcome, Deferred):
+        if isinstance(outcome, Deferred):
             job.pending = outcome
-            self._pending.append(job)
-            if self.delay <= 0:
-                self.advance()
         else:
-            self._settle(job, outcome, None)
+            # the work is done; the job reports it when it is due
+            job.pending = Deferred(_replay(outcome, error))
+        self._pending.append(job)
+        self.advance()
         return job
 
     def advance(self) -> None:
