@@ -26,7 +26,7 @@ def create_app(config: MockConfig | None = None, spec: Spec | None = None) -> Fl
     config = config or MockConfig()
     spec = spec or Spec.load()
     fixtures = load_fixtures(config.fixtures or default_fixtures_path())
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body
     app.url_map.strict_slashes = True
     app.extensions["zstack"] = MockRuntime(

@@ -61,7 +61,8 @@ def serve(config: MockConfig, err: TextIO) -> int:
         port=config.port,
         interface=Interfaces.WSGI,
         workers=1,
-        blocking_threads=8,
+        # granian's own ceiling for WSGI before it warns: enough for slow clients
+        blocking_threads=(os.cpu_count() or 1) * 2 + 1,
         factory=True,
         log_access=False,
     ).serve()

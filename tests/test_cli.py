@@ -1,0 +1,151 @@
+"""The `zstack-mock` command, including a real server process driven over HTTP."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from mock_server.cli import build_parser, config_from_args
+from tests.conftest import ADMIN_PASSWORD, CONNECTED_BS, IMAGE_URL
+
+ZSTACK_MOCK = [sys.executable, "-m", "mock_server"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def test_help__explains_every_option() -> None:
+    out = subprocess.run(
+        [*ZSTACK_MOCK, "serve", "--help"], capture_output=True, text=True, check=True
+    ).stdout
+    for option in ("--host", "--port", "--job-delay", "--deletion-policy", "--fixtures", "--seed",
+                   "--expunge-period"):  # fmt: skip
+        assert option in out
+    assert "Delay" in out and "Direct" in out and "Never" in out
+
+
+def test_args__map_to_config() -> None:
+    args = build_parser().parse_args(
+        [
+            "serve",
+            "--port",
+            "9000",
+            "--job-delay",
+            "2.5",
+            "--deletion-policy",
+            "Never",
+            "--seed",
+            "3",
+        ]
+    )
+    config = config_from_args(args)
+    assert (config.port, config.job_delay, config.deletion_policy.value, config.seed) == (
+        9000,
+        2.5,
+        "Never",
+        3,
+    )
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--port", "0"], ["--port", "x"], ["--job-delay", "-1"], ["--deletion-policy", "Soon"]],
+)
+def test_args__bad_values_are_usage_errors(argv) -> None:
+    rsp = subprocess.run([*ZSTACK_MOCK, "serve", *argv], capture_output=True, text=True)
+    assert rsp.returncode == 2
+    assert "usage:" in rsp.stderr and "Traceback" not in rsp.stderr
+
+
+def test_serve__malformed_fixtures_stop_start_with_clear_message(tmp_path: Path) -> None:
+    bad = tmp_path / "seed.yaml"
+    bad.write_text("backupStorages: [{uuid: nope}]")
+    rsp = subprocess.run(
+        [*ZSTACK_MOCK, "serve", "--port", str(free_port()), "--fixtures", str(bad)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert rsp.returncode == 2
+    assert f"zstack-mock: cannot start: {bad}: field 'backupStorages/0" in rsp.stderr
+    assert "Traceback" not in rsp.stderr
+
+
+@pytest.fixture
+def server() -> Iterator[str]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [*ZSTACK_MOCK, "serve", "--port", str(port), "--job-delay", "0.5", "--seed", "1"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                requests.get(f"{url}/zstack/v1/api-jobs/{'0' * 32}", timeout=1)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("the mock did not start")
+        yield url
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            _, err = proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+        assert proc.returncode == 0, err
+        assert "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_serve__whole_lifecycle_over_http(server: str) -> None:
+    http = requests.Session()
+    rsp = http.put(f"{server}/zstack/v1/accounts/login",
+                   json={"logInByAccount": {"accountName": "admin", "password": ADMIN_PASSWORD}})  # fmt: skip
+    http.headers["Authorization"] = f"OAuth {rsp.json()['inventory']['uuid']}"
+    params = {"name": "TinyLinux", "url": IMAGE_URL, "format": "qcow2",
+              "backupStorageUuids": [CONNECTED_BS]}  # fmt: skip
+    rsp = http.post(f"{server}/zstack/v1/images", json={"params": params})
+    assert rsp.status_code == 202
+    location = rsp.json()["location"]
+    assert location.startswith(f"{server}/zstack/v1/api-jobs/")
+    assert requests.get(location).status_code == 202  # still downloading
+    deadline = time.monotonic() + 10
+    while (done := requests.get(location)).status_code == 202 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    image = done.json()["inventory"]
+    assert image["status"] == "Ready"
+    uuid = image["uuid"]
+    assert http.get(f"{server}/zstack/v1/images/{uuid}").json()["inventories"][0]["uuid"] == uuid
+    for rsp in (
+        http.delete(f"{server}/zstack/v1/images/{uuid}?deleteMode=Permissive"),
+        http.put(f"{server}/zstack/v1/images/{uuid}/actions", json={"expungeImage": {}}),
+    ):
+        assert rsp.status_code == 202
+        time.sleep(0.6)
+        assert requests.get(rsp.json()["location"]).json() == {}
+    assert http.get(f"{server}/zstack/v1/images/{uuid}").json()["inventories"] == []
+
+
+def test_python_m_and_console_script_agree() -> None:
+    script = Path(sys.executable).with_name("zstack-mock")
+    if not script.exists():
+        pytest.skip("the console script is not installed in this environment")
+    out = subprocess.run([str(script), "--help"], capture_output=True, text=True, check=True)
+    assert "serve" in out.stdout
+    out2 = subprocess.run([*ZSTACK_MOCK, "--help"], capture_output=True, text=True, check=True)
+    assert out2.stdout == out.stdout
