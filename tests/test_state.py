@@ -99,6 +99,7 @@ def test_jobs__delay_and_ordering() -> None:
     clock = ManualClock()
     jobs = JobQueue(clock, delay=5)
     done: list[str] = []
+
     def finish() -> dict:
         done.append("a")
         return {}
