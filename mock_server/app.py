@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from mock_server.apis import Apis
@@ -43,14 +43,20 @@ def create_app(config: MockConfig | None = None, spec: Spec | None = None) -> Fl
     return app
 
 
+def _allow() -> tuple[str, ...]:
+    """`Allow` for a 405: what the spec documents for this path."""
+    spec: Spec = current_app.extensions["zstack"].spec
+    return spec.documented_methods(request.path)
+
+
 def _reject_head() -> Response | None:
     """HEAD reaches RestServer, which has no API for it on these paths."""
     if request.method != "HEAD":
         return None
     if request.path.startswith(f"{CONTEXT}/v1/api-jobs/"):
-        return text_response(405, "only GET method is allowed for querying job status", ("GET",))
+        return text_response(405, "only GET method is allowed for querying job status", _allow())
     return text_response(
-        405, f"The method[HEAD] is not allowed for the path[{request.path}]", ("GET",)
+        405, f"The method[HEAD] is not allowed for the path[{request.path}]", _allow()
     )
 
 
@@ -61,7 +67,7 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(RestError)
     def rest_error(e: RestError) -> Response:
-        return text_response(e.status, e.message, e.allow)
+        return text_response(e.status, e.message, _allow() if e.status == 405 else ())
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(e: RequestEntityTooLarge) -> Response:
@@ -72,11 +78,10 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException) -> Response:
         if e.code == 405:
-            allowed = tuple(sorted(getattr(e, "valid_methods", None) or ()))
             return text_response(
                 405,
                 f"The method[{request.method}] is not allowed for the path[{request.path}]",
-                allowed,
+                _allow(),
             )
         if e.code == 404:
             # RestServer: "no api mapping to %s" with the path below the context

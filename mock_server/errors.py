@@ -130,11 +130,10 @@ class MaxConcurrentSessionExceeded(ZStackError):
 class RestError(Exception):
     """RestServer rejection before any job exists: plain-text body, never JSON (400/404/405/500)."""
 
-    def __init__(self, status: int, message: str, *, allow: tuple[str, ...] = ()) -> None:
+    def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
-        self.allow = allow
 
 
 ALL_ZSTACK_ERRORS: tuple[type[ZStackError], ...] = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -15,6 +16,7 @@ from referencing.jsonschema import DRAFT4
 from mock_server.resources import spec_path
 
 JSON = Any
+_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,21 @@ class Spec:
                 target = target[part]
             node = target
         return node
+
+    def documented_methods(self, path: str) -> tuple[str, ...]:
+        """The methods the spec documents for a concrete path, for `Allow` headers."""
+        for template, methods in self._path_methods:
+            if template.match(path):
+                return methods
+        return ()
+
+    @cached_property
+    def _path_methods(self) -> list[tuple[re.Pattern[str], tuple[str, ...]]]:
+        out = []
+        for path, item in self.doc["paths"].items():
+            rx = re.compile("^" + re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(path)) + "$")
+            out.append((rx, tuple(sorted(m.upper() for m in item if m in _METHODS))))
+        return out
 
     def inline(self, node: JSON) -> JSON:
         """The node with every `$ref` replaced by its target (request schemas are not recursive)."""

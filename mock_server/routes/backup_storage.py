@@ -31,5 +31,5 @@ def backup_storage_other_method(uuid: str) -> Response:
     read_body()
     if request.method == "DELETE":
         # DeleteBackupStorage shares this path on the real server; the mock does not model it.
-        raise RestError(405, "DeleteBackupStorage is not modelled by this mock", allow=("GET",))
-    raise wrong_method(("GET", "DELETE"))
+        raise RestError(405, "DeleteBackupStorage is not modelled by this mock")
+    raise wrong_method()

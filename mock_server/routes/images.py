@@ -22,9 +22,6 @@ from mock_server.validation import read_message
 
 bp = Blueprint("images", __name__, url_prefix="/zstack/v1/images")
 
-ALLOW_COLLECTION = ("GET", "POST")
-ALLOW_ITEM = ("GET", "DELETE")
-ALLOW_ACTIONS = ("PUT",)
 ACTION_APIS = {"expungeImage": "ExpungeImage", "recoverImage": "RecoverImage"}
 
 
@@ -97,7 +94,7 @@ def _envelope(body: dict[str, object] | None, key: str) -> dict[str, object] | N
 @bp.route("", methods=["PUT", "DELETE", "PATCH", "OPTIONS"], provide_automatic_options=False)
 def images_other_method() -> Response:
     read_body()
-    raise wrong_method(ALLOW_COLLECTION)
+    raise wrong_method()
 
 
 @bp.route("/<uuid>", methods=["POST", "PUT", "PATCH", "OPTIONS"], provide_automatic_options=False)
@@ -105,7 +102,7 @@ def image_other_method(uuid: str) -> Response:
     body = read_body()
     if request.method == "PUT" and body is None:
         raise RestError(500, "")
-    raise wrong_method(ALLOW_ITEM)
+    raise wrong_method()
 
 
 @bp.route(
@@ -115,4 +112,4 @@ def image_other_method(uuid: str) -> Response:
 )
 def actions_other_method(image_uuid: str) -> Response:
     read_body()
-    raise wrong_method(ALLOW_ACTIONS)
+    raise wrong_method()

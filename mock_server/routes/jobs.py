@@ -40,4 +40,4 @@ def get_job(uuid: str) -> Response:
     provide_automatic_options=False,
 )
 def job_other_method(uuid: str) -> Response:
-    raise RestError(405, "only GET method is allowed for querying job status", allow=("GET",))
+    raise RestError(405, "only GET method is allowed for querying job status")

@@ -106,7 +106,7 @@ def relative_path() -> str:
     return path[len(CONTEXT) :] if path.startswith(CONTEXT + "/") else path
 
 
-def wrong_method(allowed: tuple[str, ...]) -> RestError:
+def wrong_method() -> RestError:
     """RestServer.handleNonUniqueApi for a method the shared path has no API for."""
     method, uri = request.method, request.path
     if method == "POST":
@@ -117,4 +117,4 @@ def wrong_method(allowed: tuple[str, ...]) -> RestError:
         return RestError(500, f"No delete API found for the path[{uri}]")
     if method == "PUT":
         return RestError(400, f"the body doesn't contain action mapping to the URL[{uri}]")
-    return RestError(405, f"The method[{method}] is not allowed for the path[{uri}]", allow=allowed)
+    return RestError(405, f"The method[{method}] is not allowed for the path[{uri}]")

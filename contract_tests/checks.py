@@ -1,0 +1,260 @@
+"""The contract's checks: small named functions that raise ContractViolation with the evidence.
+
+Each check states one rule of the real server (zstack-behaviour.md) and shows the request and
+response that broke it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ParamSpec, TypeVar
+
+from contract_tests.client import Exchange, JobRun
+from contract_tests.spec import Contract
+
+JSON = Any
+P = ParamSpec("P")
+R = TypeVar("R")
+
+JOB_LOCATION = re.compile(r"^https?://[^/]+(/.*)?/v1/api-jobs/[0-9a-zA-Z]{32}$")
+ERROR_CODE = re.compile(r"^[A-Z]+\.\d+$")
+
+
+class ContractViolation(AssertionError):  # noqa: N818 - it is what the suite reports
+    """A response broke a rule of the contract."""
+
+    def __init__(self, check: str, rule: str, exchange: Exchange | None, detail: str = "") -> None:
+        parts = [f"[{check}] {rule}"]
+        if detail:
+            parts.append(f"  found: {detail}")
+        if exchange is not None:
+            parts.append(exchange.describe())
+        super().__init__("\n".join(parts))
+        self.check = check
+
+
+def _fail(check: str, rule: str, ex: Exchange | None, detail: str = "") -> None:
+    raise ContractViolation(check, rule, ex, detail)
+
+
+def _json(check: str, ex: Exchange) -> JSON:
+    body = ex.json_or_none()
+    if body is None:
+        _fail(check, "the body must be JSON", ex)
+    return body
+
+
+# -- async protocol --------------------------------------------------------------------------
+
+
+def job_accepted_conformance(ex: Exchange, api_timeout: int) -> None:
+    """An async API answers 202 {"location": absolute job URL, "apiTimeout": ms} (§6)."""
+    name = "job_accepted_conformance"
+    if ex.status != 202:
+        _fail(name, "an async API answers 202 and runs its checks inside the job", ex)
+    body = _json(name, ex)
+    location = body.get("location") if isinstance(body, dict) else None
+    if not isinstance(location, str) or not JOB_LOCATION.match(location):
+        _fail(name, "location is an absolute URL <base>/v1/api-jobs/<32 chars>", ex, repr(location))
+    if body.get("apiTimeout") != api_timeout or isinstance(body.get("apiTimeout"), bool):
+        _fail(name, f"apiTimeout is the integer {api_timeout}", ex, repr(body.get("apiTimeout")))
+
+
+def job_poll_conformance(run: JobRun) -> None:
+    """Polls answer 202 {} while running, then 200 with the result or 503 with the error."""
+    name = "job_poll_conformance"
+    if not run.polls:
+        _fail(name, "the job's location can be polled", run.accepted)
+    for ex in run.polls[:-1]:
+        if ex.status != 202 or ex.json_or_none() != {}:
+            _fail(name, "a running job polls as 202 with the body {}", ex)
+    last = run.polls[-1]
+    if last.status == 202:
+        _fail(name, "the job ends within the job timeout", last)
+    if last.status not in (200, 503):
+        _fail(name, "a finished job polls as 200 (success) or 503 (failure)", last)
+    _json(name, last)
+
+
+def job_success(run: JobRun) -> JSON:
+    """The finished job's result, which must be a success."""
+    job_poll_conformance(run)
+    if run.result.status != 200:
+        _fail("job_success_conformance", "this job succeeds on a real server", run.result)
+    return run.result.json()
+
+
+def unknown_job_conformance(ex: Exchange) -> None:
+    """An unknown job polls as 404 plain text `the job has been expired`."""
+    plain_text_conformance(ex, 404, "the job has been expired")
+
+
+# -- errors ----------------------------------------------------------------------------------
+
+
+def _error_object(check: str, error: JSON, ex: Exchange, contract: Contract, where: str) -> None:
+    if not isinstance(error, dict):
+        _fail(check, f"{where} is an ErrorCode object", ex, repr(error))
+    code, description, details = error.get("code"), error.get("description"), error.get("details")
+    if not isinstance(code, str) or not ERROR_CODE.match(code):
+        _fail(check, f"{where}.code matches ^[A-Z]+\\.\\d+$", ex, repr(code))
+    expected = contract.error_descriptions.get(code)
+    if expected is not None and description != expected:
+        _fail(
+            check,
+            f"{where}.description is ZStack's text for {code}: {expected!r}",
+            ex,
+            repr(description),
+        )
+    if not isinstance(description, str) or not description:
+        _fail(check, f"{where}.description is a non-empty string", ex, repr(description))
+    if "details" in error and (not isinstance(details, str) or not details):
+        _fail(check, f"{where}.details is a non-empty string", ex, repr(details))
+    if "cause" in error:
+        _error_object(check, error["cause"], ex, contract, f"{where}.cause")
+
+
+def error_envelope_conformance(ex: Exchange, contract: Contract) -> dict[str, JSON]:
+    """A failure is 503 {"error": ErrorCode}: code, ZStack's description, details; cause alike."""
+    name = "error_envelope_conformance"
+    if ex.status != 503:
+        _fail(name, "a failed job or sync call answers 503", ex)
+    body = _json(name, ex)
+    if not isinstance(body, dict) or "error" not in body:
+        _fail(name, 'the body is {"error": {...}}', ex)
+    _error_object(name, body["error"], ex, contract, "error")
+    if not isinstance(body["error"].get("details"), str):
+        _fail(name, "error.details is a non-empty string", ex)
+    error: dict[str, JSON] = body["error"]
+    return error
+
+
+def error_code_conformance(
+    ex: Exchange, contract: Contract, code: str, details: str | None = None,
+    contains: str | None = None,
+) -> dict[str, JSON]:  # fmt: skip
+    """The failure carries the real server's code and message for this case."""
+    error = error_envelope_conformance(ex, contract)
+    name = "error_code_conformance"
+    if error["code"] != code:
+        _fail(name, f"the real server fails this with {code}", ex, error["code"])
+    if details is not None and error["details"] != details:
+        _fail(
+            name, f"details is the real server's message: {details!r}", ex, repr(error["details"])
+        )
+    if contains is not None and contains not in error["details"]:
+        _fail(name, f"details names {contains!r}", ex, repr(error["details"]))
+    return error
+
+
+def plain_text_conformance(ex: Exchange, status: int, text: str | None = None) -> None:
+    """RestServer's own rejections are plain text with the real message, never JSON."""
+    name = "plain_text_conformance"
+    if ex.status != status:
+        _fail(name, f"the REST layer answers {status}", ex)
+    body = ex.json_or_none()
+    if isinstance(body, dict | list):
+        _fail(name, "the REST layer's error is plain text, not JSON", ex)
+    if text is not None and ex.response_text != text:
+        _fail(name, f"the body is the real message {text!r}", ex, repr(ex.response_text))
+
+
+# -- results and inventories -----------------------------------------------------------------
+
+
+def empty_result_conformance(ex: Exchange) -> None:
+    """Delete and Expunge succeed with {} ({"schema": {}} when X-JSON-Schema was sent)."""
+    body = ex.json_or_none()
+    if ex.status != 200 or body not in ({}, {"schema": {}}):
+        _fail("empty_result_conformance", "the job result is {}", ex)
+
+
+def image_inventory_conformance(inv: JSON, ex: Exchange, contract: Contract) -> None:
+    """Every ImageInventory field has its type: integer sizes, uuids, Gson timestamps, refs."""
+    errors = contract.errors("ImageInventory", inv)
+    if errors:
+        _fail(
+            "image_inventory_conformance",
+            "the inventory matches ImageInventory",
+            ex,
+            "; ".join(errors[:5]),
+        )
+
+
+def image_defaults_conformance(inv: JSON, ex: Exchange) -> None:
+    """Defaults are filled: RootVolumeTemplate, Linux, x86_64, zstack, virtio, Enabled."""
+    expected = {"mediaType": "RootVolumeTemplate", "platform": "Linux", "guestOsType": "Linux",
+                "architecture": "x86_64", "type": "zstack", "virtio": True, "system": False,
+                "state": "Enabled"}  # fmt: skip
+    wrong = {k: inv.get(k) for k, v in expected.items() if inv.get(k) != v}
+    if wrong:
+        _fail(
+            "image_defaults_conformance",
+            f"unset fields take ZStack's defaults {expected}",
+            ex,
+            repr(wrong),
+        )
+
+
+def image_echo_conformance(
+    inv: JSON, sent: dict[str, JSON], usable: set[str], ex: Exchange
+) -> None:
+    """What was sent comes back: the name trimmed, resourceUuid honoured, refs on usable storage."""
+    name = "image_echo_conformance"
+    if inv.get("name") != str(sent["name"]).strip():
+        _fail(name, "the name comes back trimmed", ex, repr(inv.get("name")))
+    if "resourceUuid" in sent and inv.get("uuid") != sent["resourceUuid"]:
+        _fail(name, "resourceUuid becomes the image uuid", ex, repr(inv.get("uuid")))
+    refs = {r.get("backupStorageUuid") for r in inv.get("backupStorageRefs", [])}
+    wanted = set(sent["backupStorageUuids"]) & usable
+    if refs != wanted:
+        _fail(
+            name,
+            f"refs are made exactly on the usable backup storages sent {sorted(wanted)}",
+            ex,
+            repr(sorted(refs)),
+        )
+    if any(r.get("imageUuid") != inv.get("uuid") for r in inv.get("backupStorageRefs", [])):
+        _fail(name, "every ref names its image", ex)
+
+
+def query_reply_conformance(ex: Exchange, contract: Contract, inventory: str) -> list[JSON]:
+    """A query answers 200 {"inventories": [...], "schema": {...}}."""
+    name = "query_reply_conformance"
+    if ex.status != 200:
+        _fail(name, "a query answers 200", ex)
+    body = _json(name, ex)
+    if not isinstance(body, dict) or not isinstance(body.get("inventories"), list):
+        _fail(name, "the reply carries an inventories list", ex)
+    if not isinstance(body.get("schema"), dict):
+        _fail(name, "a query reply always carries schema", ex)
+    for i, inv in enumerate(body["inventories"]):
+        errors = contract.errors(inventory, inv)
+        if errors:
+            _fail(name, f"inventories[{i}] matches {inventory}", ex, "; ".join(errors[:5]))
+    inventories: list[JSON] = body["inventories"]
+    return inventories
+
+
+# -- bookkeeping for the summary -------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class CheckLog:
+    """How often each check passed and failed, for the summary at the end of the run."""
+
+    passed: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    failed: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    facts: dict[str, str] = field(default_factory=dict)
+
+    def run(self, check: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            result = check(*args, **kwargs)
+        except ContractViolation as e:
+            self.failed[e.check] += 1
+            raise
+        self.passed[check.__name__] += 1
+        return result

@@ -1,0 +1,186 @@
+"""A small ZStack REST client that records every exchange, so a failure can show its request."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from contract_tests.target import Target
+
+JSON = Any
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """One request and its response, as sent and received."""
+
+    method: str
+    url: str
+    request_headers: dict[str, str]
+    request_body: str | None
+    status: int
+    response_headers: dict[str, str]
+    response_text: str
+
+    def json(self) -> JSON:
+        return json.loads(self.response_text)
+
+    def json_or_none(self) -> JSON:
+        try:
+            return self.json()
+        except ValueError:
+            return None
+
+    def describe(self) -> str:
+        shown = {k: v for k, v in self.request_headers.items() if k.lower() != "authorization"}
+        if "Authorization" in self.request_headers:
+            shown["Authorization"] = self.request_headers["Authorization"][:10] + "..."
+        lines = [f"  request:  {self.method} {self.url}"]
+        if shown:
+            lines.append(f"    headers: {shown}")
+        if self.request_body:
+            lines.append(f"    body:    {self.request_body[:800]}")
+        lines.append(f"  response: {self.status}")
+        lines.append(f"    body:    {self.response_text[:800]!r}")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True, slots=True)
+class JobRun:
+    """An async API call: the 202, every poll in order, and the last poll."""
+
+    accepted: Exchange
+    polls: tuple[Exchange, ...]
+
+    @property
+    def result(self) -> Exchange:
+        return self.polls[-1] if self.polls else self.accepted
+
+
+class ZStackClient:
+    def __init__(self, target: Target, http: requests.Session | None = None) -> None:
+        self.target = target
+        self.http = http or requests.Session()
+        self.session_uuid: str | None = target.session_uuid
+        self.history: deque[Exchange] = deque(maxlen=50)
+
+    # -- raw requests --------------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: JSON = None,
+        raw: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        params: list[tuple[str, str]] | None = None,
+        auth: bool = True,
+        absolute: bool = False,
+    ) -> Exchange:
+        url = path if absolute else self.target.api_url(path)
+        sent = {"Content-Type": "application/json;charset=UTF-8"}
+        if auth and self.session_uuid:
+            sent["Authorization"] = f"OAuth {self.session_uuid}"
+        sent.update(headers or {})
+        data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
+        rsp = self.http.request(method, url, data=data, headers=sent, params=params, timeout=60)
+        ex = Exchange(
+            method=method,
+            url=rsp.request.url or url,
+            request_headers=sent,
+            request_body=None if data is None else data.decode("utf-8", "replace"),
+            status=rsp.status_code,
+            response_headers=dict(rsp.headers),
+            response_text=rsp.text,
+        )
+        self.history.append(ex)
+        return ex
+
+    # -- sessions ------------------------------------------------------------------------------
+
+    def log_in(self, account: str | None = None, password_sha512: str | None = None) -> Exchange:
+        body = {
+            "logInByAccount": {
+                "accountName": account or self.target.account,
+                "password": password_sha512 or self.target.password_sha512,
+            }
+        }
+        return self.request("PUT", "/v1/accounts/login", body=body, auth=False)
+
+    def ensure_session(self) -> str:
+        if self.session_uuid is None:
+            ex = self.log_in()
+            if ex.status != 200:
+                raise RuntimeError(f"cannot log in to the target:\n{ex.describe()}")
+            self.session_uuid = ex.json()["inventory"]["uuid"]
+        return self.session_uuid
+
+    def log_out(self) -> Exchange | None:
+        if self.session_uuid is None or self.target.session_uuid is not None:
+            return None
+        ex = self.request("DELETE", f"/v1/accounts/sessions/{self.session_uuid}", auth=False)
+        self.session_uuid = None
+        return ex
+
+    # -- async jobs ----------------------------------------------------------------------------
+
+    def poll_url(self, location: str) -> str:
+        """Poll where the server says; rebuilt on the target's host if it names another."""
+        if urlsplit(location).netloc == urlsplit(self.target.url).netloc:
+            return location
+        _, _, job = location.partition("/v1/api-jobs/")
+        return self.target.api_url(f"/v1/api-jobs/{job}")
+
+    def follow(self, accepted: Exchange) -> JobRun:
+        """Poll a 202's location until the job is done (200/503) or something else answers."""
+        if accepted.status != 202:
+            return JobRun(accepted, ())
+        location = (accepted.json_or_none() or {}).get("location")
+        if not isinstance(location, str):
+            return JobRun(accepted, ())
+        url = self.poll_url(location)
+        polls: list[Exchange] = []
+        deadline = time.monotonic() + self.target.job_timeout
+        delay = 0.05
+        while True:
+            ex = self.request("GET", url, auth=False, absolute=True)
+            polls.append(ex)
+            if ex.status != 202 or time.monotonic() > deadline:
+                return JobRun(accepted, tuple(polls))
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+    def call(self, method: str, path: str, **kwargs: Any) -> JobRun:
+        return self.follow(self.request(method, path, **kwargs))
+
+    # -- the APIs under test -------------------------------------------------------------------
+
+    def add_image(self, params: dict[str, JSON], **top: JSON) -> JobRun:
+        return self.call("POST", "/v1/images", body={"params": params, **top})
+
+    def delete_image(self, uuid: str, params: list[tuple[str, str]] | None = None) -> JobRun:
+        return self.call("DELETE", f"/v1/images/{uuid}", params=params)
+
+    def expunge_image(self, uuid: str, backup_storage_uuids: list[str] | None = None) -> JobRun:
+        inner = {} if backup_storage_uuids is None else {"backupStorageUuids": backup_storage_uuids}
+        return self.call("PUT", f"/v1/images/{uuid}/actions", body={"expungeImage": inner})
+
+    def recover_image(self, uuid: str, backup_storage_uuids: list[str] | None = None) -> JobRun:
+        inner = {} if backup_storage_uuids is None else {"backupStorageUuids": backup_storage_uuids}
+        return self.call("PUT", f"/v1/images/{uuid}/actions", body={"recoverImage": inner})
+
+    def query(self, path: str, params: list[tuple[str, str]] | None = None) -> Exchange:
+        return self.request("GET", path, params=params)
+
+    def find_image(self, uuid: str) -> JSON:
+        """The image's inventory, or None when the query finds nothing."""
+        ex = self.query(f"/v1/images/{uuid}")
+        inventories = (ex.json_or_none() or {}).get("inventories") or []
+        return inventories[0] if ex.status == 200 and inventories else None
