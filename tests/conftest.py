@@ -133,3 +133,20 @@ def make_app(spec: Spec, **overrides: Any) -> Flask:
     if isinstance(settings.get("deletion_policy"), str):
         settings["deletion_policy"] = DeletionPolicy(settings["deletion_policy"])
     return create_app(MockConfig(**settings), spec)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Report how many deliberately broken servers the contract suite caught."""
+    from tests.test_contract_catches_deviations import CAUGHT
+
+    caught = terminalreporter.config.stash.get(CAUGHT, None)
+    if not caught:
+        return
+    tr = terminalreporter
+    tr.section("contract suite catch rate")
+    families: dict[str, list[bool]] = {}
+    for label, ok in caught.items():
+        families.setdefault(label.split(":")[0], []).append(ok)
+    for family, results in sorted(families.items()):
+        tr.write_line(f"{family:<18} {sum(results)}/{len(results)}")
+    tr.write_line(f"caught {sum(caught.values())} of {len(caught)} deliberately broken servers")
