@@ -20,7 +20,7 @@ SEED_KEY = pytest.StashKey[int | None]()
 
 # quick: under a minute against the mock on a 2-core machine; thorough: for nightly runs
 PROFILES = {
-    "quick": {"max_examples": 12, "stateful_step_count": 8},
+    "quick": {"max_examples": 25, "stateful_step_count": 10},
     "thorough": {"max_examples": 150, "stateful_step_count": 30},
 }
 

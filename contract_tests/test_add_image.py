@@ -32,32 +32,39 @@ def test_add_image__inventory_fields_and_defaults(zstack: ZStackSession) -> None
     assert inventory["status"] == "Ready", run.result.describe()
 
 
+@pytest.fixture
+def unusable_backup_storage(zstack: ZStackSession) -> str:
+    unusable = zstack.unusable_backup_storage_uuid
+    if unusable is None:
+        pytest.skip("the target has no Disconnected or full backup storage")
+    return unusable
+
+
+def echoed(zstack: ZStackSession, run: JobRun, sent: dict[str, Any]) -> None:
+    inventory = zstack.check(checks.job_success, run)["inventory"]
+    usable = zstack.usable_backup_storages
+    zstack.check(checks.image_echo_conformance, inventory, sent, usable, run.result)
+
+
 def test_add_image__resource_uuid_is_honoured(zstack: ZStackSession) -> None:
-    run, sent = zstack.add_image(resourceUuid=new_zstack_uuid())
-    inventory = zstack.check(checks.job_success, run)["inventory"]
-    zstack.check(
-        checks.image_echo_conformance, inventory, sent, zstack.usable_backup_storages, run.result
+    echoed(zstack, *zstack.add_image(resourceUuid=new_zstack_uuid()))
+
+
+def test_add_image__refs_only_on_usable_backup_storage(
+    zstack: ZStackSession, unusable_backup_storage: str
+) -> None:
+    echoed(
+        zstack,
+        *zstack.add_image(backupStorageUuids=[zstack.backup_storage_uuid, unusable_backup_storage]),
     )
 
 
-def test_add_image__refs_only_on_usable_backup_storage(zstack: ZStackSession) -> None:
-    unusable = zstack.unusable_backup_storage_uuid
-    if unusable is None:
-        pytest.skip("the target has no Disconnected or full backup storage")
-    run, sent = zstack.add_image(backupStorageUuids=[zstack.backup_storage_uuid, unusable])
-    inventory = zstack.check(checks.job_success, run)["inventory"]
-    zstack.check(
-        checks.image_echo_conformance, inventory, sent, zstack.usable_backup_storages, run.result
-    )
-
-
-def test_add_image__only_unusable_backup_storage_is_sys_1006(zstack: ZStackSession) -> None:
-    unusable = zstack.unusable_backup_storage_uuid
-    if unusable is None:
-        pytest.skip("the target has no Disconnected or full backup storage")
-    run, _ = zstack.add_image(backupStorageUuids=[unusable])
+def test_add_image__only_unusable_backup_storage_is_sys_1006(
+    zstack: ZStackSession, unusable_backup_storage: str
+) -> None:
+    run, _ = zstack.add_image(backupStorageUuids=[unusable_backup_storage])
     zstack.check(checks.error_code_conformance, run.result, zstack.contract, "SYS.1006",
-                 contains=f"no backup storage specified in uuids[{unusable}] is available")  # fmt: skip
+                 contains=f"no backup storage specified in uuids[{unusable_backup_storage}] is available")  # fmt: skip
 
 
 def test_add_image__unknown_fields_are_ignored(zstack: ZStackSession) -> None:
@@ -83,8 +90,10 @@ VALIDATION = [
     ({"mediaType": "iso"}, "SYS.1007", f"valid value for field[mediaType] of message[{V}] are [RootVolumeTemplate, ISO, DataVolumeTemplate], but iso found"),
     ({"platform": "Mac"}, "SYS.1007", f"valid value for field[platform] of message[{V}] are [Linux, Windows, Other, Paravirtualization, WindowsVirtio], but Mac found"),
     ({"architecture": "i386"}, "SYS.1007", f"valid value for field[architecture] of message[{V}] are [x86_64, aarch64, mips64el, loongarch64], but i386 found"),
+    ({"url": "http://" + "u" * 1018}, "SYS.1007", f"field[url] of message[{V}] exceeds max length of string. expected was <= 1024, actual was 1025"),
     # lists
     ({"backupStorageUuids": []}, "SYS.1007", "field[backupStorageUuids] must be a nonempty list"),
+    ({"backupStorageUuids": [None]}, "SYS.1007", "field[backupStorageUuids] cannot contain a NULL element"),
     # unknown backup storage (PortApiValidator)
     ({"backupStorageUuids": ["0" * 32]}, "SYS.1003", f"invalid field[backupStorageUuids], resource[uuids:[{'0' * 32}], type:BackupStorageVO] not found"),
     # ImageApiInterceptor

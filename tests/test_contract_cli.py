@@ -22,7 +22,9 @@ def mock_url() -> Iterator[str]:
     server.stop()
 
 
-def test_zstack_contract__runs_outside_the_checkout_with_junit(mock_url: str, tmp_path: Path) -> None:
+def test_zstack_contract__runs_outside_the_checkout_with_junit(
+    mock_url: str, tmp_path: Path
+) -> None:
     junit = tmp_path / "contract.xml"
     result = subprocess.run(
         [str(ZSTACK_CONTRACT), "--target-url", mock_url, "-q", "-k", "async_protocol",

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from mock_server.state.fixtures import Fixtures
 from mock_server.state.ids import Clock, IdGenerator, SystemClock
-from mock_server.state.images import DEFAULT_EXPUNGE_PERIOD, ImageBackend
+from mock_server.state.images import DEFAULT_EXPUNGE_PERIOD, ImageBackend, simulated_download
 from mock_server.state.jobs import JobQueue
 from mock_server.state.model import (
     Account,
@@ -92,8 +92,6 @@ class Store:
 
 
 def _fixture_image(img: dict[str, object], now: float) -> Image:
-    from mock_server.state.images import simulated_download
-
     url, fmt = str(img["url"]), str(img["format"])
     media = str(img.get("mediaType") or ("ISO" if fmt == "iso" else "RootVolumeTemplate"))
     platform = img.get("platform")
