@@ -1,4 +1,4 @@
-"""Per-request cost of request validation, in-process: the mock's spec-driven checks vs openapi-core.
+"""Per-request cost of request validation, in-process: the mock's checks vs openapi-core.
 
 Run: .venv/bin/python benchmarks/validation_cost.py
 Prints microseconds per AddImage request for each path, measured side by side in one run.

@@ -69,8 +69,10 @@ class Contract:
     def for_context_path(self, context_path: str) -> dict[str, JSON]:
         """The document with `/zstack` replaced by the target's context path."""
         doc = dict(self.doc)
+        # only ZStack's own paths: the mock's /_mock/ admin API is not part of the contract
         doc["paths"] = {
             context_path + path.removeprefix("/zstack"): item
             for path, item in self.doc["paths"].items()
+            if path.startswith("/zstack/")
         }
         return doc

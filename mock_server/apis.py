@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mock_server import validation
+from mock_server.errors import ZStackError
 from mock_server.spec import Spec
 from mock_server.state.jobs import Deferred, Job
 from mock_server.state.model import Session
@@ -75,11 +76,16 @@ class Apis:
             for api, (op, envelope) in MESSAGES.items()
         }
 
-    def submit(self, store: Store, call: ApiCall, job_uuid: str) -> Job:
+    def submit(
+        self, store: Store, call: ApiCall, job_uuid: str, failure: ZStackError | None = None
+    ) -> Job:
+        """Run an async API in a job; `failure` (a fault rule's) fails the job instead."""
         handler = ASYNC_HANDLERS[call.api]
         schema = self.schemas[call.api]
 
         def work() -> dict[str, JSON] | Deferred:
+            if failure is not None:
+                raise failure
             message = dict(call.message)
             try:
                 validation.check_params(schema, message, lambda vo, u: _exists(store, vo, u))

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import time
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from mock_server import cors, verdict
 from mock_server.apis import Apis
 from mock_server.config import MockConfig
 from mock_server.errors import RestError, ZStackError
 from mock_server.resources import default_fixtures_path
-from mock_server.routes import backup_storage, images, jobs, sessions
-from mock_server.routes.rest import CONTEXT, MockRuntime, relative_path
+from mock_server.routes import admin, backup_storage, images, jobs, sessions
+from mock_server.routes.rest import CONTEXT, MockRuntime, note, relative_path, runtime
 from mock_server.spec import Spec
 from mock_server.state.fixtures import load_fixtures
 from mock_server.state.store import Store
 from mock_server.wire import json_response, text_response
 
 log = logging.getLogger(__name__)
+access_log = logging.getLogger("zstack_mock.access")
 
 
 def create_app(config: MockConfig | None = None, spec: Spec | None = None) -> Flask:
@@ -32,15 +36,59 @@ def create_app(config: MockConfig | None = None, spec: Spec | None = None) -> Fl
     app.extensions["zstack"] = MockRuntime(
         config=config, spec=spec, apis=Apis(spec), store=Store(fixtures, config.store_settings())
     )
-    for bp in (images.bp, jobs.bp, sessions.bp, backup_storage.bp):
+    for bp in (images.bp, jobs.bp, sessions.bp, backup_storage.bp, admin.bp):
         app.register_blueprint(bp)
+    app.before_request(_start)
+    app.before_request(cors.preflight)
     app.before_request(_reject_head)
+    app.after_request(_finish)
+    app.after_request(cors.allow)
     _register_error_handlers(app)
     if config.validate_responses:
         from mock_server.self_check import install_response_validation
 
         install_response_validation(app, spec)
     return app
+
+
+def _start() -> None:
+    g.started = time.perf_counter()
+    for finding in verdict.session_in_query(request.args):
+        note(finding.level, finding.rule, finding.reason)
+
+
+def _finish(response: Response) -> Response:
+    """Break the body if a fault says so, then journal and log the request."""
+    if g.get("broken_body") and response.mimetype == "application/json":
+        data = response.get_data()
+        response.set_data(data[: max(1, len(data) // 2)])
+    if request.path.startswith("/_mock/"):
+        return response  # the control API is not part of the client's traffic
+    rt = runtime()
+    job = None
+    if response.status_code == 202 and response.mimetype == "application/json":
+        location = (response.get_json(silent=True) or {}).get("location")
+        job = location.rsplit("/", 1)[-1] if isinstance(location, str) else None
+    elif request.path.startswith(f"{CONTEXT}/v1/api-jobs/"):
+        job = request.path.rsplit("/", 1)[-1]
+    duration = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+    entry = rt.journal.record(
+        time=time.time(), method=request.method, path=request.path,
+        query=request.query_string.decode("latin-1"), status=response.status_code,
+        duration_ms=duration, api=g.get("zstack_api"), job=job,
+        findings=tuple(g.get("findings", ())),
+    )  # fmt: skip
+    if rt.config.access_log:
+        if rt.config.log_format == "json":
+            access_log.info(
+                json.dumps({k: v for k, v in entry.to_json().items() if k != "findings"})
+            )
+        else:
+            access_log.info(
+                "%s %s %s %.1fms job=%s verdict=%s", entry.method, entry.path, entry.status,
+                entry.duration_ms, entry.job or "-", entry.verdict,
+            )  # fmt: skip
+    return response
 
 
 def _allow() -> tuple[str, ...]:
@@ -54,39 +102,46 @@ def _reject_head() -> Response | None:
     if request.method != "HEAD":
         return None
     if request.path.startswith(f"{CONTEXT}/v1/api-jobs/"):
-        return text_response(405, "only GET method is allowed for querying job status", _allow())
-    return text_response(
-        405, f"The method[HEAD] is not allowed for the path[{request.path}]", _allow()
-    )
+        return _rest_text(405, "only GET method is allowed for querying job status")
+    return _rest_text(405, f"The method[HEAD] is not allowed for the path[{request.path}]")
+
+
+def _rest_text(status: int, message: str) -> Response:
+    """A REST-layer rejection: plain text, and a violation in the client's verdict."""
+    if not request.path.startswith("/_mock/"):
+        for finding in verdict.rest_error_findings(status, message):
+            note(finding.level, finding.rule, finding.reason)
+    return text_response(status, message, _allow() if status == 405 else ())
 
 
 def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ZStackError)
     def zstack_error(e: ZStackError) -> Response:
-        return json_response(503, {"error": e.to_error_code().to_json()})
+        error = e.to_error_code()
+        for finding in verdict.error_findings(error):
+            note(finding.level, finding.rule, finding.reason)
+        return json_response(503, {"error": error.to_json()})
 
     @app.errorhandler(RestError)
     def rest_error(e: RestError) -> Response:
-        return text_response(e.status, e.message, _allow() if e.status == 405 else ())
+        return _rest_text(e.status, e.message)
 
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(e: RequestEntityTooLarge) -> Response:
         # Not determinable from the source: the closest documented kind, plain text.
         limit = app.config["MAX_CONTENT_LENGTH"]
-        return text_response(413, f"the request body is larger than {limit} bytes")
+        return _rest_text(413, f"the request body is larger than {limit} bytes")
 
     @app.errorhandler(HTTPException)
     def http_error(e: HTTPException) -> Response:
         if e.code == 405:
-            return text_response(
-                405,
-                f"The method[{request.method}] is not allowed for the path[{request.path}]",
-                _allow(),
+            return _rest_text(
+                405, f"The method[{request.method}] is not allowed for the path[{request.path}]"
             )
         if e.code == 404:
             # RestServer: "no api mapping to %s" with the path below the context
-            return text_response(404, f"no api mapping to {relative_path()}")
-        return text_response(e.code or 500, e.description or "")
+            return _rest_text(404, f"no api mapping to {relative_path()}")
+        return _rest_text(e.code or 500, e.description or "")
 
     @app.errorhandler(Exception)
     def unexpected(e: Exception) -> Response:

@@ -81,6 +81,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--seed", type=int, default=None, metavar="N", help="make generated uuids deterministic"
     )
+    serve.add_argument("--quiet", action="store_true",
+                       help="no request log (one line per request: method, path, status, "
+                       "duration, job id, contract verdict)")  # fmt: skip
+    serve.add_argument("--log-format", choices=["text", "json"], default="text",
+                       help="request log as text lines or JSON lines")  # fmt: skip
+    serve.add_argument("--cors-origin", action="append", default=None, metavar="ORIGIN",
+                       help="an origin browsers may call from (repeatable; '*' for any); "
+                       "default: any http(s)://localhost or 127.0.0.1 origin")  # fmt: skip
     return parser
 
 
@@ -93,6 +101,9 @@ def config_from_args(args: argparse.Namespace) -> MockConfig:
         expunge_period=args.expunge_period,
         fixtures=args.fixtures,
         seed=args.seed,
+        access_log=not args.quiet,
+        log_format=args.log_format,
+        cors_origins=tuple(args.cors_origin or ()),
     )
 
 

@@ -28,6 +28,10 @@ class MockConfig:
     max_body: int = DEFAULT_MAX_BODY
     # in tests the mock checks its own responses against the spec
     validate_responses: bool = False
+    access_log: bool = False
+    log_format: str = "text"
+    # allowed CORS origins; empty: any localhost origin
+    cors_origins: tuple[str, ...] = ()
     clock: Clock = field(default_factory=SystemClock)
 
     def store_settings(self) -> StoreSettings:

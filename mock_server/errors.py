@@ -155,3 +155,14 @@ def error_class_for_code(code: str) -> type[ZStackError]:
         if cls.code == code:
             return cls
     raise KeyError(code)
+
+
+def injected_error(code: str, details: str, description: str | None = None) -> ZStackError:
+    """A ZStackError with any code, for fault rules and failing jobs by hand."""
+    try:
+        cls = error_class_for_code(code)
+    except KeyError:
+        cls = type(f"Injected{code.replace('.', '')}", (ZStackError,), {
+            "code": code, "description": description or "An error injected by the mock",
+        })  # fmt: skip
+    return cls(details)

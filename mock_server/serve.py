@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import os
+import sys
 from pathlib import Path
 from typing import TextIO
 
@@ -34,7 +36,18 @@ def app_from_env() -> Flask:
     data = json.loads(os.environ[_ENV])
     data["fixtures"] = Path(data["fixtures"]) if data["fixtures"] else None
     data["deletion_policy"] = DeletionPolicy(data["deletion_policy"])
-    return create_app(MockConfig(**data))
+    data["cors_origins"] = tuple(data["cors_origins"])
+    config = MockConfig(**data)
+    if config.access_log:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter(
+            "%(message)s" if config.log_format == "json" else "%(asctime)s %(message)s"
+        ))  # fmt: skip
+        access = logging.getLogger("zstack_mock.access")
+        access.addHandler(handler)
+        access.setLevel(logging.INFO)
+        access.propagate = False
+    return create_app(config)
 
 
 def serve(config: MockConfig, err: TextIO) -> int:

@@ -342,7 +342,7 @@ def session_checked_first(app: Flask) -> None:
             return store.jobs.submit(job_uuid, call.api, work)
         return original(store, call, job_uuid)
 
-    rt.apis.submit = submit  # type: ignore[method-assign]
+    rt.apis.submit = submit  # type: ignore[method-assign,assignment]
 
 
 # -- auth --------------------------------------------------------------------------------------

@@ -149,3 +149,35 @@ def test_python_m_and_console_script_agree() -> None:
     assert "serve" in out.stdout
     out2 = subprocess.run([*ZSTACK_MOCK, "--help"], capture_output=True, text=True, check=True)
     assert out2.stdout == out.stdout
+
+
+def _serve_once(tmp_args: list[str]) -> str:
+    port = free_port()
+    proc = subprocess.Popen(
+        [*ZSTACK_MOCK, "serve", "--port", str(port), *tmp_args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/zstack/v1/api-jobs/{'0' * 32}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url, timeout=1)
+            break
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    requests.get(f"http://127.0.0.1:{port}/zstack/v1/nothing", timeout=5)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    return err
+
+
+@pytest.mark.slow
+def test_serve__request_log_text_json_and_quiet() -> None:
+    text = _serve_once([])
+    assert "GET /zstack/v1/nothing 404" in text and "verdict=violation" in text
+    json_log = _serve_once(["--log-format", "json"])
+    line = next(ln for ln in json_log.splitlines() if '"/zstack/v1/nothing"' in ln)
+    assert __import__("json").loads(line)["status"] == 404
+    quiet = _serve_once(["--quiet"])
+    assert "/zstack/v1/nothing" not in quiet

@@ -8,7 +8,7 @@ from mock_server.errors import InternalError, InvalidArgumentError, OperationErr
 from mock_server.resources import default_fixtures_path
 from mock_server.state.fixtures import load_fixtures
 from mock_server.state.ids import IdGenerator, ManualClock, gson_timestamp, is_zstack_uuid
-from mock_server.state.jobs import Deferred, JobQueue, JobState
+from mock_server.state.jobs import Deferred, JobQueue, JobState, Progression, ProgressionMode
 from mock_server.state.model import DeletionPolicy, ImageStatus
 from mock_server.state.store import Store, StoreSettings
 from tests.conftest import CEPH_BS, CONNECTED_BS, IMAGE_URL
@@ -97,7 +97,7 @@ def test_reset__rebuilds_from_fixtures(store: Store) -> None:
 
 def test_jobs__delay_and_ordering() -> None:
     clock = ManualClock()
-    jobs = JobQueue(clock, delay=5)
+    jobs = JobQueue(clock, Progression(ProgressionMode.SECONDS, 5))
     done: list[str] = []
 
     def finish() -> dict:
@@ -115,7 +115,7 @@ def test_jobs__delay_and_ordering() -> None:
 
 
 def test_jobs__errors_are_captured_not_raised() -> None:
-    jobs = JobQueue(ManualClock(), delay=0)
+    jobs = JobQueue(ManualClock(), Progression())
 
     def boom() -> dict:
         raise RuntimeError("bug")

@@ -11,7 +11,10 @@ from mock_server.routes import query
 from mock_server.routes.rest import (
     accepted,
     api_timeout,
+    injected_faults,
     job_uuid,
+    note,
+    operation,
     read_body,
     runtime,
     session_uuid,
@@ -19,27 +22,39 @@ from mock_server.routes.rest import (
     wrong_method,
 )
 from mock_server.validation import read_message
+from mock_server.verdict import envelope_findings, error_findings, query_findings
 
 bp = Blueprint("images", __name__, url_prefix="/zstack/v1/images")
 
 ACTION_APIS = {"expungeImage": "ExpungeImage", "recoverImage": "RecoverImage"}
 
 
-def _submit(api: str, message: dict[str, object], operation: str) -> Response:
+def _submit(api: str, message: dict[str, object], spec_operation: str) -> Response:
     rt = runtime()
     session = session_uuid()
-    timeout = rt.spec.operations[operation].raw["x-zstack-api-timeout"]
+    timeout = rt.spec.operations[spec_operation].raw["x-zstack-api-timeout"]
+    failure = injected_faults(api, message)
     with rt.store.locked() as store:
         uuid = job_uuid(store)
         ms = api_timeout(timeout)
-        job = rt.apis.submit(store, ApiCall(api, message, session), uuid)
+        job = rt.apis.submit(store, ApiCall(api, message, session), uuid, failure)
+        if job.error is not None and failure is None:
+            for finding in error_findings(job.error):
+                note(finding.level, finding.rule, finding.reason)
     return accepted(job, ms)
+
+
+def _judge_envelope(api: str, body: object, envelope: str) -> None:
+    for finding in envelope_findings(runtime().apis.schemas[api], body, envelope):
+        note(finding.level, finding.rule, finding.reason)
 
 
 @bp.post("", provide_automatic_options=False)
 def add_image() -> Response:
     """AddImage; every semantic check runs inside the job, as on the real server."""
+    operation("AddImage")
     body = read_body()
+    _judge_envelope("AddImage", body, "params")
     session_uuid()
     message = read_message(runtime().apis.schemas["AddImage"], _envelope(body, "params"))
     message["systemTags"], message["userTags"] = tags(body, "systemTags"), tags(body, "userTags")
@@ -49,21 +64,24 @@ def add_image() -> Response:
 @bp.get("", provide_automatic_options=False)
 def query_image() -> Response:
     read_body()
-    return query.run_query("QueryImage", "ImageInventory", session_uuid(), uuid=None)
+    return query.run_query("ImageInventory", session_uuid(), uuid=None)
 
 
 @bp.get("/<uuid>", provide_automatic_options=False)
 def query_image_by_uuid(uuid: str) -> Response:
     read_body()
-    return query.run_query("QueryImageByUuid", "ImageInventory", session_uuid(), uuid=uuid)
+    return query.run_query("ImageInventory", session_uuid(), uuid=uuid)
 
 
 @bp.delete("/<uuid>", provide_automatic_options=False)
 def delete_image(uuid: str) -> Response:
     """DeleteImage: parameters come from the query string only; a body is ignored."""
-    read_body()
+    operation("DeleteImage")
+    body = read_body()
     session_uuid()
     schema = runtime().apis.schemas["DeleteImage"]
+    for finding in query_findings(schema, request.args, body is not None):
+        note(finding.level, finding.rule, finding.reason)
     message = query.query_message(schema)
     message["uuid"] = uuid
     return _submit("DeleteImage", message, "DeleteImage")
@@ -80,6 +98,8 @@ def image_actions(image_uuid: str) -> Response:
     if key is None:
         raise RestError(400, f"the body doesn't contain action mapping to the URL[{request.path}]")
     api = ACTION_APIS[key]
+    operation(api)
+    _judge_envelope(api, body, key)
     session_uuid()
     message = read_message(runtime().apis.schemas[api], _envelope(body, key))
     message["imageUuid"] = image_uuid  # URL variables are copied in after the body

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response
 
 from mock_server.errors import RestError
-from mock_server.routes.rest import runtime, wants_schema
+from mock_server.routes.rest import injected_faults, operation, runtime, wants_schema
 from mock_server.state.jobs import JobState
 from mock_server.wire import json_response, schema_map, text_response
 
@@ -19,10 +19,15 @@ _RESULT_ROOTS = {"inventory": "ImageInventory"}
 def get_job(uuid: str) -> Response:
     """202 {} while running, 200 with the result, 503 with the error, 404 when unknown."""
     rt = runtime()
+    operation("GetJob")
+    failure = injected_faults("GetJob", {"uuid": uuid})
+    if failure is not None:
+        raise failure
     with rt.store.locked() as store:
         job = store.jobs.get(uuid)
         if job is None or not store.jobs.is_visible(job):
             return text_response(404, "the job has been expired")
+        store.jobs.polled(job)
         if job.state is JobState.PROCESSING:
             return json_response(202, {})
         if job.state is JobState.FAILED:

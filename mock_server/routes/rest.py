@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
 
 from mock_server import gson
 from mock_server.apis import Apis
 from mock_server.config import MockConfig
-from mock_server.errors import RestError
+from mock_server.errors import RestError, ZStackError, injected_error
 from mock_server.spec import Spec
+from mock_server.state.faults import FaultAction, FaultRules
 from mock_server.state.jobs import Job
+from mock_server.state.journal import Finding, Journal
 from mock_server.state.store import Store
 from mock_server.wire import json_response
 
@@ -28,7 +31,8 @@ class MockRuntime:
     spec: Spec
     apis: Apis
     store: Store
-    extras: dict[str, JSON] = field(default_factory=dict)
+    faults: FaultRules = field(default_factory=FaultRules)
+    journal: Journal = field(default_factory=Journal)
 
 
 def runtime() -> MockRuntime:
@@ -118,3 +122,32 @@ def wrong_method() -> RestError:
     if method == "PUT":
         return RestError(400, f"the body doesn't contain action mapping to the URL[{uri}]")
     return RestError(405, f"The method[{method}] is not allowed for the path[{uri}]")
+
+
+def operation(api: str) -> None:
+    """Name the ZStack API this request is, for the journal, faults and the verdict."""
+    g.zstack_api = api
+
+
+def note(level: str, rule: str, reason: str) -> None:
+    """Record a contract finding about the client's request (violation or warning)."""
+    g.setdefault("findings", []).append(Finding(level, rule, reason))
+
+
+def injected_faults(api: str, message: dict[str, JSON]) -> ZStackError | None:
+    """Apply the fault rules that match: sleep, answer a REST error, break the body.
+
+    Returns the error a `fail_job` rule asks for, for the caller to put into the job (or the
+    sync reply).
+    """
+    failure: ZStackError | None = None
+    for rule in runtime().faults.take(api, message):
+        if rule.action is FaultAction.LATENCY:
+            time.sleep(rule.delay())
+        elif rule.action is FaultAction.REST_ERROR:
+            raise RestError(rule.status, rule.message)
+        elif rule.action is FaultAction.BROKEN_BODY:
+            g.broken_body = True
+        elif rule.action is FaultAction.FAIL_JOB:
+            failure = injected_error(rule.code, rule.details)
+    return failure

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response
 
 from mock_server.gson import as_message
-from mock_server.routes.rest import read_body, runtime, wants_schema
+from mock_server.routes.rest import injected_faults, operation, read_body, runtime, wants_schema
 from mock_server.validation import read_message
 from mock_server.wire import json_response, schema_map
 
@@ -19,9 +19,13 @@ ANY_METHOD = ["GET", "POST", "PUT", "DELETE", "PATCH"]
 def log_in_by_account() -> Response:
     """LogInByAccount: 200 {"inventory": SessionInventory} or 503 {"error"}."""
     rt = runtime()
+    operation("LogInByAccount")
     body = read_body()
     raw = as_message((body or {}).get("logInByAccount"), "logInByAccount")
     message = read_message(rt.apis.schemas["LogInByAccount"], raw)
+    failure = injected_faults("LogInByAccount", message)
+    if failure is not None:
+        raise failure
     with rt.store.locked() as store:
         session = rt.apis.log_in_by_account(store, message)
         reply = {"inventory": session.to_inventory()}
@@ -33,7 +37,11 @@ def log_in_by_account() -> Response:
 @bp.route("/sessions/<session_uuid>", methods=ANY_METHOD, provide_automatic_options=False)
 def log_out(session_uuid: str) -> Response:
     """LogOut: 200 {}; an unknown session is silently ignored."""
+    operation("LogOut")
     read_body()
+    failure = injected_faults("LogOut", {"sessionUuid": session_uuid})
+    if failure is not None:
+        raise failure
     with runtime().store.locked() as store:
         store.sessions.log_out(session_uuid)
     return json_response(200, {})

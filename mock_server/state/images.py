@@ -158,7 +158,11 @@ class ImageBackend:
         if image.url.startswith("upload://"):
             # the ref stays Downloading until the client uploads; the event returns at once
             return {"inventory": image.to_inventory()}
-        return Deferred(lambda: self._finish_download(image.uuid, image))
+        return Deferred(
+            finish=lambda: self._finish_download(image.uuid, image),
+            # a failed download removes the image row (ImageManagerImpl.handleAddImageMsg)
+            abort=lambda: self._drop_if_current(image),
+        )
 
     def _validate_add_image(self, p: dict[str, JSON]) -> None:
         """ImageApiInterceptor.validate(APIAddImageMsg) L136-186, in its order."""
@@ -184,6 +188,10 @@ class ImageBackend:
             )
         p["backupStorageUuids"] = list(dict.fromkeys(usable))
         p["url"] = _check_url(p["url"])
+
+    def _drop_if_current(self, image: Image) -> None:
+        if self.images.get(image.uuid) is image:
+            del self.images[image.uuid]
 
     def _finish_download(self, uuid: str, started: Image) -> dict[str, JSON]:
         image = self.images.get(uuid)

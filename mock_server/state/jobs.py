@@ -1,8 +1,13 @@
-"""Asynchronous jobs: every async API runs inside one, and its errors become the job's result."""
+"""Asynchronous jobs: every async API runs inside one, and its errors become the job's result.
+
+How long a job runs is its progression (moto's ManagedState): `immediate`, after N `seconds`, or
+after N `polls`; a job can also be completed or failed by hand through the admin API.
+"""
 
 from __future__ import annotations
 
 import logging
+import math
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,9 +29,11 @@ MAX_JOBS = 100_000
 
 @dataclass(frozen=True, slots=True)
 class Deferred:
-    """Work that finishes when the job's delay has passed (e.g. AddImage's simulated download)."""
+    """Work that finishes when the job is due (e.g. AddImage's simulated download)."""
 
     finish: Callable[[], dict[str, JSON]]
+    # undoes what the work started when the job is failed instead (e.g. drops the image)
+    abort: Callable[[], None] | None = None
 
 
 JobWork = Callable[[], "dict[str, JSON] | Deferred"]
@@ -38,12 +45,35 @@ class JobState(StrEnum):
     FAILED = "failed"
 
 
+class ProgressionMode(StrEnum):
+    IMMEDIATE = "immediate"
+    SECONDS = "seconds"
+    POLLS = "polls"
+
+
+@dataclass(frozen=True, slots=True)
+class Progression:
+    mode: ProgressionMode = ProgressionMode.IMMEDIATE
+    value: float = 0.0
+
+    @classmethod
+    def from_delay(cls, seconds: float) -> Progression:
+        if seconds <= 0:
+            return cls()
+        return cls(ProgressionMode.SECONDS, seconds)
+
+    def to_json(self) -> dict[str, JSON]:
+        return {"mode": self.mode.value, "value": self.value}
+
+
 @dataclass(slots=True)
 class Job:
     uuid: str
     api: str
     submitted: float
     due: float
+    polls_needed: int = 0
+    polls: int = 0
     state: JobState = JobState.PROCESSING
     result: dict[str, JSON] | None = None
     error: ErrorCode | None = None
@@ -51,7 +81,8 @@ class Job:
     pending: Deferred | None = None
 
     def to_json(self) -> dict[str, JSON]:
-        out: dict[str, JSON] = {"uuid": self.uuid, "api": self.api, "state": self.state.value}
+        out: dict[str, JSON] = {"uuid": self.uuid, "api": self.api, "state": self.state.value,
+                                "polls": self.polls}  # fmt: skip
         if self.result is not None:
             out["result"] = self.result
         if self.error is not None:
@@ -87,11 +118,11 @@ def _run(step: Callable[[], JSON]) -> tuple[JSON, ErrorCode | None]:
 
 
 class JobQueue:
-    """Jobs by uuid, completed lazily when the clock passes their due time."""
+    """Jobs by uuid, completed lazily when their progression says they are due."""
 
-    def __init__(self, clock: Clock, delay: float) -> None:
+    def __init__(self, clock: Clock, progression: Progression) -> None:
         self._clock = clock
-        self.delay = delay
+        self.progression = progression
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._pending: list[Job] = []
 
@@ -105,9 +136,14 @@ class JobQueue:
         return list(self._jobs.values())
 
     def submit(self, uuid: str, api: str, work: JobWork) -> Job:
-        """Run the job's work now; its result shows once the job's delay has passed."""
+        """Run the job's work now; its result shows once the job is due."""
         now = self._clock.now()
-        job = Job(uuid=uuid, api=api, submitted=now, due=now + self.delay)
+        p = self.progression
+        job = Job(uuid=uuid, api=api, submitted=now, due=now)
+        if p.mode is ProgressionMode.SECONDS:
+            job.due = now + p.value
+        elif p.mode is ProgressionMode.POLLS:
+            job.due, job.polls_needed = math.inf, max(1, int(p.value))
         self._jobs[uuid] = job
         self._trim()
         outcome, error = _run(work)
@@ -120,21 +156,43 @@ class JobQueue:
         self.advance()
         return job
 
+    def polled(self, job: Job) -> None:
+        """Count a poll; under the `polls` progression the Nth poll finishes the job first."""
+        job.polls += 1
+        if job.pending is not None and job.polls_needed and job.polls >= job.polls_needed:
+            self._finish(job)
+
     def advance(self) -> None:
         """Finish every pending job whose due time has come, in the order they were due."""
         now = self._clock.now()
-        due = [job for job in self._pending if job.due <= now]
-        if not due:
+        due = sorted((j for j in self._pending if j.due <= now), key=lambda j: j.due)
+        for job in due:
+            self._finish(job)
+
+    def complete(self, job: Job) -> None:
+        """Finish a running job now, as if it were due."""
+        self._finish(job)
+
+    def fail(self, job: Job, error: ZStackError) -> None:
+        """Fail a running job now with the given error, undoing what it had started."""
+        if job.pending is None:
             return
-        self._pending = [job for job in self._pending if job.due > now]
-        for job in sorted(due, key=lambda j: j.due):
-            assert job.pending is not None
-            outcome, error = _run(job.pending.finish)
-            job.pending = None
-            self._settle(job, outcome, error)
+        if job.pending.abort is not None:
+            job.pending.abort()
+        self._pending.remove(job)
+        job.pending = None
+        self._settle(job, None, error.to_error_code())
+
+    def _finish(self, job: Job) -> None:
+        if job.pending is None:
+            return
+        self._pending.remove(job)
+        outcome, error = _run(job.pending.finish)
+        job.pending = None
+        self._settle(job, outcome, error)
 
     def _settle(self, job: Job, result: JSON, error: ErrorCode | None) -> None:
-        job.finished = max(self._clock.now(), job.due)
+        job.finished = self._clock.now()
         if error is not None:
             job.state, job.error = JobState.FAILED, error
         else:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from mock_server.state.fixtures import Fixtures
 from mock_server.state.ids import Clock, IdGenerator, SystemClock
 from mock_server.state.images import DEFAULT_EXPUNGE_PERIOD, ImageBackend, simulated_download
-from mock_server.state.jobs import JobQueue
+from mock_server.state.jobs import JobQueue, Progression
 from mock_server.state.model import (
     Account,
     BackupStorage,
@@ -74,7 +74,7 @@ class Store:
             settings.deletion_policy,
             settings.expunge_period,
         )
-        self.jobs = JobQueue(self.clock, settings.job_delay)
+        self.jobs = JobQueue(self.clock, Progression.from_delay(settings.job_delay))
         for img in fixtures.images:
             self.images.seed_image(_fixture_image(img, now), img["backupStorageUuids"])
 

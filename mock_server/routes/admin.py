@@ -1,0 +1,226 @@
+"""The mock's own control API under /_mock/: reset, fixtures, state, jobs, faults, journal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from flask import Blueprint, Response, request
+
+from mock_server.errors import injected_error
+from mock_server.routes.rest import runtime
+from mock_server.state.faults import FaultAction
+from mock_server.state.fixtures import FixtureError, parse_fixtures
+from mock_server.state.jobs import Job, JobState, Progression, ProgressionMode
+from mock_server.state.store import Store
+from mock_server.wire import json_response
+
+JSON = Any
+bp = Blueprint("admin", __name__, url_prefix="/_mock")
+
+
+class AdminError(Exception):
+    """A bad admin request: a clear JSON error, and nothing changed."""
+
+    def __init__(self, status: int, details: str) -> None:
+        super().__init__(details)
+        self.status = status
+        self.details = details
+
+
+@bp.errorhandler(AdminError)
+def admin_error(e: AdminError) -> Response:
+    code, description = {
+        400: ("MOCK.1000", "Invalid admin request"),
+        404: ("MOCK.1001", "No such admin resource"),
+        409: ("MOCK.1002", "The admin request conflicts with the current state"),
+    }[e.status]
+    return json_response(e.status, {"error": {"code": code, "description": description,
+                                              "details": e.details}})  # fmt: skip
+
+
+def _json_body(schema_name: str) -> dict[str, JSON]:
+    """The body, checked against the spec's schema for this admin request."""
+    try:
+        body = request.get_json(force=True, silent=False)
+    except Exception:  # noqa: BLE001 - werkzeug raises several kinds for bad JSON
+        raise AdminError(400, "the body is not valid JSON") from None
+    spec = runtime().spec
+    validator = spec.validator({"$ref": f"#/components/schemas/{schema_name}"})
+    errors = sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path))
+    if errors:
+        where = "/".join(str(p) for p in errors[0].absolute_path) or "(body)"
+        raise AdminError(400, f"{where}: {errors[0].message}")
+    result: dict[str, JSON] = body
+    return result
+
+
+def _summary(store: Store) -> Response:
+    return json_response(200, {"images": len(store.images.images),
+                               "backupStorages": len(store.backup_storages),
+                               "accounts": len(store.sessions.accounts)})  # fmt: skip
+
+
+@bp.post("/reset")
+def reset() -> Response:
+    rt = runtime()
+    with rt.store.locked() as store:
+        rt.store = store.reset()
+    return _summary(rt.store)
+
+
+@bp.put("/fixtures")
+def load_fixtures() -> Response:
+    """Replace the fixtures with a JSON or YAML body; a bad one changes nothing."""
+    rt = runtime()
+    try:
+        data = yaml.safe_load(request.get_data(as_text=True))  # JSON is YAML too
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        raise AdminError(
+            400, f"the body is neither JSON nor YAML: {str(e).splitlines()[0]}"
+        ) from None
+    try:
+        fixtures = parse_fixtures(data, "fixtures")
+    except FixtureError as e:
+        raise AdminError(400, str(e)) from None
+    with rt.store.locked() as store:
+        rt.store = Store(fixtures, store.settings)
+    return _summary(rt.store)
+
+
+@bp.get("/state")
+def state() -> Response:
+    rt = runtime()
+    with rt.store.locked() as store:
+        body = {
+            "images": [i.to_inventory() for i in store.images.images.values()],
+            "backupStorages": [b.to_inventory() for b in store.backup_storages.values()],
+            "sessions": [s.to_inventory() for s in store.sessions.sessions.values()],
+            "jobs": [j.to_json() for j in store.jobs.all()],
+            "settings": {
+                "deletionPolicy": store.images.policy.value,
+                "expungePeriod": store.images.expunge_period,
+                "sessionTimeout": store.sessions.timeout,
+                "progression": store.jobs.progression.to_json(),
+            },
+        }
+    return json_response(200, body)
+
+
+@bp.get("/jobs")
+def list_jobs() -> Response:
+    with runtime().store.locked() as store:
+        return json_response(200, {"jobs": [j.to_json() for j in store.jobs.all()],
+                                   "progression": store.jobs.progression.to_json()})  # fmt: skip
+
+
+@bp.put("/jobs/progression")
+def set_progression() -> Response:
+    body = _json_body("MockProgression")
+    mode = ProgressionMode(body["mode"])
+    value = float(body.get("value", 0))
+    if mode is not ProgressionMode.IMMEDIATE and value <= 0:
+        raise AdminError(400, f"mode {mode.value} needs a value above 0")
+    with runtime().store.locked() as store:
+        store.jobs.progression = Progression(mode, value)
+        return json_response(200, store.jobs.progression.to_json())
+
+
+def _running_job(store: Store, uuid: str) -> Job:
+    job = store.jobs.get(uuid)
+    if job is None:
+        raise AdminError(404, f"no job {uuid}")
+    if job.state is not JobState.PROCESSING:
+        raise AdminError(409, f"job {uuid} has already {job.state.value}")
+    return job
+
+
+@bp.post("/jobs/<uuid>/complete")
+def complete_job(uuid: str) -> Response:
+    with runtime().store.locked() as store:
+        job = _running_job(store, uuid)
+        store.jobs.complete(job)
+        return json_response(200, job.to_json())
+
+
+@bp.post("/jobs/<uuid>/fail")
+def fail_job(uuid: str) -> Response:
+    rt = runtime()
+    body = _json_body("MockJobFailure")
+    descriptions = rt.spec.schema("ErrorCode")["x-zstack-descriptions"]
+    error = injected_error(body["code"], body.get("details") or "failed by the mock's admin API",
+                           descriptions.get(body["code"]))  # fmt: skip
+    with rt.store.locked() as store:
+        job = _running_job(store, uuid)
+        store.jobs.fail(job, error)
+        return json_response(200, job.to_json())
+
+
+@bp.get("/faults")
+def list_faults() -> Response:
+    return json_response(200, {"faults": [r.to_json() for r in runtime().faults.listed()]})
+
+
+@bp.post("/faults")
+def add_fault() -> Response:
+    rt = runtime()
+    body = _json_body("MockFaultRuleRequest")
+    action = FaultAction(body["action"])
+    fields: dict[str, JSON] = {"operation": body["operation"], "action": action,
+                               "remaining": body.get("times")}  # fmt: skip
+    if "match" in body:
+        fields.update(field=body["match"]["field"], value=body["match"]["value"])
+    if action is FaultAction.LATENCY:
+        latency = body.get("latency")
+        if latency is None:
+            raise AdminError(400, "a latency rule needs latency (seconds, or {min, max})")
+        low, high = (
+            (latency, latency)
+            if isinstance(latency, int | float)
+            else (latency["min"], latency["max"])
+        )
+        if high < low:
+            raise AdminError(400, "latency: min is above max")
+        fields["latency"] = (float(low), float(high))
+    elif action is FaultAction.FAIL_JOB:
+        if "code" not in body:
+            raise AdminError(400, "a fail_job rule needs code (and optionally details)")
+        fields.update(
+            code=body["code"], details=body.get("details", "injected by the mock's fault rule")
+        )
+    elif action is FaultAction.REST_ERROR:
+        fields.update(status=body.get("status", 500), message=body.get("message", ""))
+    rule = rt.faults.add(fields)
+    return json_response(201, rule.to_json())
+
+
+@bp.delete("/faults/<rule_id>")
+def delete_fault(rule_id: str) -> Response:
+    if not runtime().faults.remove(rule_id):
+        raise AdminError(404, f"no fault rule {rule_id}")
+    return json_response(200, {"deleted": rule_id})
+
+
+@bp.get("/journal")
+def journal() -> Response:
+    rt = runtime()
+    filters: dict[str, JSON] = {}
+    for key in ("method", "path", "verdict", "api"):
+        if key in request.args:
+            filters[key] = request.args[key]
+    for key in ("status", "since"):
+        if key in request.args:
+            try:
+                filters[key] = int(request.args[key])
+            except ValueError:
+                raise AdminError(400, f"{key} must be an integer") from None
+    if filters.get("verdict") not in (None, "ok", "warning", "violation"):
+        raise AdminError(400, "verdict is one of ok, warning, violation")
+    entries = rt.journal.entries(**filters)
+    return json_response(200, {"entries": [e.to_json() for e in entries], "size": rt.journal.size})
+
+
+@bp.delete("/journal")
+def clear_journal() -> Response:
+    runtime().journal.clear()
+    return json_response(200, {})

@@ -1,0 +1,99 @@
+"""Fault rules: injected latency, failed jobs, REST-layer errors and broken bodies."""
+
+from __future__ import annotations
+
+import random
+import threading
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+JSON = Any
+
+
+class FaultAction(StrEnum):
+    LATENCY = "latency"
+    FAIL_JOB = "fail_job"
+    REST_ERROR = "rest_error"
+    BROKEN_BODY = "broken_body"
+
+
+@dataclass(slots=True)
+class FaultRule:
+    id: str
+    operation: str
+    action: FaultAction
+    # optional: apply only when the request's field (dotted path into the message) has this value
+    field: str | None = None
+    value: JSON = None
+    latency: tuple[float, float] = (0.0, 0.0)
+    code: str = "SYS.1000"
+    details: str = "injected by the mock's fault rule"
+    status: int = 500
+    message: str = ""
+    # how many more matches it applies to; None: always
+    remaining: int | None = None
+    hits: int = 0
+
+    def matches(self, operation: str, message: dict[str, JSON]) -> bool:
+        if self.operation != operation or self.remaining == 0:
+            return False
+        if self.field is None:
+            return True
+        current: JSON = message
+        for part in self.field.split("."):
+            current = current.get(part) if isinstance(current, dict) else None
+        return bool(current == self.value)
+
+    def use(self) -> None:
+        self.hits += 1
+        if self.remaining is not None:
+            self.remaining -= 1
+
+    def delay(self) -> float:
+        low, high = self.latency
+        return random.uniform(low, high) if high > low else low
+
+    def to_json(self) -> dict[str, JSON]:
+        out: dict[str, JSON] = {"id": self.id, "operation": self.operation,
+                                "action": self.action.value, "times": self.remaining,
+                                "hits": self.hits}  # fmt: skip
+        if self.field is not None:
+            out["match"] = {"field": self.field, "value": self.value}
+        if self.action is FaultAction.LATENCY:
+            out["latency"] = {"min": self.latency[0], "max": self.latency[1]}
+        elif self.action is FaultAction.FAIL_JOB:
+            out.update(code=self.code, details=self.details)
+        elif self.action is FaultAction.REST_ERROR:
+            out.update(status=self.status, message=self.message)
+        return out
+
+
+@dataclass(slots=True)
+class FaultRules:
+    rules: dict[str, FaultRule] = field(default_factory=dict)
+    _next: int = 1
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, rule_fields: dict[str, JSON]) -> FaultRule:
+        with self._lock:
+            rule = FaultRule(id=f"f{self._next}", **rule_fields)
+            self._next += 1
+            self.rules[rule.id] = rule
+            return rule
+
+    def remove(self, rule_id: str) -> bool:
+        with self._lock:
+            return self.rules.pop(rule_id, None) is not None
+
+    def listed(self) -> list[FaultRule]:
+        with self._lock:
+            return list(self.rules.values())
+
+    def take(self, operation: str, message: dict[str, JSON]) -> list[FaultRule]:
+        """The rules that apply to this request, each counted as used."""
+        with self._lock:
+            hits = [r for r in self.rules.values() if r.matches(operation, message)]
+            for rule in hits:
+                rule.use()
+            return hits

@@ -1,0 +1,76 @@
+"""The contract verdict on a client's request: what ZStack rejects, and what it only tolerates.
+
+Violations are requests a real server rejects (REST-layer errors, invalid arguments). Warnings are
+what a real ZStack silently tolerates but a correct client must not do: unknown fields, DeleteImage
+parameters in a body, a session id in the query string (zstack-behaviour.md §6).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from mock_server.errors import ErrorCode
+from mock_server.state.journal import Finding
+from mock_server.validation import MessageSchema
+
+JSON = Any
+TOP_LEVEL = frozenset({"systemTags", "userTags"})
+SESSION_PARAMS = frozenset({"sessionId", "sessionUuid", "session"})
+
+
+def envelope_findings(schema: MessageSchema, body: JSON, envelope: str) -> list[Finding]:
+    """Unknown fields inside the envelope or beside it: ignored by the real server (Gson)."""
+    found: list[Finding] = []
+    if not isinstance(body, dict):
+        return found
+    for key in sorted(set(body) - TOP_LEVEL - {envelope}):
+        reason = f"top-level key '{key}' is not part of {schema.api}; ZStack ignores it"
+        found.append(Finding("warning", "unknown-field", reason))
+    inner = body.get(envelope)
+    if isinstance(inner, dict):
+        for key in sorted(set(inner) - set(schema.properties)):
+            reason = f"'{envelope}.{key}' is not a field of {schema.api}; ZStack ignores it"
+            found.append(Finding("warning", "unknown-field", reason))
+    return found
+
+
+def query_findings(schema: MessageSchema, args: Iterable[str], has_body: bool) -> list[Finding]:
+    """DeleteImage: parameters go in the query string; a body and unknown parameters are ignored."""
+    found: list[Finding] = []
+    if has_body:
+        reason = (
+            f"{schema.api} reads its parameters from the query string only; the body is ignored"
+        )
+        found.append(Finding("warning", "body-ignored", reason))
+    for key in sorted(set(args)):
+        name = key.split(".")[0]
+        if name not in schema.properties and name not in SESSION_PARAMS:
+            reason = (
+                f"query parameter '{key}' is not a parameter of {schema.api}; ZStack ignores it"
+            )
+            found.append(Finding("warning", "unknown-parameter", reason))
+    return found
+
+
+def session_in_query(args: Iterable[str]) -> list[Finding]:
+    """A session id belongs in `Authorization: OAuth`, never in a URL (ZStack ignores it there)."""
+    return [
+        Finding("warning", "session-in-query",
+                f"query parameter '{key}' carries a session id; send it as Authorization: OAuth")
+        for key in sorted(set(args)) if key in SESSION_PARAMS
+    ]  # fmt: skip
+
+
+def error_findings(error: ErrorCode) -> list[Finding]:
+    """What a failed call says about the client: bad arguments are its fault; a bad session too."""
+    if error.code == "SYS.1007":
+        return [Finding("violation", "invalid-argument", error.details or error.code)]
+    if error.code in ("ID.1001", "ID.1000"):
+        return [Finding("warning", "authentication", error.details or error.code)]
+    return []
+
+
+def rest_error_findings(status: int, message: str) -> list[Finding]:
+    """The REST layer rejected the request before any job: a real server would too."""
+    return [Finding("violation", "rest-layer", f"{status} {message or '(empty body)'}")]

@@ -1,0 +1,199 @@
+"""The /_mock/ control API: reset, fixtures, state, jobs and progression, faults, journal."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.conftest import ZStack, make_app
+
+
+def test_reset__drops_images_and_keeps_fixtures(zs: ZStack) -> None:
+    zs.ready_image()
+    rsp = zs.client.post("/_mock/reset")
+    assert rsp.status_code == 200
+    assert rsp.json == {"images": 0, "backupStorages": 4, "accounts": 1}
+    assert zs.client.get("/_mock/state").json["images"] == []
+
+
+def test_fixtures__yaml_body_replaces_state(zs: ZStack) -> None:
+    yaml_text = (
+        "accounts: [{uuid: 36c27e8ff05c4780bf6d2fa65700f22e, name: dev, password: secret}]\n"
+        "backupStorages: [{uuid: c340364aad7b4130a12e641afe3a968f, name: one, type: SftpBackupStorage,"
+        " url: /bs, status: Connected, totalCapacity: 10, availableCapacity: 10}]\n"
+    )
+    rsp = zs.client.put("/_mock/fixtures", data=yaml_text, content_type="application/yaml")
+    assert rsp.json == {"images": 0, "backupStorages": 1, "accounts": 1}
+    assert zs.login().status_code == 503  # admin is gone
+    assert zs.login("dev", __import__("hashlib").sha512(b"secret").hexdigest()).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "details"),
+    [
+        ("accounts: [", "neither JSON nor YAML"),
+        ('{"zones": 3}', "field 'zones'"),
+        ('{"backupStorages": [{"uuid": "x"}]}', "field 'backupStorages/0"),
+    ],
+)
+def test_fixtures__bad_body_is_a_clear_error_and_changes_nothing(zs: ZStack, body, details) -> None:
+    image = zs.ready_image()
+    rsp = zs.client.put("/_mock/fixtures", data=body, content_type="application/json")
+    assert rsp.status_code == 400
+    assert rsp.json["error"]["code"] == "MOCK.1000"
+    assert details in rsp.json["error"]["details"]
+    assert [i["uuid"] for i in zs.client.get("/_mock/state").json["images"]] == [image["uuid"]]
+
+
+def test_state__dumps_everything(zs: ZStack) -> None:
+    zs.ready_image()
+    state = zs.client.get("/_mock/state").json
+    assert len(state["images"]) == 1 and len(state["backupStorages"]) == 4
+    assert len(state["sessions"]) == 1 and state["jobs"][0]["state"] == "succeeded"
+    assert state["settings"]["deletionPolicy"] == "Delay"
+
+
+def test_progression__polls_then_manual_complete_and_fail(zs: ZStack) -> None:
+    rsp = zs.client.put("/_mock/jobs/progression", json={"mode": "polls", "value": 2})
+    assert rsp.json == {"mode": "polls", "value": 2.0}
+    location = zs.add_image().json["location"].removeprefix("http://localhost")
+    assert zs.client.get(location).status_code == 202
+    assert zs.client.get(location).status_code == 200  # the second poll finishes it
+    job = zs.add_image().json["location"].rsplit("/", 1)[1]
+    assert zs.client.post(f"/_mock/jobs/{job}/complete").json["state"] == "succeeded"
+    assert zs.client.post(f"/_mock/jobs/{job}/complete").status_code == 409
+    job = zs.add_image(name="failing").json["location"].rsplit("/", 1)[1]
+    rsp = zs.client.post(
+        f"/_mock/jobs/{job}/fail", json={"code": "SYS.1002", "details": "disk full"}
+    )
+    assert rsp.json["error"] == {"code": "SYS.1002", "description": "Unable to create a resource",
+                                 "details": "disk full", "cost": "0ms"}  # fmt: skip
+    assert zs.client.get(f"/zstack/v1/api-jobs/{job}").status_code == 503
+    names = [i["name"] for i in zs.client.get("/_mock/state").json["images"]]
+    assert "failing" not in names  # a failed download removes the image
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status"),
+    [
+        ("/_mock/jobs/progression", {"mode": "hours", "value": 1}, 400),
+        ("/_mock/jobs/progression", {"mode": "seconds"}, 400),
+        ("/_mock/jobs/" + "0" * 32 + "/complete", None, 404),
+        ("/_mock/faults", {"operation": "AddImage"}, 400),
+        ("/_mock/faults", {"operation": "Nope", "action": "latency", "latency": 1}, 400),
+        ("/_mock/faults", {"operation": "AddImage", "action": "latency"}, 400),
+        (
+            "/_mock/faults",
+            {"operation": "AddImage", "action": "latency", "latency": {"min": 2, "max": 1}},
+            400,
+        ),
+    ],
+)
+def test_admin__bad_input_is_json_error(zs: ZStack, path, body, status) -> None:
+    send = zs.client.put if path.endswith("progression") else zs.client.post
+    rsp = send(path, json=body) if body is not None else send(path)
+    assert rsp.status_code == status
+    assert rsp.json["error"]["details"]
+    assert zs.client.get("/_mock/faults").json == {"faults": []}
+
+
+def test_fault__fail_job_applies_to_next_n_matches(zs: ZStack) -> None:
+    rule = zs.client.post("/_mock/faults", json={
+        "operation": "AddImage", "action": "fail_job", "code": "SYS.1002",
+        "details": "Failed to download image", "times": 1,
+    }).json  # fmt: skip
+    assert rule["id"] and rule["times"] == 1
+    error = zs.job_error(zs.add_image())
+    assert (error["code"], error["details"]) == ("SYS.1002", "Failed to download image")
+    assert zs.poll(zs.add_image()).status_code == 200  # used up
+    assert zs.client.get("/_mock/faults").json["faults"][0]["hits"] == 1
+
+
+def test_fault__match_on_field_value(zs: ZStack) -> None:
+    zs.client.post("/_mock/faults", json={"operation": "AddImage", "action": "rest_error",
+                                          "status": 400, "message": "nope",
+                                          "match": {"field": "name", "value": "bad"}})  # fmt: skip
+    assert zs.add_image(name="bad").status_code == 400
+    assert zs.add_image(name="good").status_code == 202
+
+
+def test_fault__latency_and_broken_body_and_delete(zs: ZStack) -> None:
+    zs.login()
+    rule = zs.client.post("/_mock/faults", json={"operation": "QueryImage", "action": "latency",
+                                                 "latency": {"min": 0.2, "max": 0.2}}).json  # fmt: skip
+    start = time.monotonic()
+    zs.client.get("/zstack/v1/images", headers=zs.auth)
+    assert time.monotonic() - start >= 0.2
+    assert zs.client.delete(f"/_mock/faults/{rule['id']}").json == {"deleted": rule["id"]}
+    assert zs.client.delete(f"/_mock/faults/{rule['id']}").status_code == 404
+    zs.client.post("/_mock/faults", json={"operation": "QueryImage", "action": "broken_body"})
+    text = zs.client.get("/zstack/v1/images", headers=zs.auth).get_data(as_text=True)
+    with pytest.raises(ValueError):
+        __import__("json").loads(text)
+
+
+def test_journal__records_and_filters_and_clears(zs: ZStack) -> None:
+    zs.ready_image()
+    zs.client.get("/zstack/v1/nothing")
+    entries = zs.client.get("/_mock/journal").json["entries"]
+    assert [e["api"] for e in entries[:3]] == ["LogInByAccount", "AddImage", "GetJob"]
+    add = entries[1]
+    assert (add["method"], add["status"], add["verdict"]) == ("POST", 202, "ok")
+    assert add["job"] and entries[2]["job"] == add["job"]
+    bad = zs.client.get("/_mock/journal?verdict=violation").json["entries"]
+    assert [e["path"] for e in bad] == ["/zstack/v1/nothing"]
+    assert bad[0]["findings"][0]["rule"] == "rest-layer"
+    assert zs.client.get("/_mock/journal?status=x").status_code == 400
+    zs.client.delete("/_mock/journal")
+    assert zs.client.get("/_mock/journal").json["entries"] == []
+
+
+@pytest.mark.parametrize(
+    ("send", "rule"),
+    [
+        (lambda zs: zs.add_image(colour="blue"), "unknown-field"),
+        (lambda zs: zs.client.delete("/zstack/v1/images/" + "1" * 32, json={"params": {}}, headers=zs.auth), "body-ignored"),
+        (lambda zs: zs.client.get("/zstack/v1/images?sessionId=abc", headers=zs.auth), "session-in-query"),
+    ],
+)  # fmt: skip
+def test_verdict__tolerated_mistakes_are_warnings(zs: ZStack, send, rule) -> None:
+    zs.login()
+    send(zs)
+    [entry] = zs.client.get("/_mock/journal?verdict=warning").json["entries"]
+    assert entry["findings"][0]["rule"] == rule
+
+
+def test_verdict__rejected_requests_are_violations(zs: ZStack) -> None:
+    zs.login()
+    zs.client.post(
+        "/zstack/v1/images", json={"params": {"backupStorageUuids": "x"}}, headers=zs.auth
+    )
+    zs.add_image(format=None)  # SYS.1007 in the job
+    rules = [
+        e["findings"][0]["rule"]
+        for e in zs.client.get("/_mock/journal?verdict=violation").json["entries"]
+    ]
+    assert rules == ["rest-layer", "invalid-argument"]
+
+
+@pytest.mark.parametrize(
+    ("origins", "origin", "allowed"),
+    [
+        ((), "http://localhost:3000", True),
+        ((), "http://127.0.0.1:5173", True),
+        ((), "http://evil.example", False),
+        (("https://app.example",), "https://app.example", True),
+        (("https://app.example",), "http://localhost:3000", False),
+    ],
+)
+def test_cors__preflight_and_response(spec, origins, origin, allowed) -> None:
+    client = make_app(spec, cors_origins=origins).test_client()
+    pre = client.options("/zstack/v1/images", headers={
+        "Origin": origin, "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,content-type"})  # fmt: skip
+    assert pre.status_code == (204 if allowed else 403)
+    rsp = client.get("/zstack/v1/api-jobs/" + "0" * 32, headers={"Origin": origin})
+    assert (rsp.headers.get("Access-Control-Allow-Origin") == origin) is allowed
+    if allowed:
+        assert "Authorization" in pre.headers["Access-Control-Allow-Headers"]
