@@ -1,4 +1,4 @@
-"""The `zstack-mock` command: `zstack-mock serve [options]` (also `python -m mock_server`)."""
+"""The `zstack-mock` command: `serve` and the client gate `run` (also `python -m mock_server`)."""
 
 from __future__ import annotations
 
@@ -30,6 +30,68 @@ def _port(text: str) -> int:
     return value
 
 
+def _add_serve_options(parser: argparse.ArgumentParser, port_default: int | None) -> None:
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to bind; the default serves this machine only"
+    )
+    port_help = "TCP port to listen on" if port_default else "TCP port; default: a free one"
+    parser.add_argument("--port", type=_port, default=port_default, help=port_help)
+    parser.add_argument(
+        "--job-delay",
+        type=_non_negative,
+        default=0.0,
+        metavar="SECONDS",
+        help="how long each async job runs before its result is ready; meanwhile "
+        "an AddImage image is Downloading and a poll answers 202",
+    )
+    parser.add_argument(
+        "--deletion-policy",
+        choices=[p.value for p in DeletionPolicy],
+        default=DeletionPolicy.DELAY.value,
+        help="image.deletionPolicy: Delay keeps deleted images queryable as "
+        "Deleted and expunges them after --expunge-period; Direct removes them "
+        "at once; Never keeps them until ExpungeImage",
+    )
+    parser.add_argument(
+        "--expunge-period",
+        type=_non_negative,
+        default=259200.0,
+        metavar="SECONDS",
+        help="under Delay, how long a Deleted image waits before it is expunged",
+    )
+    parser.add_argument(
+        "--fixtures",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="YAML or JSON seed file (accounts, zones, backup storages, "
+        "images); default: the packaged fixtures/seed/default.yaml",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=None, metavar="N", help="make generated uuids deterministic"
+    )
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no request log (one line per request: method, path, status, "
+        "duration, job id, contract verdict)",
+    )
+    parser.add_argument(
+        "--log-format",
+        choices=["text", "json"],
+        default="text",
+        help="request log as text lines or JSON lines",
+    )
+    parser.add_argument(
+        "--cors-origin",
+        action="append",
+        default=None,
+        metavar="ORIGIN",
+        help="an origin browsers may call from (repeatable; '*' for any); "
+        "default: any http(s)://localhost or 127.0.0.1 origin",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="zstack-mock",
@@ -43,52 +105,29 @@ def build_parser() -> argparse.ArgumentParser:
         description="Serve the mock at http://HOST:PORT/zstack/v1/... from one process.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    serve.add_argument(
-        "--host", default="127.0.0.1", help="address to bind; the default serves this machine only"
+    _add_serve_options(serve, 8080)
+    run = sub.add_parser(
+        "run",
+        help="gate a client: run it against the mock and fail on contract violations",
+        usage="zstack-mock run [serve options] [--report FILE] [--allow-warnings] -- COMMAND...",
+        description="Start the mock, run COMMAND with ZSTACK_URL, ZSTACK_HOST and ZSTACK_PORT "
+        "set, stop the mock, and report every request that broke the contract. Exits non-zero "
+        "if COMMAND failed or any violation (or, unless --allow-warnings, any warning) was seen.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    serve.add_argument("--port", type=_port, default=8080, help="TCP port to listen on")
-    serve.add_argument(
-        "--job-delay",
-        type=_non_negative,
-        default=0.0,
-        metavar="SECONDS",
-        help="how long each async job runs before its result is ready; meanwhile "
-        "an AddImage image is Downloading and a poll answers 202",
-    )
-    serve.add_argument(
-        "--deletion-policy",
-        choices=[p.value for p in DeletionPolicy],
-        default=DeletionPolicy.DELAY.value,
-        help="image.deletionPolicy: Delay keeps deleted images queryable as Deleted "
-        "and expunges them after --expunge-period; Direct removes them at once; "
-        "Never keeps them until ExpungeImage",
-    )
-    serve.add_argument(
-        "--expunge-period",
-        type=_non_negative,
-        default=259200.0,
-        metavar="SECONDS",
-        help="under Delay, how long a Deleted image waits before it is expunged",
-    )
-    serve.add_argument(
-        "--fixtures",
+    _add_serve_options(run, None)
+    run.add_argument(
+        "--report",
         type=Path,
         default=None,
-        metavar="PATH",
-        help="YAML or JSON seed file (accounts, zones, backup storages, images); "
-        "default: the packaged fixtures/seed/default.yaml",
+        metavar="FILE",
+        help="write a JUnit XML report of the verdicts",
     )
-    serve.add_argument(
-        "--seed", type=int, default=None, metavar="N", help="make generated uuids deterministic"
+    run.add_argument(
+        "--allow-warnings",
+        action="store_true",
+        help="pass the gate with warnings (what ZStack tolerates but should not see)",
     )
-    serve.add_argument("--quiet", action="store_true",
-                       help="no request log (one line per request: method, path, status, "
-                       "duration, job id, contract verdict)")  # fmt: skip
-    serve.add_argument("--log-format", choices=["text", "json"], default="text",
-                       help="request log as text lines or JSON lines")  # fmt: skip
-    serve.add_argument("--cors-origin", action="append", default=None, metavar="ORIGIN",
-                       help="an origin browsers may call from (repeatable; '*' for any); "
-                       "default: any http(s)://localhost or 127.0.0.1 origin")  # fmt: skip
     return parser
 
 
@@ -108,7 +147,21 @@ def config_from_args(args: argparse.Namespace) -> MockConfig:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command: list[str] = []
+    if "--" in argv:
+        cut = argv.index("--")
+        argv, command = argv[:cut], argv[cut + 1 :]
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "run":
+        if not command:
+            parser.error("run needs a command after --, e.g. zstack-mock run -- npm test")
+        from mock_server.gate import run_gate
+
+        return run_gate(args, command, sys.stdout)
+    if command:
+        parser.error("serve takes no command after --")
     from mock_server.serve import serve  # keeps `--help` fast
 
     return serve(config_from_args(args), sys.stderr)
