@@ -64,6 +64,8 @@ class ApiCall:
     api: str
     message: dict[str, JSON]
     session_uuid: str | None
+    webhook: str | None = None
+    wants_schema: bool = False
 
 
 class Apis:
@@ -94,7 +96,7 @@ class Apis:
             store.sessions.check(call.session_uuid)
             return handler(store, message)
 
-        return store.jobs.submit(job_uuid, call.api, work)
+        return store.jobs.submit(job_uuid, call.api, work, call.webhook, call.wants_schema)
 
     def log_in_by_account(self, store: Store, message: dict[str, JSON]) -> Session:
         message = dict(message)

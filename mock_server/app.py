@@ -19,6 +19,7 @@ from mock_server.routes.rest import CONTEXT, MockRuntime, note, relative_path, r
 from mock_server.spec import Spec
 from mock_server.state.fixtures import load_fixtures
 from mock_server.state.store import Store
+from mock_server.webhooks import WebhookSender, start_ticker
 from mock_server.wire import json_response, text_response
 
 log = logging.getLogger(__name__)
@@ -33,9 +34,15 @@ def create_app(config: MockConfig | None = None, spec: Spec | None = None) -> Fl
     app = Flask(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body
     app.url_map.strict_slashes = True
-    app.extensions["zstack"] = MockRuntime(
-        config=config, spec=spec, apis=Apis(spec), store=Store(fixtures, config.store_settings())
-    )
+    store = Store(fixtures, config.store_settings())
+    rt = MockRuntime(
+        config=config, spec=spec, apis=Apis(spec), store=store,
+        webhooks=WebhookSender(config.webhook_allow, config.webhook_retry_interval),
+    )  # fmt: skip
+    rt.install(store)
+    app.extensions["zstack"] = rt
+    if config.background_jobs:
+        start_ticker(rt)
     for bp in (images.bp, jobs.bp, sessions.bp, backup_storage.bp, admin.bp):
         app.register_blueprint(bp)
     app.before_request(_start)

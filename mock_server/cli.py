@@ -83,6 +83,14 @@ def _add_serve_options(parser: argparse.ArgumentParser, port_default: int | None
         help="request log as text lines or JSON lines",
     )
     parser.add_argument(
+        "--webhook-allow",
+        action="append",
+        default=None,
+        metavar="HOST",
+        help="a host X-Web-Hook URLs may name (repeatable); default: localhost, 127.0.0.1 "
+        "and ::1 only",
+    )
+    parser.add_argument(
         "--cors-origin",
         action="append",
         default=None,
@@ -143,6 +151,8 @@ def config_from_args(args: argparse.Namespace) -> MockConfig:
         access_log=not args.quiet,
         log_format=args.log_format,
         cors_origins=tuple(args.cors_origin or ()),
+        webhook_allow=tuple(args.webhook_allow or ()),
+        background_jobs=True,
     )
 
 

@@ -32,6 +32,11 @@ class MockConfig:
     log_format: str = "text"
     # allowed CORS origins; empty: any localhost origin
     cors_origins: tuple[str, ...] = ()
+    # hosts X-Web-Hook may name; empty: this machine only
+    webhook_allow: tuple[str, ...] = ()
+    webhook_retry_interval: float = 2.0
+    # a served mock ends timed jobs (and fires their webhooks) without waiting for a request
+    background_jobs: bool = False
     clock: Clock = field(default_factory=SystemClock)
 
     def store_settings(self) -> StoreSettings:

@@ -35,6 +35,8 @@ def _serve_command(args: argparse.Namespace, port: int) -> list[str]:
         cmd += ["--seed", str(args.seed)]
     for origin in args.cors_origin or ():
         cmd += ["--cors-origin", origin]
+    for host in args.webhook_allow or ():
+        cmd += ["--webhook-allow", host]
     return cmd
 
 

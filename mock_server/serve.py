@@ -37,6 +37,7 @@ def app_from_env() -> Flask:
     data["fixtures"] = Path(data["fixtures"]) if data["fixtures"] else None
     data["deletion_policy"] = DeletionPolicy(data["deletion_policy"])
     data["cors_origins"] = tuple(data["cors_origins"])
+    data["webhook_allow"] = tuple(data["webhook_allow"])
     config = MockConfig(**data)
     if config.access_log:
         handler = logging.StreamHandler(sys.stderr)

@@ -65,7 +65,7 @@ def _summary(store: Store) -> Response:
 def reset() -> Response:
     rt = runtime()
     with rt.store.locked() as store:
-        rt.store = store.reset()
+        rt.install(store.reset())
     return _summary(rt.store)
 
 
@@ -84,7 +84,7 @@ def load_fixtures() -> Response:
     except FixtureError as e:
         raise AdminError(400, str(e)) from None
     with rt.store.locked() as store:
-        rt.store = Store(fixtures, store.settings)
+        rt.install(Store(fixtures, store.settings))
     return _summary(rt.store)
 
 

@@ -37,11 +37,24 @@ def _submit(api: str, message: dict[str, object], spec_operation: str) -> Respon
     with rt.store.locked() as store:
         uuid = job_uuid(store)
         ms = api_timeout(timeout)
-        job = rt.apis.submit(store, ApiCall(api, message, session), uuid, failure)
+        call = ApiCall(api, message, session, _webhook(), "X-JSON-Schema" in request.headers)
+        job = rt.apis.submit(store, call, uuid, failure)
         if job.error is not None and failure is None:
             for finding in error_findings(job.error):
                 note(finding.level, finding.rule, finding.reason)
     return accepted(job, ms)
+
+
+def _webhook() -> str | None:
+    """X-Web-Hook, if its host is one the mock may call (--webhook-allow)."""
+    url = request.headers.get("X-Web-Hook")
+    if url is None:
+        return None
+    if not runtime().webhooks.allows(url):
+        reason = f"X-Web-Hook {url} names a host --webhook-allow does not list; it is not called"
+        note("warning", "webhook-not-allowed", reason)
+        return None
+    return url
 
 
 def _judge_envelope(api: str, body: object, envelope: str) -> None:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response
 
 from mock_server.errors import RestError
 from mock_server.routes.rest import injected_faults, operation, runtime, wants_schema
-from mock_server.state.jobs import JobState
+from mock_server.spec import Spec
+from mock_server.state.jobs import Job, JobState
 from mock_server.wire import json_response, schema_map, text_response
 
+JSON = Any
 bp = Blueprint("jobs", __name__, url_prefix="/zstack/v1/api-jobs")
 
 # which result key holds which inventory, for the `schema` map of a job result
@@ -30,13 +34,19 @@ def get_job(uuid: str) -> Response:
         store.jobs.polled(job)
         if job.state is JobState.PROCESSING:
             return json_response(202, {})
-        if job.state is JobState.FAILED:
-            assert job.error is not None
-            return json_response(503, {"error": job.error.to_json()})
-        result = dict(job.result or {})
-    if wants_schema():
-        result["schema"] = schema_map(rt.spec, result, _RESULT_ROOTS)
-    return json_response(200, result)
+        body = job_result_body(rt.spec, job, wants_schema())
+    return json_response(503 if job.state is JobState.FAILED else 200, body)
+
+
+def job_result_body(spec: Spec, job: Job, with_schema: bool) -> dict[str, JSON]:
+    """What a poll of a finished job answers (and what its webhook posts)."""
+    if job.state is JobState.FAILED:
+        assert job.error is not None
+        return {"error": job.error.to_json()}
+    result = dict(job.result or {})
+    if with_schema:
+        result["schema"] = schema_map(spec, result, _RESULT_ROOTS)
+    return result
 
 
 @bp.route(

@@ -17,6 +17,7 @@ from mock_server.state.faults import FaultAction, FaultRules
 from mock_server.state.jobs import Job
 from mock_server.state.journal import Finding, Journal
 from mock_server.state.store import Store
+from mock_server.webhooks import WebhookSender
 from mock_server.wire import json_response
 
 JSON = Any
@@ -33,6 +34,16 @@ class MockRuntime:
     store: Store
     faults: FaultRules = field(default_factory=FaultRules)
     journal: Journal = field(default_factory=Journal)
+    webhooks: WebhookSender = field(default_factory=lambda: WebhookSender(()))
+
+    def install(self, store: Store) -> None:
+        """Make `store` the live state, wired to the webhook sender."""
+        from mock_server.routes.jobs import job_result_body
+
+        store.jobs.on_end = lambda job: self.webhooks.job_ended(
+            job, lambda j: job_result_body(self.spec, j, j.wants_schema)
+        )
+        self.store = store
 
 
 def runtime() -> MockRuntime:

@@ -79,6 +79,9 @@ class Job:
     error: ErrorCode | None = None
     finished: float | None = None
     pending: Deferred | None = None
+    # X-Web-Hook of the request, and whether it asked for `schema` (X-JSON-Schema)
+    webhook: str | None = None
+    wants_schema: bool = False
 
     def to_json(self) -> dict[str, JSON]:
         out: dict[str, JSON] = {"uuid": self.uuid, "api": self.api, "state": self.state.value,
@@ -125,6 +128,8 @@ class JobQueue:
         self.progression = progression
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._pending: list[Job] = []
+        # called with every job that ends (the webhook sender listens here)
+        self.on_end: Callable[[Job], None] | None = None
 
     def exists(self, uuid: str) -> bool:
         return uuid in self._jobs
@@ -135,11 +140,15 @@ class JobQueue:
     def all(self) -> list[Job]:
         return list(self._jobs.values())
 
-    def submit(self, uuid: str, api: str, work: JobWork) -> Job:
+    def submit(
+        self, uuid: str, api: str, work: JobWork, webhook: str | None = None,
+        wants_schema: bool = False,
+    ) -> Job:  # fmt: skip
         """Run the job's work now; its result shows once the job is due."""
         now = self._clock.now()
         p = self.progression
-        job = Job(uuid=uuid, api=api, submitted=now, due=now)
+        job = Job(uuid=uuid, api=api, submitted=now, due=now, webhook=webhook,
+                  wants_schema=wants_schema)  # fmt: skip
         if p.mode is ProgressionMode.SECONDS:
             job.due = now + p.value
         elif p.mode is ProgressionMode.POLLS:
@@ -155,6 +164,9 @@ class JobQueue:
         self._pending.append(job)
         self.advance()
         return job
+
+    def has_pending(self) -> bool:
+        return bool(self._pending)
 
     def polled(self, job: Job) -> None:
         """Count a poll; under the `polls` progression the Nth poll finishes the job first."""
@@ -197,6 +209,8 @@ class JobQueue:
             job.state, job.error = JobState.FAILED, error
         else:
             job.state, job.result = JobState.SUCCEEDED, result
+        if self.on_end is not None:
+            self.on_end(job)
 
     def is_visible(self, job: Job) -> bool:
         """A job is pollable while processing, and until the retention period after it ended."""
