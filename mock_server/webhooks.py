@@ -45,7 +45,6 @@ class WebhookSender:
         self._queue: queue.Queue[Delivery] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
-        self.delivered: list[tuple[Delivery, int]] = []  # (call, attempts), for the admin state
 
     def allows(self, url: str) -> bool:
         try:
@@ -73,8 +72,7 @@ class WebhookSender:
     def _run(self) -> None:
         while True:
             delivery = self._queue.get()
-            attempts = self._deliver(delivery)
-            self.delivered.append((delivery, attempts))
+            self._deliver(delivery)
             self._queue.task_done()
 
     def _deliver(self, d: Delivery) -> int:
@@ -91,17 +89,6 @@ class WebhookSender:
                 threading.Event().wait(self.retry_interval)
         log.warning("webhook %s for job %s gave up after %d tries", d.url, d.job_uuid, RETRIES)
         return RETRIES
-
-    def wait_idle(self, timeout: float = 10.0) -> bool:
-        """For tests and shutdown: wait until every queued call has been made."""
-        done = threading.Event()
-
-        def join() -> None:
-            self._queue.join()
-            done.set()
-
-        threading.Thread(target=join, daemon=True).start()
-        return done.wait(timeout)
 
 
 def start_ticker(rt: Any, interval: float = 0.1) -> threading.Thread:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -224,3 +225,10 @@ def journal() -> Response:
 def clear_journal() -> Response:
     runtime().journal.clear()
     return json_response(200, {})
+
+
+@bp.get("/ui")
+def dashboard() -> Response:
+    """The dashboard: a static page that polls this API; no build step."""
+    html = (Path(__file__).resolve().parent.parent / "ui" / "dashboard.html").read_text()
+    return Response(html, mimetype="text/html")
