@@ -83,6 +83,14 @@ def _add_serve_options(parser: argparse.ArgumentParser, port_default: int | None
         help="request log as text lines or JSON lines",
     )
     parser.add_argument(
+        "--state",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="keep the state in this SQLite file across restarts (created if missing; a file "
+        "that is not a state file is refused, never overwritten); default: in memory",
+    )
+    parser.add_argument(
         "--webhook-allow",
         action="append",
         default=None,
@@ -153,6 +161,7 @@ def config_from_args(args: argparse.Namespace) -> MockConfig:
         cors_origins=tuple(args.cors_origin or ()),
         webhook_allow=tuple(args.webhook_allow or ()),
         background_jobs=True,
+        state_file=args.state,
     )
 
 

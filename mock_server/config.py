@@ -37,6 +37,8 @@ class MockConfig:
     webhook_retry_interval: float = 2.0
     # a served mock ends timed jobs (and fires their webhooks) without waiting for a request
     background_jobs: bool = False
+    # --state: keep the state in this SQLite file; None keeps it in memory
+    state_file: Path | None = None
     clock: Clock = field(default_factory=SystemClock)
 
     def store_settings(self) -> StoreSettings:
@@ -47,4 +49,5 @@ class MockConfig:
             session_timeout=self.session_timeout,
             seed=self.seed,
             clock=self.clock,
+            state_file=self.state_file,
         )

@@ -6,6 +6,7 @@ import dataclasses
 import json
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -16,6 +17,7 @@ from mock_server.config import MockConfig
 from mock_server.resources import default_fixtures_path
 from mock_server.state.fixtures import FixtureError, load_fixtures
 from mock_server.state.model import DeletionPolicy
+from mock_server.state.persist import StateFile, StateFileError
 
 _ENV = "ZSTACK_MOCK_CONFIG"
 
@@ -25,16 +27,33 @@ def _to_env(config: MockConfig) -> str:
         f.name: getattr(config, f.name) for f in dataclasses.fields(config) if f.name != "clock"
     }
     data["fixtures"] = str(config.fixtures) if config.fixtures else None
+    data["state_file"] = str(config.state_file) if config.state_file else None
     data["deletion_policy"] = config.deletion_policy.value
     return json.dumps(data)
+
+
+def _die_with_parent() -> None:
+    """The worker exits when granian's main process dies, even by kill -9 (Linux prctl)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import ctypes.util
+
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    pr_set_pdeathsig = 1
+    libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(1)
 
 
 def app_from_env() -> Flask:
     """The granian worker's factory: the config travels in an environment variable."""
     from mock_server.app import create_app
 
+    _die_with_parent()
     data = json.loads(os.environ[_ENV])
     data["fixtures"] = Path(data["fixtures"]) if data["fixtures"] else None
+    data["state_file"] = Path(data["state_file"]) if data["state_file"] else None
     data["deletion_policy"] = DeletionPolicy(data["deletion_policy"])
     data["cors_origins"] = tuple(data["cors_origins"])
     data["webhook_allow"] = tuple(data["webhook_allow"])
@@ -55,7 +74,9 @@ def serve(config: MockConfig, err: TextIO) -> int:
     """Check the fixtures, then serve until SIGTERM or Ctrl-C."""
     try:
         load_fixtures(config.fixtures or default_fixtures_path())
-    except FixtureError as e:
+        if config.state_file is not None:
+            StateFile(config.state_file).close()  # refuses a file it must not overwrite
+    except (FixtureError, StateFileError) as e:
         print(f"zstack-mock: cannot start: {e}", file=err)
         return 2
     from granian import Granian

@@ -85,7 +85,7 @@ def load_fixtures() -> Response:
     except FixtureError as e:
         raise AdminError(400, str(e)) from None
     with rt.store.locked() as store:
-        rt.install(Store(fixtures, store.settings))
+        rt.install(Store(fixtures, store.settings, store.persisted))
     return _summary(rt.store)
 
 

@@ -52,6 +52,15 @@ class IdGenerator:
     def __init__(self, seed: int | None = None) -> None:
         self._random = random.Random(seed if seed is not None else os.urandom(16))
 
+    def state(self) -> list[object]:
+        """The generator's position, to carry uuids on across a restart (--state)."""
+        version, internal, gauss = self._random.getstate()
+        return [version, list(internal), gauss]
+
+    def restore(self, state: list[object]) -> None:
+        version, internal, gauss = state
+        self._random.setstate((version, tuple(internal), gauss))  # type: ignore[arg-type]
+
     def uuid(self) -> str:
         value = self._random.getrandbits(128)
         # version 4 and the RFC 4122 variant, so every id passes StringDSL.isZStackUuid

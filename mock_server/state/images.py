@@ -113,7 +113,9 @@ class ImageBackend:
         self.backup_storages = backup_storages
         self.policy = policy
         self.expunge_period = expunge_period
-        self._next_ref_id = 1
+        self.next_ref_id = 1
+        # uuids of images changed since the store last saved them (for --state)
+        self.touched: set[str] = set()
 
     # -- lookups -------------------------------------------------------------------------------
 
@@ -155,13 +157,19 @@ class ImageBackend:
         for bs_uuid in p["backupStorageUuids"]:
             image.refs.append(self._new_ref(image.uuid, bs_uuid, ImageStatus.DOWNLOADING, ""))
         self.images[image.uuid] = image
+        self.touched.add(image.uuid)
         if image.url.startswith("upload://"):
             # the ref stays Downloading until the client uploads; the event returns at once
             return {"inventory": image.to_inventory()}
+        return self.download(image.uuid, image.create_date)
+
+    def download(self, uuid: str, started: float) -> Deferred:
+        """The simulated download of an image added at `started`, as a job's pending work."""
         return Deferred(
-            finish=lambda: self._finish_download(image.uuid, image),
+            finish=lambda: self._finish_download(uuid, started),
             # a failed download removes the image row (ImageManagerImpl.handleAddImageMsg)
-            abort=lambda: self._drop_if_current(image),
+            abort=lambda: self._drop_download(uuid, started),
+            resume={"download": uuid, "started": started},
         )
 
     def _validate_add_image(self, p: dict[str, JSON]) -> None:
@@ -189,15 +197,21 @@ class ImageBackend:
         p["backupStorageUuids"] = list(dict.fromkeys(usable))
         p["url"] = _check_url(p["url"])
 
-    def _drop_if_current(self, image: Image) -> None:
-        if self.images.get(image.uuid) is image:
-            del self.images[image.uuid]
-
-    def _finish_download(self, uuid: str, started: Image) -> dict[str, JSON]:
+    def _downloading(self, uuid: str, started: float) -> Image | None:
         image = self.images.get(uuid)
-        if image is not started:
+        return image if image is not None and image.create_date == started else None
+
+    def _drop_download(self, uuid: str, started: float) -> None:
+        if self._downloading(uuid, started) is not None:
+            del self.images[uuid]
+            self.touched.add(uuid)
+
+    def _finish_download(self, uuid: str, started: float) -> dict[str, JSON]:
+        image = self._downloading(uuid, started)
+        if image is None:
             # deleted (hard, while downloading) before the download ended
             raise OperationError(f"image [uuid:{uuid}] has been deleted")
+        self.touched.add(uuid)
         size, actual, md5 = simulated_download(image.url, image.format)
         now = self._clock.now()
         for ref in image.refs:
@@ -225,7 +239,7 @@ class ImageBackend:
     ) -> ImageBackupStorageRef:
         now = self._clock.now()
         ref = ImageBackupStorageRef(
-            id=self._next_ref_id,
+            id=self.next_ref_id,
             image_uuid=image_uuid,
             backup_storage_uuid=bs_uuid,
             status=status,
@@ -233,7 +247,7 @@ class ImageBackend:
             create_date=now,
             last_op_date=now,
         )
-        self._next_ref_id += 1
+        self.next_ref_id += 1
         return ref
 
     def seed_image(self, image: Image, bs_uuids: list[str]) -> None:
@@ -244,6 +258,7 @@ class ImageBackend:
                 self._new_ref(image.uuid, bs_uuid, ImageStatus.READY, install_path(bs, image))
             )
         self.images[image.uuid] = image
+        self.touched.add(image.uuid)
 
     # -- DeleteImage ---------------------------------------------------------------------------
 
@@ -261,6 +276,7 @@ class ImageBackend:
         image = self.images.get(uuid)
         if image is None:
             return {}  # already gone: deleting is idempotent
+        self.touched.add(uuid)
         targets = [
             r
             for r in image.refs
@@ -289,6 +305,7 @@ class ImageBackend:
     def expunge_image(self, uuid: str, backup_storage_uuids: list[str] | None) -> dict[str, JSON]:
         """ExpungeImage. Real server: ImageBase.handle(APIExpungeImageMsg) L803-868, §3."""
         image = self.get_image(uuid)
+        self.touched.add(uuid)
         for ref in self._deleted_targets(image, backup_storage_uuids, action="expunge"):
             self._remove_ref(image, ref)
         return {}
@@ -296,6 +313,7 @@ class ImageBackend:
     def recover_image(self, uuid: str, backup_storage_uuids: list[str] | None) -> dict[str, JSON]:
         """RecoverImage. Real server: ImageBase.handle(APIRecoverImageMsg) L745-801, §3."""
         image = self.get_image(uuid)
+        self.touched.add(uuid)
         now = self._clock.now()
         for ref in self._deleted_targets(image, backup_storage_uuids, action="recover"):
             ref.status, ref.deleted_at, ref.last_op_date = ImageStatus.READY, None, now
@@ -336,6 +354,7 @@ class ImageBackend:
                 bs.total_capacity, bs.available_capacity + image.actual_size
             )
         image.refs.remove(ref)
+        self.touched.add(image.uuid)
         if not image.refs:
             self.images.pop(image.uuid, None)
 

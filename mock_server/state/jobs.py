@@ -34,6 +34,8 @@ class Deferred:
     finish: Callable[[], dict[str, JSON]]
     # undoes what the work started when the job is failed instead (e.g. drops the image)
     abort: Callable[[], None] | None = None
+    # how to rebuild this work after a restart (--state): {"download": ...} or {"replay": ...}
+    resume: dict[str, JSON] | None = None
 
 
 JobWork = Callable[[], "dict[str, JSON] | Deferred"]
@@ -93,13 +95,16 @@ class Job:
         return out
 
 
-def _replay(result: JSON, error: ErrorCode | None) -> Callable[[], dict[str, JSON]]:
+def replayed(result: JSON, error: ErrorCode | None) -> Deferred:
+    """Pending work whose outcome is already known: it only waits to be reported."""
+
     def replay() -> dict[str, JSON]:
         if error is not None:
             raise _Recorded(error)
         return dict(result)
 
-    return replay
+    record = {"result": result, "error": None if error is None else error.to_json()}
+    return Deferred(replay, resume={"replay": record})
 
 
 class _Recorded(Exception):  # noqa: N818 - carries an ErrorCode already made
@@ -128,6 +133,8 @@ class JobQueue:
         self.progression = progression
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._pending: list[Job] = []
+        # uuids of jobs changed since the store last saved them (for --state)
+        self.touched: set[str] = set()
         # called with every job that ends (the webhook sender listens here)
         self.on_end: Callable[[Job], None] | None = None
 
@@ -154,16 +161,23 @@ class JobQueue:
         elif p.mode is ProgressionMode.POLLS:
             job.due, job.polls_needed = math.inf, max(1, int(p.value))
         self._jobs[uuid] = job
+        self.touched.add(uuid)
         self._trim()
         outcome, error = _run(work)
         if isinstance(outcome, Deferred):
             job.pending = outcome
         else:
             # the work is done; the job reports it when it is due
-            job.pending = Deferred(_replay(outcome, error))
+            job.pending = replayed(outcome, error)
         self._pending.append(job)
         self.advance()
         return job
+
+    def restore(self, job: Job) -> None:
+        """Put back a job loaded from a state file (with its pending work rebuilt, if any)."""
+        self._jobs[job.uuid] = job
+        if job.pending is not None:
+            self._pending.append(job)
 
     def has_pending(self) -> bool:
         return bool(self._pending)
@@ -171,6 +185,7 @@ class JobQueue:
     def polled(self, job: Job) -> None:
         """Count a poll; under the `polls` progression the Nth poll finishes the job first."""
         job.polls += 1
+        self.touched.add(job.uuid)
         if job.pending is not None and job.polls_needed and job.polls >= job.polls_needed:
             self._finish(job)
 
@@ -205,6 +220,7 @@ class JobQueue:
 
     def _settle(self, job: Job, result: JSON, error: ErrorCode | None) -> None:
         job.finished = self._clock.now()
+        self.touched.add(job.uuid)
         if error is not None:
             job.state, job.error = JobState.FAILED, error
         else:
@@ -224,3 +240,4 @@ class JobQueue:
             if job.state is JobState.PROCESSING:
                 break
             del self._jobs[uuid]
+            self.touched.add(uuid)

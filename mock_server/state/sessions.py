@@ -24,6 +24,8 @@ class SessionBackend:
         self._ids = ids
         self.accounts = accounts
         self.sessions: dict[str, Session] = {}
+        # uuids of sessions changed since the store last saved them (for --state)
+        self.touched: set[str] = set()
         self.timeout = timeout
         self.max_concurrent = max_concurrent
 
@@ -47,11 +49,13 @@ class SessionBackend:
             expired_date=now + self.timeout,
         )
         self.sessions[session.uuid] = session
+        self.touched.add(session.uuid)
         return session
 
     def log_out(self, session_uuid: str) -> None:
         """LogOut; an unknown session is silently ignored (Session.deleteSession)."""
         self.sessions.pop(session_uuid, None)
+        self.touched.add(session_uuid)
 
     def check(self, session_uuid: str | None) -> Session:
         """AuthorizationManager's session check: ID.1001 for an unknown or expired session."""
@@ -60,6 +64,7 @@ class SessionBackend:
             raise InvalidSession("Session expired")
         if session.expired_date <= self._clock.now():
             del self.sessions[session.uuid]
+            self.touched.add(session.uuid)
             raise InvalidSession("Session expired")
         return session
 
@@ -67,3 +72,4 @@ class SessionBackend:
         now = self._clock.now()
         for uuid in [u for u, s in self.sessions.items() if s.expired_date <= now]:
             del self.sessions[uuid]
+            self.touched.add(uuid)

@@ -6,6 +6,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from mock_server.state.fixtures import Fixtures
 from mock_server.state.ids import Clock, IdGenerator, SystemClock
@@ -20,6 +21,7 @@ from mock_server.state.model import (
     ImageStatus,
     Zone,
 )
+from mock_server.state.persist import StateFile
 from mock_server.state.sessions import DEFAULT_SESSION_TIMEOUT, SessionBackend
 
 
@@ -31,12 +33,16 @@ class StoreSettings:
     session_timeout: float = DEFAULT_SESSION_TIMEOUT
     seed: int | None = None
     clock: Clock = field(default_factory=SystemClock)
+    # --state: the SQLite file the store is kept in; None keeps it in memory
+    state_file: Path | None = None
 
 
 class Store:
     """Everything the mock knows. Callers hold `locked()` around each API call."""
 
-    def __init__(self, fixtures: Fixtures, settings: StoreSettings) -> None:
+    def __init__(
+        self, fixtures: Fixtures, settings: StoreSettings, persisted: StateFile | None = None
+    ) -> None:
         self.fixtures = fixtures
         self.settings = settings
         self.clock = settings.clock
@@ -77,6 +83,15 @@ class Store:
         self.jobs = JobQueue(self.clock, Progression.from_delay(settings.job_delay))
         for img in fixtures.images:
             self.images.seed_image(_fixture_image(img, now), img["backupStorageUuids"])
+        self.persisted = persisted
+        if persisted is None and settings.state_file is not None:
+            persisted = self.persisted = StateFile(settings.state_file)
+            if persisted.is_empty:
+                persisted.save_all(self)
+            else:
+                persisted.load_into(self)
+        elif persisted is not None:
+            persisted.save_all(self)  # a reset or new fixtures replaces what the file holds
 
     @contextmanager
     def locked(self) -> Iterator[Store]:
@@ -84,11 +99,16 @@ class Store:
         with self._lock:
             self.jobs.advance()
             self.images.expunge_expired()
-            yield self
+            try:
+                yield self
+            finally:
+                if self.persisted is not None:
+                    # written through before the answer leaves: a crash loses nothing answered
+                    self.persisted.save(self)
 
     def reset(self) -> Store:
         """A fresh store from the same fixtures and settings (moto's reset idea)."""
-        return Store(self.fixtures, self.settings)
+        return Store(self.fixtures, self.settings, self.persisted)
 
 
 def _fixture_image(img: dict[str, object], now: float) -> Image:

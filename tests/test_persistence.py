@@ -1,0 +1,170 @@
+"""--state FILE: the state survives restarts (even kill -9); a bad file is refused, never overwritten."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from mock_server.state.persist import StateFileError
+from tests.conftest import ADMIN_PASSWORD, CONNECTED_BS, IMAGE_URL, ZStack, make_app
+from tests.test_cli import free_port
+
+
+def test_state__survives_a_restart(spec, tmp_path: Path) -> None:
+    state = tmp_path / "mock.db"
+    zs = ZStack(make_app(spec, state_file=state).test_client())
+    kept = zs.ready_image(name="kept")
+    gone = zs.ready_image(name="deleted")
+    zs.poll(zs.delete_image(gone["uuid"]))
+    location = zs.add_image(name="third").json["location"].removeprefix("http://localhost")
+
+    again = ZStack(make_app(spec, state_file=state).test_client())
+    again.session = zs.session  # the session survived too
+    assert again.query_image(kept["uuid"])[0]["status"] == "Ready"
+    assert again.query_image(gone["uuid"])[0]["status"] == "Deleted"
+    assert again.client.get(location).json["inventory"]["name"] == "third"
+    refs = again.query_image(kept["uuid"])[0]["backupStorageRefs"]
+    assert refs == kept["backupStorageRefs"]
+
+
+def test_state__running_job_ends_after_restart(spec, tmp_path: Path) -> None:
+    state = tmp_path / "mock.db"
+    app = make_app(spec, state_file=state, job_delay=30)
+    zs = ZStack(app.test_client())
+    location = zs.add_image().json["location"].removeprefix("http://localhost")
+    assert zs.client.get(location).status_code == 202
+
+    app2 = make_app(spec, state_file=state, job_delay=30)
+    zs2 = ZStack(app2.test_client())
+    assert zs2.client.get(location).status_code == 202  # still known, still running
+    app2.extensions["zstack"].config.clock.advance(30)
+    done = zs2.client.get(location)
+    assert done.status_code == 200 and done.json["inventory"]["status"] == "Ready"
+
+
+def test_state__ids_stay_unique_across_restarts_with_a_seed(spec, tmp_path: Path) -> None:
+    state = tmp_path / "mock.db"
+    first = ZStack(make_app(spec, state_file=state, seed=7).test_client()).ready_image()
+    second = ZStack(make_app(spec, state_file=state, seed=7).test_client()).ready_image()
+    assert first["uuid"] != second["uuid"]
+    assert first["backupStorageRefs"][0]["id"] != second["backupStorageRefs"][0]["id"]
+
+
+def test_state__reset_is_persisted(spec, tmp_path: Path) -> None:
+    state = tmp_path / "mock.db"
+    zs = ZStack(make_app(spec, state_file=state).test_client())
+    zs.ready_image()
+    zs.client.post("/_mock/reset")
+    assert (
+        ZStack(make_app(spec, state_file=state).test_client())
+        .client.get("/_mock/state")
+        .json["images"]
+        == []
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"this is not a database at all" * 100, "not a zstack-mock state file"),
+        ("other", "not a zstack-mock state file"),
+        ("version", "state file version 0"),
+    ],
+    ids=["garbage", "another-database", "another-version"],
+)
+def test_state__bad_file_is_refused_and_untouched(spec, tmp_path: Path, content, message) -> None:
+    path = tmp_path / "mock.db"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        db = sqlite3.connect(path)
+        if content == "other":
+            db.execute("CREATE TABLE notes (x TEXT)")
+        else:
+            db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+            for t in ("images", "backup_storages", "sessions", "jobs"):
+                db.execute(f"CREATE TABLE {t} (uuid TEXT PRIMARY KEY, data TEXT)")
+            db.execute("INSERT INTO meta VALUES ('kind', 'zstack-mock'), ('schema_version', '0')")
+        db.commit()
+        db.close()
+    before = path.read_bytes()
+    with pytest.raises(StateFileError, match=message):
+        make_app(spec, state_file=path)
+    assert path.read_bytes() == before
+
+
+def test_serve__bad_state_file_stops_start_with_clear_message(tmp_path: Path) -> None:
+    path = tmp_path / "mock.db"
+    path.write_text("garbage" * 200)
+    result = subprocess.run(
+        [sys.executable, "-m", "mock_server", "serve", "--port", str(free_port()), "--state", str(path)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert f"zstack-mock: cannot start: {path}: not a zstack-mock state file" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def _start(state: Path, port: int) -> subprocess.Popen[str]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mock_server", "serve", "--port", str(port), "--state", str(state),
+         "--quiet"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            requests.get(f"http://127.0.0.1:{port}/_mock/jobs", timeout=1)
+            return proc
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    proc.kill()
+    raise AssertionError("the mock did not start")
+
+
+@pytest.mark.slow
+def test_state__kill_9_loses_no_acknowledged_job(tmp_path: Path) -> None:
+    state, port = tmp_path / "mock.db", free_port()
+    base = f"http://127.0.0.1:{port}/zstack/v1"
+    proc = _start(state, port)
+    try:
+        session = requests.put(f"{base}/accounts/login", json={"logInByAccount": {
+            "accountName": "admin", "password": ADMIN_PASSWORD}}).json()["inventory"]["uuid"]  # fmt: skip
+        auth = {"Authorization": f"OAuth {session}"}
+        acknowledged = []
+        for i in range(20):
+            params = {"name": f"img-{i}", "url": IMAGE_URL, "format": "qcow2",
+                      "backupStorageUuids": [CONNECTED_BS]}  # fmt: skip
+            rsp = requests.post(f"{base}/images", json={"params": params}, headers=auth)
+            acknowledged.append(rsp.json()["location"])
+    finally:
+        proc.send_signal(signal.SIGKILL)  # the main process only: its worker must follow
+        proc.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            requests.get(f"http://127.0.0.1:{port}/_mock/jobs", timeout=1)
+            time.sleep(0.1)
+        except requests.ConnectionError:
+            break
+    else:
+        pytest.fail("the worker outlived its killed main process")
+    proc = _start(state, port)
+    try:
+        names = set()
+        for location in acknowledged:
+            result = requests.get(location).json()
+            names.add(result["inventory"]["name"])
+        assert names == {f"img-{i}" for i in range(20)}
+        images = requests.get(f"{base}/images", headers=auth).json()["inventories"]
+        assert len(images) == 20
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)
