@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -13,8 +13,8 @@ import pytest
 import requests
 
 from mock_server.state.persist import StateFileError
-from tests.conftest import ADMIN_PASSWORD, CONNECTED_BS, IMAGE_URL, ZStack, make_app
-from tests.test_cli import free_port
+from tests.conftest import CONNECTED_BS, IMAGE_URL, ZStack, make_app
+from tests.served import Served, free_port
 
 
 def test_state__survives_a_restart(spec, tmp_path: Path) -> None:
@@ -112,59 +112,46 @@ def test_serve__bad_state_file_stops_start_with_clear_message(tmp_path: Path) ->
     assert "Traceback" not in result.stderr
 
 
-def _start(state: Path, port: int) -> subprocess.Popen[str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "mock_server", "serve", "--port", str(port), "--state", str(state),
-         "--quiet"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
-    )  # fmt: skip
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            requests.get(f"http://127.0.0.1:{port}/_mock/jobs", timeout=1)
-            return proc
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    proc.kill()
-    raise AssertionError("the mock did not start")
-
-
 @pytest.mark.slow
-def test_state__kill_9_loses_no_acknowledged_job(tmp_path: Path) -> None:
-    state, port = tmp_path / "mock.db", free_port()
-    base = f"http://127.0.0.1:{port}/zstack/v1"
-    proc = _start(state, port)
-    try:
-        session = requests.put(f"{base}/accounts/login", json={"logInByAccount": {
-            "accountName": "admin", "password": ADMIN_PASSWORD}}).json()["inventory"]["uuid"]  # fmt: skip
-        auth = {"Authorization": f"OAuth {session}"}
-        acknowledged = []
-        for i in range(20):
-            params = {"name": f"img-{i}", "url": IMAGE_URL, "format": "qcow2",
+def test_state__kill_9_under_load_loses_no_acknowledged_job(tmp_path: Path) -> None:
+    state = str(tmp_path / "mock.db")
+    served = Served("--state", state)
+    session = served.session()
+    acknowledged: list[str] = []
+    stop = threading.Event()
+
+    def load(n: int) -> None:
+        http = requests.Session()
+        http.headers["Authorization"] = f"OAuth {session}"
+        i = 0
+        while not stop.is_set():
+            params = {"name": f"load-{n}-{i}", "url": IMAGE_URL, "format": "qcow2",
                       "backupStorageUuids": [CONNECTED_BS]}  # fmt: skip
-            rsp = requests.post(f"{base}/images", json={"params": params}, headers=auth)
-            acknowledged.append(rsp.json()["location"])
-    finally:
-        proc.send_signal(signal.SIGKILL)  # the main process only: its worker must follow
-        proc.wait(timeout=10)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            requests.get(f"http://127.0.0.1:{port}/_mock/jobs", timeout=1)
-            time.sleep(0.1)
-        except requests.ConnectionError:
-            break
-    else:
-        pytest.fail("the worker outlived its killed main process")
-    proc = _start(state, port)
+            try:
+                rsp = http.post(f"{served.api}/images", json={"params": params}, timeout=5)
+            except requests.RequestException:
+                return
+            if rsp.status_code == 202:
+                acknowledged.append(rsp.json()["location"])
+            i += 1
+
+    threads = [threading.Thread(target=load, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    time.sleep(1.0)
+    served.kill()
+    stop.set()
+    for t in threads:
+        t.join(timeout=10)
+    assert len(acknowledged) > 20
+    again = Served("--state", state, port=served.port)
     try:
         names = set()
         for location in acknowledged:
-            result = requests.get(location).json()
-            names.add(result["inventory"]["name"])
-        assert names == {f"img-{i}" for i in range(20)}
-        images = requests.get(f"{base}/images", headers=auth).json()["inventories"]
-        assert len(images) == 20
+            result = requests.get(location, timeout=10)
+            assert result.status_code == 200, (location, result.status_code, result.text[:200])
+            names.add(result.json()["inventory"]["name"])
+        images = requests.get(f"{again.root}/_mock/state", timeout=30).json()["images"]
+        assert names <= {i["name"] for i in images}
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=20)
+        again.stop()
