@@ -20,6 +20,8 @@ from mock_server.state.model import DeletionPolicy
 from mock_server.state.persist import StateFile, StateFileError
 
 _ENV = "ZSTACK_MOCK_CONFIG"
+# how many requests the served mock works on at once (README, "Limits")
+BLOCKING_THREADS = 64
 
 
 def _to_env(config: MockConfig) -> str:
@@ -81,6 +83,7 @@ def serve(config: MockConfig, err: TextIO) -> int:
         return 2
     from granian import Granian
     from granian.constants import Interfaces
+    from granian.log import LogLevels
 
     os.environ[_ENV] = _to_env(config)
     print(
@@ -96,9 +99,12 @@ def serve(config: MockConfig, err: TextIO) -> int:
         port=config.port,
         interface=Interfaces.WSGI,
         workers=1,
-        # granian's own ceiling for WSGI before it warns: enough for slow clients
-        blocking_threads=(os.cpu_count() or 1) * 2 + 1,
+        # a WSGI thread waits while a slow client sends its body; enough threads that a few slow
+        # clients cannot starve the rest (measured: 8 slow senders stalled 5 threads)
+        blocking_threads=BLOCKING_THREADS,
         factory=True,
         log_access=False,
+        # granian warns about that many threads on few cores; our own line says we started
+        log_level=LogLevels.error,
     ).serve()
     return 0

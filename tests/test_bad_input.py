@@ -146,7 +146,7 @@ def test_bad_input__oversized_headers(served: Served, auth: dict[str, str]) -> N
 @pytest.mark.slow
 def test_bad_input__slow_clients_do_not_block_others(served: Served, auth: dict[str, str]) -> None:
     slow = []
-    for _ in range(8):
+    for _ in range(16):
         s = socket.create_connection(("127.0.0.1", served.port), timeout=5)
         s.sendall(
             b'POST /zstack/v1/images HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{"par'

@@ -116,6 +116,9 @@ class ImageBackend:
         self.next_ref_id = 1
         # uuids of images changed since the store last saved them (for --state)
         self.touched: set[str] = set()
+        # images whose refs wait for the expunge task, so it never scans every image
+        self.awaiting_expunge: set[str] = set()
+        self._last_expunge_run = float("-inf")
 
     # -- lookups -------------------------------------------------------------------------------
 
@@ -297,6 +300,7 @@ class ImageBackend:
                 if ref.status is not ImageStatus.DELETED:
                     ref.status, ref.deleted_at, ref.last_op_date = ImageStatus.DELETED, now, now
             if all(r.status is ImageStatus.DELETED for r in image.refs):
+                self.awaiting_expunge.add(uuid)
                 image.status, image.last_op_date = ImageStatus.DELETED, now
         return {}
 
@@ -318,6 +322,7 @@ class ImageBackend:
         for ref in self._deleted_targets(image, backup_storage_uuids, action="recover"):
             ref.status, ref.deleted_at, ref.last_op_date = ImageStatus.READY, None, now
         image.status, image.last_op_date = ImageStatus.READY, now
+        self.awaiting_expunge.discard(uuid)
         return {"inventory": image.to_inventory()}
 
     def _deleted_targets(
@@ -356,14 +361,22 @@ class ImageBackend:
         image.refs.remove(ref)
         self.touched.add(image.uuid)
         if not image.refs:
+            self.awaiting_expunge.discard(image.uuid)
             self.images.pop(image.uuid, None)
 
     def expunge_expired(self) -> None:
         """The periodic expunge task: Deleted refs past expungePeriod go (policy Delay only)."""
-        if self.policy is not DeletionPolicy.DELAY:
+        now = self._clock.now()
+        # like ZStack's task (expungeInterval), it runs now and then, not on every request
+        if self.policy is not DeletionPolicy.DELAY or now - self._last_expunge_run < 1.0:
             return
-        horizon = self._clock.now() - self.expunge_period
-        for image in [i for i in self.images.values() if i.status is ImageStatus.DELETED]:
+        self._last_expunge_run = now
+        horizon = now - self.expunge_period
+        for uuid in list(self.awaiting_expunge):
+            image = self.images.get(uuid)
+            if image is None or image.status is not ImageStatus.DELETED:
+                self.awaiting_expunge.discard(uuid)
+                continue
             for ref in [
                 r for r in image.refs if r.deleted_at is not None and r.deleted_at <= horizon
             ]:

@@ -208,7 +208,9 @@ class StateFile:
                 store.backup_storages[uuid] = _backup_storage(json.loads(data))
             store.images.images.clear()
             for uuid, data in db.execute("SELECT uuid, data FROM images"):
-                store.images.images[uuid] = _image(json.loads(data))
+                image = store.images.images[uuid] = _image(json.loads(data))
+                if image.status is ImageStatus.DELETED:
+                    store.images.awaiting_expunge.add(uuid)
             for uuid, data in db.execute("SELECT uuid, data FROM sessions"):
                 store.sessions.sessions[uuid] = Session(**json.loads(data))
             for _, data in db.execute("SELECT uuid, data FROM jobs ORDER BY rowid"):
