@@ -72,11 +72,8 @@ def _finish(response: Response) -> Response:
     if request.path.startswith("/_mock/"):
         return response  # the control API is not part of the client's traffic
     rt = runtime()
-    job = None
-    if response.status_code == 202 and response.mimetype == "application/json":
-        location = (response.get_json(silent=True) or {}).get("location")
-        job = location.rsplit("/", 1)[-1] if isinstance(location, str) else None
-    elif request.path.startswith(f"{CONTEXT}/v1/api-jobs/"):
+    job = g.get("job_uuid")
+    if job is None and request.path.startswith(f"{CONTEXT}/v1/api-jobs/"):
         job = request.path.rsplit("/", 1)[-1]
     duration = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
     entry = rt.journal.record(

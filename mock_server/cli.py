@@ -83,6 +83,13 @@ def _add_serve_options(parser: argparse.ArgumentParser, port_default: int | None
         help="request log as text lines or JSON lines",
     )
     parser.add_argument(
+        "--max-sessions",
+        type=int,
+        default=500,
+        metavar="N",
+        help="session.maxConcurrent: sessions one account may hold (ZStack's default 500)",
+    )
+    parser.add_argument(
         "--state",
         type=Path,
         default=None,
@@ -162,6 +169,7 @@ def config_from_args(args: argparse.Namespace) -> MockConfig:
         webhook_allow=tuple(args.webhook_allow or ()),
         background_jobs=True,
         state_file=args.state,
+        max_sessions=args.max_sessions,
     )
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from mock_server.state.ids import Clock, SystemClock
 from mock_server.state.images import DEFAULT_EXPUNGE_PERIOD
 from mock_server.state.model import DeletionPolicy
-from mock_server.state.sessions import DEFAULT_SESSION_TIMEOUT
+from mock_server.state.sessions import DEFAULT_SESSION_TIMEOUT, MAX_CONCURRENT_SESSIONS
 from mock_server.state.store import StoreSettings
 
 # Larger bodies get 413 plain text; the real server's limit is not known (README, differences).
@@ -39,6 +39,7 @@ class MockConfig:
     background_jobs: bool = False
     # --state: keep the state in this SQLite file; None keeps it in memory
     state_file: Path | None = None
+    max_sessions: int = MAX_CONCURRENT_SESSIONS
     clock: Clock = field(default_factory=SystemClock)
 
     def store_settings(self) -> StoreSettings:
@@ -50,4 +51,5 @@ class MockConfig:
             seed=self.seed,
             clock=self.clock,
             state_file=self.state_file,
+            max_sessions=self.max_sessions,
         )

@@ -33,6 +33,8 @@ def _serve_command(args: argparse.Namespace, port: int) -> list[str]:
         cmd += ["--fixtures", str(args.fixtures)]
     if args.seed is not None:
         cmd += ["--seed", str(args.seed)]
+    if args.max_sessions != 500:
+        cmd += ["--max-sessions", str(args.max_sessions)]
     if args.state is not None:
         cmd += ["--state", str(args.state)]
     for origin in args.cors_origin or ():

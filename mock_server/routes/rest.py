@@ -101,7 +101,9 @@ def api_timeout(default_ms: int) -> int:
 
 def accepted(job: Job, timeout_ms: int) -> Response:
     """202 {"location", "apiTimeout"}: the location is absolute, under the context path."""
-    base = request.host_url.rstrip("/")
+    # scheme://host as the client addressed us (request.host_url costs ~25 µs of IRI decoding)
+    base = f"{request.scheme}://{request.host}"
+    g.job_uuid = job.uuid
     return json_response(
         202, {"location": f"{base}{CONTEXT}/v1/api-jobs/{job.uuid}", "apiTimeout": timeout_ms}
     )

@@ -211,8 +211,9 @@ class StateFile:
                 image = store.images.images[uuid] = _image(json.loads(data))
                 if image.status is ImageStatus.DELETED:
                     store.images.awaiting_expunge.add(uuid)
-            for uuid, data in db.execute("SELECT uuid, data FROM sessions"):
-                store.sessions.sessions[uuid] = Session(**json.loads(data))
+            for _, data in db.execute("SELECT uuid, data FROM sessions ORDER BY rowid"):
+                store.sessions.add(Session(**json.loads(data)))
+            store.sessions.touched.clear()
             for _, data in db.execute("SELECT uuid, data FROM jobs ORDER BY rowid"):
                 store.jobs.restore(self._job(store, json.loads(data)))
         except (KeyError, ValueError, TypeError, sqlite3.Error) as e:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from mock_server.errors import AuthenticationError, InvalidSession, MaxConcurrentSessionExceeded
 from mock_server.state.ids import Clock, IdGenerator
 from mock_server.state.model import Account, Session
@@ -28,6 +30,8 @@ class SessionBackend:
         self.touched: set[str] = set()
         self.timeout = timeout
         self.max_concurrent = max_concurrent
+        # live sessions per account, so the cap is checked without a scan
+        self._per_account: Counter[str] = Counter()
 
     def log_in_by_account(self, account_name: str, password: str) -> Session:
         """LogInByAccount. Real server: AccountLoginBackend.login, Session.login (§9)."""
@@ -36,8 +40,7 @@ class SessionBackend:
         if account is None or account.password_sha512 != password:
             raise AuthenticationError("wrong account name or password")
         self._drop_expired()
-        active = sum(1 for s in self.sessions.values() if s.account_uuid == account.uuid)
-        if active >= self.max_concurrent:
+        if self._per_account[account.uuid] >= self.max_concurrent:
             raise MaxConcurrentSessionExceeded(
                 "Login sessions hit limit of max allowed concurrent login sessions"
             )
@@ -48,14 +51,24 @@ class SessionBackend:
             create_date=now,
             expired_date=now + self.timeout,
         )
-        self.sessions[session.uuid] = session
-        self.touched.add(session.uuid)
+        self.add(session)
         return session
+
+    def add(self, session: Session) -> None:
+        """Hold a session (a new login, or one read back from a state file)."""
+        self.sessions[session.uuid] = session
+        self._per_account[session.account_uuid] += 1
+        self.touched.add(session.uuid)
+
+    def _remove(self, session_uuid: str) -> None:
+        session = self.sessions.pop(session_uuid, None)
+        if session is not None:
+            self._per_account[session.account_uuid] -= 1
+        self.touched.add(session_uuid)
 
     def log_out(self, session_uuid: str) -> None:
         """LogOut; an unknown session is silently ignored (Session.deleteSession)."""
-        self.sessions.pop(session_uuid, None)
-        self.touched.add(session_uuid)
+        self._remove(session_uuid)
 
     def check(self, session_uuid: str | None) -> Session:
         """AuthorizationManager's session check: ID.1001 for an unknown or expired session."""
@@ -63,13 +76,17 @@ class SessionBackend:
         if session is None:
             raise InvalidSession("Session expired")
         if session.expired_date <= self._clock.now():
-            del self.sessions[session.uuid]
-            self.touched.add(session.uuid)
+            self._remove(session.uuid)
             raise InvalidSession("Session expired")
         return session
 
     def _drop_expired(self) -> None:
+        # every session lives `timeout` seconds, so the oldest expire first: stop at a live one
         now = self._clock.now()
-        for uuid in [u for u, s in self.sessions.items() if s.expired_date <= now]:
-            del self.sessions[uuid]
-            self.touched.add(uuid)
+        expired = []
+        for uuid, session in self.sessions.items():
+            if session.expired_date > now:
+                break
+            expired.append(uuid)
+        for uuid in expired:
+            self._remove(uuid)

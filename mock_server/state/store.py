@@ -22,7 +22,11 @@ from mock_server.state.model import (
     Zone,
 )
 from mock_server.state.persist import StateFile
-from mock_server.state.sessions import DEFAULT_SESSION_TIMEOUT, SessionBackend
+from mock_server.state.sessions import (
+    DEFAULT_SESSION_TIMEOUT,
+    MAX_CONCURRENT_SESSIONS,
+    SessionBackend,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +39,7 @@ class StoreSettings:
     clock: Clock = field(default_factory=SystemClock)
     # --state: the SQLite file the store is kept in; None keeps it in memory
     state_file: Path | None = None
+    max_sessions: int = MAX_CONCURRENT_SESSIONS
 
 
 class Store:
@@ -72,7 +77,9 @@ class Store:
             a["uuid"]: Account(uuid=a["uuid"], name=a["name"], password_sha512=a["passwordSha512"])
             for a in fixtures.accounts
         }
-        self.sessions = SessionBackend(self.clock, self.ids, accounts, settings.session_timeout)
+        self.sessions = SessionBackend(
+            self.clock, self.ids, accounts, settings.session_timeout, settings.max_sessions
+        )
         self.images = ImageBackend(
             self.clock,
             self.ids,
