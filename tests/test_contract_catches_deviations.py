@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+import requests
 
 from tests.broken_servers import BROKEN, Broken, BrokenServer
 
@@ -24,9 +25,12 @@ def test_contract_suite__passes_against_the_mock() -> None:
     server = BrokenServer(Broken("none", "none", lambda app: None))
     try:
         result = run_suite(server.url)
+        left = requests.get(f"{server.url}/_mock/state", timeout=10).json()
     finally:
         server.stop()
     assert result.returncode == 0, result.stdout[-3000:]
+    # safe on a real system: it cleaned up every image it made and logged out every session
+    assert left["images"] == [] and left["sessions"] == []
 
 
 @pytest.mark.parametrize("broken", BROKEN, ids=[b.name for b in BROKEN])
