@@ -181,3 +181,24 @@ def test_serve__request_log_text_json_and_quiet() -> None:
     assert __import__("json").loads(line)["status"] == 404
     quiet = _serve_once(["--quiet"])
     assert "/zstack/v1/nothing" not in quiet
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+def test_serve__clean_shutdown(sig: signal.Signals) -> None:
+    port = free_port()
+    proc = subprocess.Popen([*ZSTACK_MOCK, "serve", "--port", str(port), "--quiet"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            requests.get(f"http://127.0.0.1:{port}/_mock/jobs", timeout=1)
+            break
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"http://127.0.0.1:{port}/_mock/jobs", timeout=2)
