@@ -127,38 +127,29 @@ def _without(zstack: ZStackSession, params: dict[str, Any]) -> tuple[JobRun, dic
     return run, sent
 
 
+def _with_unknown_session(zstack: ZStackSession, **params: Any) -> JobRun:
+    body = {"params": zstack.image_params(**params)}
+    unknown = {"Authorization": "OAuth " + "0" * 32}
+    return zstack.client.call("POST", "/v1/images", body=body, headers=unknown)
+
+
+def _fails_on_media_type(zstack: ZStackSession, run: JobRun) -> None:
+    zstack.check(checks.error_code_conformance, run.result, zstack.contract, "SYS.1007",
+                 contains="field[mediaType]")  # fmt: skip
+
+
 def test_add_image__param_errors_win_over_a_bad_session(zstack: ZStackSession) -> None:
     """@APIParam checks run at SYSTEM, before the session check (zstack-behaviour.md §3)."""
-    body = {"params": zstack.image_params(mediaType="Bogus")}
-    run = zstack.client.call(
-        "POST", "/v1/images", body=body, headers={"Authorization": "OAuth " + "0" * 32}
-    )
-    zstack.check(
-        checks.error_code_conformance,
-        run.result,
-        zstack.contract,
-        "SYS.1007",
-        contains="field[mediaType]",
-    )
+    _fails_on_media_type(zstack, _with_unknown_session(zstack, mediaType="Bogus"))
 
 
 def test_add_image__bad_session_wins_over_interceptor_checks(zstack: ZStackSession) -> None:
     """ImageApiInterceptor runs at DEFAULT, after the session check: ID.1001 wins."""
-    body = {"params": zstack.image_params(format="nope")}
-    run = zstack.client.call(
-        "POST", "/v1/images", body=body, headers={"Authorization": "OAuth " + "0" * 32}
-    )
+    run = _with_unknown_session(zstack, format="nope")
     zstack.check(checks.error_code_conformance, run.result, zstack.contract, "ID.1001")
 
 
 def test_add_image__first_failing_field_in_zstack_order_wins(zstack: ZStackSession) -> None:
     """Fields are checked in a HashMap's order: mediaType before name (zstack-behaviour.md §9)."""
     sent = {k: v for k, v in zstack.image_params(mediaType="Bogus").items() if k != "name"}
-    run = zstack.client.add_image(sent)
-    zstack.check(
-        checks.error_code_conformance,
-        run.result,
-        zstack.contract,
-        "SYS.1007",
-        contains="field[mediaType]",
-    )
+    _fails_on_media_type(zstack, zstack.client.add_image(sent))

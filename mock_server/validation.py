@@ -8,7 +8,6 @@ interceptor with its own message and are skipped here.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,12 +15,12 @@ from typing import Any
 from mock_server import gson
 from mock_server.errors import InvalidArgumentError, ResourceNotFound
 from mock_server.spec import Operation, Spec
+from mock_server.state.ids import is_zstack_uuid
 
 JSON = Any
 
 # ApiMessageParamValidator formats its messages with its own class name (a real quirk).
 VALIDATOR = "org.zstack.header.message.ApiMessageParamValidator"
-ZSTACK_UUID = re.compile(r"^[0-9a-f]{8}[0-9a-f]{4}[1-5][0-9a-f]{3}[89ab][0-9a-f]{3}[0-9a-f]{12}$")
 
 
 class StopRouting(Exception):  # noqa: N818 - ZStack's name for it
@@ -141,7 +140,7 @@ def _check_resource(name: str, fs: dict[str, JSON], value: JSON, exists: Resourc
     if exists(vo, value):
         return
     if fs.get("x-zstack-success-if-missing"):
-        if ZSTACK_UUID.match(value):
+        if is_zstack_uuid(value):
             raise StopRouting()
         raise ResourceNotFound(f"invalid value[{value}] of field [{name}]")
     raise ResourceNotFound(f"invalid field[{name}], resource[uuid:{value}, type:{vo}] not found")
@@ -150,7 +149,7 @@ def _check_resource(name: str, fs: dict[str, JSON], value: JSON, exists: Resourc
 def check_resource_uuid(message: dict[str, JSON]) -> None:
     """ApiMediatorImpl (FRONT): resourceUuid must be a ZStack uuid."""
     value = message.get("resourceUuid")
-    if value is not None and not ZSTACK_UUID.match(value):
+    if value is not None and not is_zstack_uuid(value):
         raise InvalidArgumentError(
             f"resourceUuid[{value}] is not a valid uuid. A valid uuid is a UUID(v4 recommended) "
             "with '-' stripped. see http://en.wikipedia.org/wiki/Universally_unique_identifier "

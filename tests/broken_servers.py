@@ -9,17 +9,16 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, Response, request
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from mock_server.app import create_app
 from mock_server.errors import InvalidSession
 from mock_server.routes.rest import MockRuntime
+from tests.served import ThreadedServer
 
 JSON = Any
 Deviation = Callable[[Flask], None]
@@ -445,23 +444,10 @@ BROKEN = [
 ]
 
 
-class BrokenServer:
+class BrokenServer(ThreadedServer):
     """A broken mock served in a thread on a free loopback port."""
 
     def __init__(self, broken: Broken) -> None:
         app = create_app()
         broken.deviate(app)
-
-        class Quiet(WSGIRequestHandler):
-            def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-                """No access log."""
-
-        self._server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=Quiet)
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=10)
+        super().__init__(app)

@@ -1,4 +1,4 @@
-"""A real `zstack-mock serve` process (granian) on a free port, for tests that need the real thing."""
+"""Servers for tests: a real `zstack-mock serve` process, or an app in a thread, on free ports."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from pathlib import Path
 
 import requests
+from flask import Flask
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from tests.conftest import ADMIN_PASSWORD
 
@@ -22,12 +24,15 @@ def free_port() -> int:
 
 
 class Served:
-    def __init__(self, *args: str, port: int | None = None) -> None:
+    """`python -m mock_server serve` on a free port (quiet unless `quiet=False`)."""
+
+    def __init__(self, *args: str, port: int | None = None, quiet: bool = True) -> None:
         self.port = port or free_port()
         self.root = f"http://127.0.0.1:{self.port}"
         self.api = f"{self.root}/zstack/v1"
+        extra = ["--quiet"] if quiet else []
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "mock_server", "serve", "--port", str(self.port), "--quiet", *args],
+            [sys.executable, "-m", "mock_server", "serve", "--port", str(self.port), *extra, *args],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
         deadline = time.monotonic() + 30
@@ -46,10 +51,10 @@ class Served:
         uuid: str = rsp.json()["inventory"]["uuid"]
         return uuid
 
-    def stop(self) -> str:
-        """SIGTERM, then the log it wrote (stderr)."""
+    def stop(self, sig: signal.Signals = signal.SIGTERM) -> str:
+        """Stop it (SIGTERM unless told), then the log it wrote (stderr)."""
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
+            self.proc.send_signal(sig)
         try:
             _, err = self.proc.communicate(timeout=20)
         except subprocess.TimeoutExpired:
@@ -71,5 +76,22 @@ class Served:
         raise AssertionError("the worker outlived its killed main process")
 
 
-def state_path(tmp: Path) -> str:
-    return str(tmp / "mock.db")
+class _Quiet(WSGIRequestHandler):
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """No access log."""
+
+
+class ThreadedServer:
+    """A Flask app served in a thread on a free loopback port."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self._server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_Quiet)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=10)

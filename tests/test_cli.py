@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,15 +14,9 @@ import requests
 
 from mock_server.cli import build_parser, config_from_args
 from tests.conftest import ADMIN_PASSWORD, CONNECTED_BS, IMAGE_URL
+from tests.served import Served, free_port
 
 ZSTACK_MOCK = [sys.executable, "-m", "mock_server"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def test_help__explains_every_option() -> None:
@@ -83,32 +76,11 @@ def test_serve__malformed_fixtures_stop_start_with_clear_message(tmp_path: Path)
 
 @pytest.fixture
 def server() -> Iterator[str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [*ZSTACK_MOCK, "serve", "--port", str(port), "--job-delay", "0.5", "--seed", "1"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                requests.get(f"{url}/zstack/v1/api-jobs/{'0' * 32}", timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("the mock did not start")
-        yield url
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            _, err = proc.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            raise
-        assert proc.returncode == 0, err
-        assert "Traceback" not in err
+    served = Served("--job-delay", "0.5", "--seed", "1")
+    yield served.root
+    err = served.stop()
+    assert served.proc.returncode == 0, err
+    assert "Traceback" not in err
 
 
 @pytest.mark.slow
@@ -151,24 +123,11 @@ def test_python_m_and_console_script_agree() -> None:
     assert out2.stdout == out.stdout
 
 
-def _serve_once(tmp_args: list[str]) -> str:
-    port = free_port()
-    proc = subprocess.Popen(
-        [*ZSTACK_MOCK, "serve", "--port", str(port), *tmp_args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}/zstack/v1/api-jobs/{'0' * 32}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            requests.get(url, timeout=1)
-            break
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    requests.get(f"http://127.0.0.1:{port}/zstack/v1/nothing", timeout=5)
-    proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=20)
-    assert proc.returncode == 0, err
+def _serve_once(args: list[str]) -> str:
+    served = Served(*args, quiet="--quiet" in args)
+    requests.get(f"{served.api}/nothing", timeout=5)
+    err = served.stop()
+    assert served.proc.returncode == 0, err
     return err
 
 
@@ -186,19 +145,9 @@ def test_serve__request_log_text_json_and_quiet() -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
 def test_serve__clean_shutdown(sig: signal.Signals) -> None:
-    port = free_port()
-    proc = subprocess.Popen([*ZSTACK_MOCK, "serve", "--port", str(port), "--quiet"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            requests.get(f"http://127.0.0.1:{port}/_mock/jobs", timeout=1)
-            break
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    proc.send_signal(sig)
-    _, err = proc.communicate(timeout=20)
-    assert proc.returncode == 0, err
+    served = Served()
+    err = served.stop(sig)
+    assert served.proc.returncode == 0, err
     assert "Traceback" not in err
     with pytest.raises(requests.ConnectionError):
-        requests.get(f"http://127.0.0.1:{port}/_mock/jobs", timeout=2)
+        requests.get(f"{served.root}/_mock/jobs", timeout=2)

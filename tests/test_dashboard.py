@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from mock_server.app import create_app
 from tests.conftest import ADMIN_PASSWORD, CONNECTED_BS, IMAGE_URL
+from tests.served import ThreadedServer
 
 CHROMIUM = "/usr/bin/chromium"
 # as root, on a machine whose only network is the package registries
@@ -24,16 +23,9 @@ SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "dashboard.png"
 
 @pytest.fixture
 def mock_url() -> Iterator[str]:
-    class Quiet(WSGIRequestHandler):
-        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-            """No access log."""
-
-    server = make_server("127.0.0.1", 0, create_app(), threaded=True, request_handler=Quiet)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+    server = ThreadedServer(create_app())
+    yield server.url
+    server.stop()
 
 
 def add_image(url: str, name: str) -> requests.Response:

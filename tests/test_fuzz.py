@@ -4,34 +4,24 @@ every response is documented and matches the spec, and nothing logs or returns a
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
 from schemathesis import Case, CheckContext, Response
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from mock_server.app import create_app
 from mock_server.config import MockConfig
 from mock_server.spec import Spec
-
-
-class _Quiet(WSGIRequestHandler):
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        """No access log."""
+from tests.served import ThreadedServer
 
 
 @pytest.fixture(scope="module")
 def fuzz_target() -> Iterator[tuple[str, Any]]:
-    app = create_app(MockConfig(validate_responses=True))
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_Quiet)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", app
-    server.shutdown()
-    server.server_close()
+    server = ThreadedServer(create_app(MockConfig(validate_responses=True)))
+    yield server.url, server.app
+    server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_cli import free_port
+from tests.served import free_port
 
 CLIENT = Path(__file__).with_name("clients") / "sample_client.py"
 RUN = [sys.executable, "-m", "mock_server", "run"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import time
 from datetime import datetime
 from typing import Protocol
@@ -71,11 +72,9 @@ class IdGenerator:
         return f"{value:032x}"
 
 
+# StringDSL.isZStackUuid: 32 lower-case hex, version 1-5, RFC 4122 variant
+ZSTACK_UUID = re.compile(r"^[0-9a-f]{8}[0-9a-f]{4}[1-5][0-9a-f]{3}[89ab][0-9a-f]{3}[0-9a-f]{12}$")
+
+
 def is_zstack_uuid(value: str) -> bool:
-    """StringDSL.isZStackUuid: 32 lower-case hex, version 1-5, RFC 4122 variant."""
-    return (
-        len(value) == 32
-        and all(c in "0123456789abcdef" for c in value)
-        and value[12] in "12345"
-        and value[16] in "89ab"
-    )
+    return ZSTACK_UUID.match(value) is not None
