@@ -79,7 +79,7 @@ def job_poll_conformance(run: JobRun) -> None:
     _json(name, last)
 
 
-def job_success(run: JobRun) -> JSON:
+def job_success_conformance(run: JobRun) -> JSON:
     """The finished job's result, which must be a success."""
     job_poll_conformance(run)
     if run.result.status != 200:

@@ -95,14 +95,14 @@ class ZStackSession:
         self.check(
             checks.job_accepted_conformance, run.accepted, self.contract.api_timeout("AddImage")
         )
-        result = self.check(checks.job_success, run)
+        result = self.check(checks.job_success_conformance, run)
         inventory = result["inventory"]
         self.check(checks.image_inventory_conformance, inventory, run.result, self.contract)
         return inventory
 
     def deleted_image(self) -> JSON:
         image = self.ready_image()
-        self.check(checks.job_success, self.client.delete_image(image["uuid"]))
+        self.check(checks.job_success_conformance, self.client.delete_image(image["uuid"]))
         return image
 
     def own_images(self) -> list[JSON]:

@@ -22,7 +22,7 @@ def new_zstack_uuid() -> str:
 
 def test_add_image__inventory_fields_and_defaults(zstack: ZStackSession) -> None:
     run, sent = zstack.add_image(name=f"  {zstack.image_name()}  ")
-    result = zstack.check(checks.job_success, run)
+    result = zstack.check(checks.job_success_conformance, run)
     inventory = result["inventory"]
     zstack.check(checks.image_inventory_conformance, inventory, run.result, zstack.contract)
     zstack.check(checks.image_defaults_conformance, inventory, run.result)
@@ -41,7 +41,7 @@ def unusable_backup_storage(zstack: ZStackSession) -> str:
 
 
 def echoed(zstack: ZStackSession, run: JobRun, sent: dict[str, Any]) -> None:
-    inventory = zstack.check(checks.job_success, run)["inventory"]
+    inventory = zstack.check(checks.job_success_conformance, run)["inventory"]
     usable = zstack.usable_backup_storages
     zstack.check(checks.image_echo_conformance, inventory, sent, usable, run.result)
 
@@ -69,11 +69,11 @@ def test_add_image__only_unusable_backup_storage_is_sys_1006(
 
 def test_add_image__unknown_fields_are_ignored(zstack: ZStackSession) -> None:
     run, _ = zstack.add_image(notAField={"x": 1})
-    zstack.check(checks.job_success, run)
+    zstack.check(checks.job_success_conformance, run)
     body = {"params": zstack.image_params(), "notTopLevel": 1, "systemTags": [], "userTags": []}
     run = zstack.client.call("POST", "/v1/images", body=body)
     zstack.track(run)
-    zstack.check(checks.job_success, run)
+    zstack.check(checks.job_success_conformance, run)
 
 
 # (params overriding a valid request, code, exact details)

@@ -63,7 +63,7 @@ def test_expunge_image__unknown_image_is_sys_1003(zstack: ZStackSession) -> None
 def test_recover_image__returns_the_image_to_ready(zstack: ZStackSession) -> None:
     image = deleted_or_skip(zstack)
     run = zstack.client.recover_image(image["uuid"])
-    inventory = zstack.check(checks.job_success, run)["inventory"]
+    inventory = zstack.check(checks.job_success_conformance, run)["inventory"]
     zstack.check(checks.image_inventory_conformance, inventory, run.result, zstack.contract)
     assert inventory["status"] == "Ready", run.result.describe()
     assert {r["status"] for r in inventory["backupStorageRefs"]} == {"Ready"}, run.result.describe()

@@ -112,7 +112,7 @@ def test_lifecycle__random_sequences_match_the_model(
             run = zstack.client.recover_image(uuid)
             state = self.model.get(uuid)
             if state == "Deleted":
-                inventory = zstack.check(checks.job_success, run)["inventory"]
+                inventory = zstack.check(checks.job_success_conformance, run)["inventory"]
                 assert inventory["status"] == "Ready", run.result.describe()
                 self.model[uuid] = "Ready"
             elif state == "Ready":
