@@ -60,8 +60,7 @@ def create_app(config: MockConfig | None = None, spec: Spec | None = None) -> Fl
 
 def _start() -> None:
     g.started = time.perf_counter()
-    for finding in verdict.session_in_query(request.args):
-        note(finding.level, finding.rule, finding.reason)
+    note(verdict.session_in_query(request.args))
 
 
 def _finish(response: Response) -> Response:
@@ -113,8 +112,7 @@ def _reject_head() -> Response | None:
 def _rest_text(status: int, message: str) -> Response:
     """A REST-layer rejection: plain text, and a violation in the client's verdict."""
     if not request.path.startswith("/_mock/"):
-        for finding in verdict.rest_error_findings(status, message):
-            note(finding.level, finding.rule, finding.reason)
+        note(verdict.rest_error_findings(status, message))
     return text_response(status, message, _allow() if status == 405 else ())
 
 
@@ -122,8 +120,7 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ZStackError)
     def zstack_error(e: ZStackError) -> Response:
         error = e.to_error_code()
-        for finding in verdict.error_findings(error):
-            note(finding.level, finding.rule, finding.reason)
+        note(verdict.error_findings(error))
         return json_response(503, {"error": error.to_json()})
 
     @app.errorhandler(RestError)

@@ -21,6 +21,7 @@ from mock_server.routes.rest import (
     tags,
     wrong_method,
 )
+from mock_server.state.journal import Finding
 from mock_server.validation import read_message
 from mock_server.verdict import envelope_findings, error_findings, query_findings
 
@@ -40,8 +41,7 @@ def _submit(api: str, message: dict[str, object], spec_operation: str) -> Respon
         call = ApiCall(api, message, session, _webhook(), "X-JSON-Schema" in request.headers)
         job = rt.apis.submit(store, call, uuid, failure)
         if job.error is not None and failure is None:
-            for finding in error_findings(job.error):
-                note(finding.level, finding.rule, finding.reason)
+            note(error_findings(job.error))
     return accepted(job, ms)
 
 
@@ -52,14 +52,13 @@ def _webhook() -> str | None:
         return None
     if not runtime().webhooks.allows(url):
         reason = f"X-Web-Hook {url} names a host --webhook-allow does not list; it is not called"
-        note("warning", "webhook-not-allowed", reason)
+        note([Finding("warning", "webhook-not-allowed", reason)])
         return None
     return url
 
 
 def _judge_envelope(api: str, body: object, envelope: str) -> None:
-    for finding in envelope_findings(runtime().apis.schemas[api], body, envelope):
-        note(finding.level, finding.rule, finding.reason)
+    note(envelope_findings(runtime().apis.schemas[api], body, envelope))
 
 
 @bp.post("", provide_automatic_options=False)
@@ -93,8 +92,7 @@ def delete_image(uuid: str) -> Response:
     body = read_body()
     session_uuid()
     schema = runtime().apis.schemas["DeleteImage"]
-    for finding in query_findings(schema, request.args, body is not None):
-        note(finding.level, finding.rule, finding.reason)
+    note(query_findings(schema, request.args, body is not None))
     message = query.query_message(schema)
     message["uuid"] = uuid
     return _submit("DeleteImage", message, "DeleteImage")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -142,9 +143,9 @@ def operation(api: str) -> None:
     g.zstack_api = api
 
 
-def note(level: str, rule: str, reason: str) -> None:
-    """Record a contract finding about the client's request (violation or warning)."""
-    g.setdefault("findings", []).append(Finding(level, rule, reason))
+def note(findings: Iterable[Finding]) -> None:
+    """Record contract findings about the client's request (violations or warnings)."""
+    g.setdefault("findings", []).extend(findings)
 
 
 def injected_faults(api: str, message: dict[str, JSON]) -> ZStackError | None:
