@@ -22,9 +22,14 @@ def test_wheel__carries_spec_fixtures_and_both_packages(tmp_path: Path) -> None:
     assert "mock_server/_data/fixtures/seed/default.yaml" in names
     assert "mock_server/_data/fixtures/samples/AddImage.request.json" in names
     assert "contract_tests/__init__.py" in names
+    assert "contract_tests/_data/zstack-image.yaml" in names
+    assert "contract_tests/schemathesis.toml" in names
+    assert "mock_server/ui/dashboard.html" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "zstack-mock = mock_server.cli:main" in text
+    assert "zstack-contract = contract_tests.cli:main" in text
+    assert "contract_tests.plugin = contract_tests.plugin" in text
 
 
 def test_installed_package__finds_its_own_spec_and_fixtures(tmp_path: Path) -> None:
