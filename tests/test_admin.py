@@ -197,3 +197,10 @@ def test_cors__preflight_and_response(spec, origins, origin, allowed) -> None:
     assert (rsp.headers.get("Access-Control-Allow-Origin") == origin) is allowed
     if allowed:
         assert "Authorization" in pre.headers["Access-Control-Allow-Headers"]
+
+
+def test_fault__fail_job_carries_zstack_description_for_any_code(zs: ZStack) -> None:
+    zs.client.post("/_mock/faults", json={"operation": "AddImage", "action": "fail_job",
+                                          "code": "SYS.1001", "details": "timeout"})  # fmt: skip
+    error = zs.job_error(zs.add_image())
+    assert (error["code"], error["description"]) == ("SYS.1001", "A message or a operation timeout")

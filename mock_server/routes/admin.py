@@ -8,8 +8,7 @@ from typing import Any
 import yaml
 from flask import Blueprint, Response, request
 
-from mock_server.errors import injected_error
-from mock_server.routes.rest import runtime
+from mock_server.routes.rest import runtime, spec_error
 from mock_server.state.faults import FaultAction
 from mock_server.state.fixtures import FixtureError, parse_fixtures
 from mock_server.state.jobs import Job, JobState, Progression, ProgressionMode
@@ -148,9 +147,7 @@ def complete_job(uuid: str) -> Response:
 def fail_job(uuid: str) -> Response:
     rt = runtime()
     body = _json_body("MockJobFailure")
-    descriptions = rt.spec.schema("ErrorCode")["x-zstack-descriptions"]
-    error = injected_error(body["code"], body.get("details") or "failed by the mock's admin API",
-                           descriptions.get(body["code"]))  # fmt: skip
+    error = spec_error(body["code"], body.get("details") or "failed by the mock's admin API")
     with rt.store.locked() as store:
         job = _running_job(store, uuid)
         store.jobs.fail(job, error)

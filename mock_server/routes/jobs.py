@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, Response
 
 from mock_server.errors import RestError
-from mock_server.routes.rest import injected_faults, operation, runtime, wants_schema
+from mock_server.routes.rest import operation, runtime, sync_faults, wants_schema
 from mock_server.spec import Spec
 from mock_server.state.jobs import Job, JobState
 from mock_server.wire import json_response, schema_map, text_response
@@ -24,9 +24,7 @@ def get_job(uuid: str) -> Response:
     """202 {} while running, 200 with the result, 503 with the error, 404 when unknown."""
     rt = runtime()
     operation("GetJob")
-    failure = injected_faults("GetJob", {"uuid": uuid})
-    if failure is not None:
-        raise failure
+    sync_faults("GetJob", {"uuid": uuid})
     with rt.store.locked() as store:
         job = store.jobs.get(uuid)
         if job is None or not store.jobs.is_visible(job):

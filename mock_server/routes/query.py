@@ -8,7 +8,7 @@ from typing import Any, Protocol
 from flask import Response, request
 
 from mock_server.errors import RestError
-from mock_server.routes.rest import injected_faults, operation, runtime
+from mock_server.routes.rest import operation, runtime, sync_faults
 from mock_server.state import query as q
 from mock_server.validation import MessageSchema
 from mock_server.wire import json_response, schema_map
@@ -100,9 +100,7 @@ def run_query(inventory: str, session: str, uuid: str | None) -> Response:
     rt = runtime()
     api = "QueryImage" if inventory == "ImageInventory" else "QueryBackupStorage"
     operation(api)
-    failure = injected_faults(api, {"uuid": uuid} if uuid else {})
-    if failure is not None:
-        raise failure
+    sync_faults(api, {"uuid": uuid} if uuid else {})
     query = q.Query(conditions=(q.Condition("uuid", "=", uuid),)) if uuid else _parse_query()
     with rt.store.locked() as store:
         store.sessions.check(session)

@@ -163,5 +163,18 @@ def injected_faults(api: str, message: dict[str, JSON]) -> ZStackError | None:
         elif rule.action is FaultAction.BROKEN_BODY:
             g.broken_body = True
         elif rule.action is FaultAction.FAIL_JOB:
-            failure = injected_error(rule.code, rule.details)
+            failure = spec_error(rule.code, rule.details)
     return failure
+
+
+def sync_faults(api: str, message: dict[str, JSON]) -> None:
+    """Apply the fault rules of a synchronous API; a `fail_job` rule fails the reply (503)."""
+    failure = injected_faults(api, message)
+    if failure is not None:
+        raise failure
+
+
+def spec_error(code: str, details: str) -> ZStackError:
+    """A ZStackError for any code, with ZStack's description for it from the spec's table."""
+    descriptions = runtime().spec.schema("ErrorCode")["x-zstack-descriptions"]
+    return injected_error(code, details, descriptions.get(code))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response
 
 from mock_server.gson import as_message
-from mock_server.routes.rest import injected_faults, operation, read_body, runtime, wants_schema
+from mock_server.routes.rest import operation, read_body, runtime, sync_faults, wants_schema
 from mock_server.validation import read_message
 from mock_server.wire import json_response, schema_map
 
@@ -23,9 +23,7 @@ def log_in_by_account() -> Response:
     body = read_body()
     raw = as_message((body or {}).get("logInByAccount"), "logInByAccount")
     message = read_message(rt.apis.schemas["LogInByAccount"], raw)
-    failure = injected_faults("LogInByAccount", message)
-    if failure is not None:
-        raise failure
+    sync_faults("LogInByAccount", message)
     with rt.store.locked() as store:
         session = rt.apis.log_in_by_account(store, message)
         reply = {"inventory": session.to_inventory()}
@@ -39,9 +37,7 @@ def log_out(session_uuid: str) -> Response:
     """LogOut: 200 {}; an unknown session is silently ignored."""
     operation("LogOut")
     read_body()
-    failure = injected_faults("LogOut", {"sessionUuid": session_uuid})
-    if failure is not None:
-        raise failure
+    sync_faults("LogOut", {"sessionUuid": session_uuid})
     with runtime().store.locked() as store:
         store.sessions.log_out(session_uuid)
     return json_response(200, {})
