@@ -6,7 +6,7 @@ import json
 import logging
 import time
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from mock_server import cors, verdict
@@ -96,8 +96,7 @@ def _finish(response: Response) -> Response:
 
 def _allow() -> tuple[str, ...]:
     """`Allow` for a 405: what the spec documents for this path."""
-    spec: Spec = current_app.extensions["zstack"].spec
-    return spec.documented_methods(request.path)
+    return runtime().spec.documented_methods(request.path)
 
 
 def _reject_head() -> Response | None:

@@ -75,20 +75,19 @@ class WebhookSender:
             self._deliver(delivery)
             self._queue.task_done()
 
-    def _deliver(self, d: Delivery) -> int:
+    def _deliver(self, d: Delivery) -> None:
         headers = {"Content-Type": "application/json", "X-Job-UUID": d.job_uuid,
                    "X-Job-Success": "true" if d.success else "false"}  # fmt: skip
         for attempt in range(1, RETRIES + 1):
             try:
                 rsp = requests.post(d.url, data=d.body.encode(), headers=headers, timeout=5)
                 if 200 <= rsp.status_code < 300:
-                    return attempt
+                    return
             except requests.RequestException as e:
                 log.info("webhook %s for job %s failed: %s", d.url, d.job_uuid, e)
             if attempt < RETRIES:
                 threading.Event().wait(self.retry_interval)
         log.warning("webhook %s for job %s gave up after %d tries", d.url, d.job_uuid, RETRIES)
-        return RETRIES
 
 
 def start_ticker(rt: Any, interval: float = 0.1) -> threading.Thread:
