@@ -104,7 +104,9 @@ def test_query__unknown_field_is_zql_internal_error(zs: ZStack, path, details) -
     }
 
 
-@pytest.mark.parametrize("condition", ["__systemTag__=x", "systemTags=x", "backupStorageRefs.status=Ready"])
+@pytest.mark.parametrize(
+    "condition", ["__systemTag__=x", "systemTags=x", "backupStorageRefs.status=Ready"]
+)
 def test_query_image__fields_zql_knows_are_accepted(zs: ZStack, condition) -> None:
     rsp = zs.client.get(f"/zstack/v1/images?q={condition}", headers=zs.auth)
     assert rsp.status_code == 200
