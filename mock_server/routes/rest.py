@@ -110,8 +110,16 @@ def accepted(job: Job, timeout_ms: int) -> Response:
     )
 
 
-def tags(body: dict[str, JSON] | None, key: str) -> list[str] | None:
-    return gson.as_tags((body or {}).get(key))
+def top_level_tags(message: dict[str, JSON], body: dict[str, JSON] | None) -> None:
+    """Top-level systemTags/userTags replace the message's (from `params`) only when present.
+
+    Real server: RestServer.handleApi L997-1006, after Gson has filled the message from the
+    envelope (the official SDKs send tags inside it).
+    """
+    for key in ("systemTags", "userTags"):
+        value = gson.as_tags((body or {}).get(key))
+        if value is not None:
+            message[key] = value
 
 
 def wants_schema() -> bool:
