@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import CONNECTED_BS, DISCONNECTED_BS, ZStack
+from tests.conftest import CEPH_BS, CONNECTED_BS, DISCONNECTED_BS, ZStack
 
 
 @pytest.fixture
@@ -55,11 +55,22 @@ def test_query_image__fields(zs: ZStack, three_images) -> None:
     assert list(rsp.json["inventories"][0]) == ["uuid", "name"]
 
 
-def test_query_image__schema_lists_every_inventory_parent_first(zs: ZStack, three_images) -> None:
+def test_query_image__schema_is_children_first_reversed(zs: ZStack, three_images) -> None:
+    # JsonSchemaBuilder.build(): post-order per inventory, then the whole list reversed
     rsp = zs.client.get("/zstack/v1/images", headers=zs.auth)
-    keys = list(rsp.json["schema"])
-    assert keys[:2] == ["inventories[0]", "inventories[0].backupStorageRefs[0]"]
-    assert len(keys) == 6
+    assert list(rsp.json["schema"]) == [
+        "inventories[2]", "inventories[2].backupStorageRefs[0]",
+        "inventories[1]", "inventories[1].backupStorageRefs[0]",
+        "inventories[0]", "inventories[0].backupStorageRefs[0]",
+    ]  # fmt: skip
+
+
+def test_query_image__schema_lists_refs_last_first(zs: ZStack) -> None:
+    zs.ready_image(backupStorageUuids=[CONNECTED_BS, CEPH_BS])
+    rsp = zs.client.get("/zstack/v1/images", headers=zs.auth)
+    assert list(rsp.json["schema"]) == [
+        "inventories[0]", "inventories[0].backupStorageRefs[1]", "inventories[0].backupStorageRefs[0]",
+    ]  # fmt: skip
 
 
 def test_query_image_by_uuid__missing_is_empty_not_404(zs: ZStack) -> None:
