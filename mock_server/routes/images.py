@@ -13,12 +13,13 @@ from mock_server.routes.rest import (
     api_timeout,
     injected_faults,
     job_uuid,
+    no_action_mapping,
     note,
     operation,
     read_body,
     runtime,
     session_uuid,
-    tags,
+    top_level_tags,
     wrong_method,
 )
 from mock_server.state.journal import Finding
@@ -69,7 +70,7 @@ def add_image() -> Response:
     _judge_envelope("AddImage", body, "params")
     session_uuid()
     message = read_message(runtime().apis.schemas["AddImage"], _envelope(body, "params"))
-    message["systemTags"], message["userTags"] = tags(body, "systemTags"), tags(body, "userTags")
+    top_level_tags(message, body)
     return _submit("AddImage", message, "AddImage")
 
 
@@ -107,14 +108,14 @@ def image_actions(image_uuid: str) -> Response:
         raise RestError(500, "")
     key = next((k for k in ACTION_APIS if k in body), None)
     if key is None:
-        raise RestError(400, f"the body doesn't contain action mapping to the URL[{request.path}]")
+        raise no_action_mapping()
     api = ACTION_APIS[key]
     operation(api)
     _judge_envelope(api, body, key)
     session_uuid()
     message = read_message(runtime().apis.schemas[api], _envelope(body, key))
     message["imageUuid"] = image_uuid  # URL variables are copied in after the body
-    message["systemTags"], message["userTags"] = tags(body, "systemTags"), tags(body, "userTags")
+    top_level_tags(message, body)
     return _submit(api, message, "ExpungeImage")
 
 

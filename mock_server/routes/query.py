@@ -95,6 +95,14 @@ def _condition(cond: str) -> q.Condition:
     return q.Condition(name.strip(), op, value)
 
 
+def _zql_view(schema: dict[str, JSON]) -> q.InventoryFields:
+    return q.InventoryFields(
+        java_class=schema["x-zstack-class"],
+        fields=frozenset([*schema["properties"], *schema.get("x-zstack-query-only-fields", ())]),
+        expanded=frozenset(schema.get("x-zstack-expanded-queries", ())),
+    )
+
+
 def run_query(inventory: str, session: str, uuid: str | None) -> Response:
     """Run a query API: 200 with inventories and `schema`, or 503 with the error."""
     rt = runtime()
@@ -105,7 +113,7 @@ def run_query(inventory: str, session: str, uuid: str | None) -> Response:
     with rt.store.locked() as store:
         store.sessions.check(session)
         schema = rt.spec.schema(inventory)
-        q.check_fields(query, schema["properties"], schema["x-zstack-class"])
+        q.check_fields(query, _zql_view(schema))
         items: Mapping[str, HasInventory] = (
             store.images.images if inventory == "ImageInventory" else store.backup_storages
         )

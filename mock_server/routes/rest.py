@@ -110,8 +110,16 @@ def accepted(job: Job, timeout_ms: int) -> Response:
     )
 
 
-def tags(body: dict[str, JSON] | None, key: str) -> list[str] | None:
-    return gson.as_tags((body or {}).get(key))
+def top_level_tags(message: dict[str, JSON], body: dict[str, JSON] | None) -> None:
+    """Top-level systemTags/userTags replace the message's (from `params`) only when present.
+
+    Real server: RestServer.handleApi L997-1006, after Gson has filled the message from the
+    envelope (the official SDKs send tags inside it).
+    """
+    for key in ("systemTags", "userTags"):
+        value = gson.as_tags((body or {}).get(key))
+        if value is not None:
+            message[key] = value
 
 
 def wants_schema() -> bool:
@@ -134,8 +142,17 @@ def wrong_method() -> RestError:
     if method == "DELETE":
         return RestError(500, f"No delete API found for the path[{uri}]")
     if method == "PUT":
-        return RestError(400, f"the body doesn't contain action mapping to the URL[{uri}]")
+        return no_action_mapping()
     return RestError(405, f"The method[{method}] is not allowed for the path[{uri}]")
+
+
+def no_action_mapping() -> RestError:
+    """A PUT whose body names no action of the path.
+
+    Real server: RestServer.handleNonUniqueApi L778-779 formats getDecodedUrl(req), which strips
+    the context path (L603-612); the other "No ... API found" texts use getRequestURI, with it.
+    """
+    return RestError(400, f"the body doesn't contain action mapping to the URL[{relative_path()}]")
 
 
 def operation(api: str) -> None:
