@@ -37,6 +37,11 @@ class Exchange:
         except ValueError:
             return None
 
+    def json_object(self) -> dict[str, JSON]:
+        """The body if it is a JSON object, else {} (for the suite's own bookkeeping)."""
+        body = self.json_or_none()
+        return body if isinstance(body, dict) else {}
+
     def describe(self) -> str:
         shown = {k: v for k, v in self.request_headers.items() if k.lower() != "authorization"}
         if "Authorization" in self.request_headers:
@@ -142,7 +147,7 @@ class ZStackClient:
         """Poll a 202's location until the job is done (200/503) or something else answers."""
         if accepted.status != 202:
             return JobRun(accepted, ())
-        location = (accepted.json_or_none() or {}).get("location")
+        location = accepted.json_object().get("location")
         if not isinstance(location, str):
             return JobRun(accepted, ())
         url = self.poll_url(location)
@@ -182,5 +187,7 @@ class ZStackClient:
     def find_image(self, uuid: str) -> JSON:
         """The image's inventory, or None when the query finds nothing."""
         ex = self.query(f"/v1/images/{uuid}")
-        inventories = (ex.json_or_none() or {}).get("inventories") or []
-        return inventories[0] if ex.status == 200 and inventories else None
+        inventories = ex.json_object().get("inventories")
+        if ex.status != 200 or not isinstance(inventories, list) or not inventories:
+            return None
+        return inventories[0] if isinstance(inventories[0], dict) else None
