@@ -147,13 +147,17 @@ def _check_resource(name: str, fs: dict[str, JSON], value: JSON, exists: Resourc
 
 
 def check_resource_uuid(message: dict[str, JSON]) -> None:
-    """ApiMediatorImpl (FRONT): resourceUuid must be a ZStack uuid."""
+    """ApiMediatorImpl (FRONT): resourceUuid must be a ZStack uuid.
+
+    Real server: portal/.../apimediator/ApiMediatorImpl.java L276-278 (master); releases before
+    late 2023 said "the regular expression ZStack uses" (docs/zstack-protocol.md).
+    """
     value = message.get("resourceUuid")
     if value is not None and not is_zstack_uuid(value):
         raise InvalidArgumentError(
             f"resourceUuid[{value}] is not a valid uuid. A valid uuid is a UUID(v4 recommended) "
             "with '-' stripped. see http://en.wikipedia.org/wiki/Universally_unique_identifier "
-            "for format of UUID, the regular expression ZStack uses to validate a UUID is "
+            "for format of UUID, the regular expression uses to validate a UUID is "
             "'[0-9a-f]{8}[0-9a-f]{4}[1-5][0-9a-f]{3}[89ab][0-9a-f]{3}[0-9a-f]{12}'"
         )
 

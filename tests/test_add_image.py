@@ -139,7 +139,7 @@ def _error(zs: ZStack, replace: bool = False, **params) -> dict:
         ({"url": "file:///etc/passwd"}, "SYS.1007", "image path [/etc/passwd] is in black list /**/.*/**;/**/~*/**;/etc/**;/usr/local/zstack/**;/var/log/**;/dev/**;/proc/**;/sys/**"),
         ({"url": "/home/u/.ssh/id"}, "SYS.1007", "image path [/home/u/.ssh/id] is in black list /**/.*/**;/**/~*/**;/etc/**;/usr/local/zstack/**;/var/log/**;/dev/**;/proc/**;/sys/**"),
         # ApiMediatorImpl
-        ({"resourceUuid": "not-a-uuid"}, "SYS.1007", "resourceUuid[not-a-uuid] is not a valid uuid. A valid uuid is a UUID(v4 recommended) with '-' stripped. see http://en.wikipedia.org/wiki/Universally_unique_identifier for format of UUID, the regular expression ZStack uses to validate a UUID is '[0-9a-f]{8}[0-9a-f]{4}[1-5][0-9a-f]{3}[89ab][0-9a-f]{3}[0-9a-f]{12}'"),
+        ({"resourceUuid": "not-a-uuid"}, "SYS.1007", "resourceUuid[not-a-uuid] is not a valid uuid. A valid uuid is a UUID(v4 recommended) with '-' stripped. see http://en.wikipedia.org/wiki/Universally_unique_identifier for format of UUID, the regular expression uses to validate a UUID is '[0-9a-f]{8}[0-9a-f]{4}[1-5][0-9a-f]{3}[89ab][0-9a-f]{3}[0-9a-f]{12}'"),
     ],
 )  # fmt: skip
 def test_add_image__validation(zs: ZStack, params, code, details) -> None:

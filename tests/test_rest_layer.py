@@ -75,7 +75,7 @@ def test_actions__body_without_known_action_is_400(zs: ZStack) -> None:
     rsp = zs.action("1" * 32, {"somethingElse": {}})
     assert rsp.status_code == 400
     assert rsp.get_data(as_text=True) == (
-        f"the body doesn't contain action mapping to the URL[/zstack/v1/images/{'1' * 32}/actions]"
+        f"the body doesn't contain action mapping to the URL[/v1/images/{'1' * 32}/actions]"
     )
 
 

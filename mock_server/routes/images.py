@@ -13,6 +13,7 @@ from mock_server.routes.rest import (
     api_timeout,
     injected_faults,
     job_uuid,
+    no_action_mapping,
     note,
     operation,
     read_body,
@@ -107,7 +108,7 @@ def image_actions(image_uuid: str) -> Response:
         raise RestError(500, "")
     key = next((k for k in ACTION_APIS if k in body), None)
     if key is None:
-        raise RestError(400, f"the body doesn't contain action mapping to the URL[{request.path}]")
+        raise no_action_mapping()
     api = ACTION_APIS[key]
     operation(api)
     _judge_envelope(api, body, key)

@@ -134,8 +134,17 @@ def wrong_method() -> RestError:
     if method == "DELETE":
         return RestError(500, f"No delete API found for the path[{uri}]")
     if method == "PUT":
-        return RestError(400, f"the body doesn't contain action mapping to the URL[{uri}]")
+        return no_action_mapping()
     return RestError(405, f"The method[{method}] is not allowed for the path[{uri}]")
+
+
+def no_action_mapping() -> RestError:
+    """A PUT whose body names no action of the path.
+
+    Real server: RestServer.handleNonUniqueApi L778-779 formats getDecodedUrl(req), which strips
+    the context path (L603-612); the other "No ... API found" texts use getRequestURI, with it.
+    """
+    return RestError(400, f"the body doesn't contain action mapping to the URL[{relative_path()}]")
 
 
 def operation(api: str) -> None:
