@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from contract_tests.redact import REDACT
 from contract_tests.target import Target
 
 JSON = Any
@@ -43,16 +44,14 @@ class Exchange:
         return body if isinstance(body, dict) else {}
 
     def describe(self) -> str:
-        shown = {k: v for k, v in self.request_headers.items() if k.lower() != "authorization"}
-        if "Authorization" in self.request_headers:
-            shown["Authorization"] = self.request_headers["Authorization"][:10] + "..."
-        lines = [f"  request:  {self.method} {self.url}"]
-        if shown:
-            lines.append(f"    headers: {shown}")
+        """The exchange for a failure report, secrets redacted before anything is cut."""
+        lines = [f"  request:  {self.method} {REDACT(self.url)}"]
+        if self.request_headers:
+            lines.append(f"    headers: {REDACT(str(self.request_headers))}")
         if self.request_body:
-            lines.append(f"    body:    {self.request_body[:800]}")
+            lines.append(f"    body:    {REDACT(self.request_body)[:800]}")
         lines.append(f"  response: {self.status}")
-        lines.append(f"    body:    {self.response_text[:800]!r}")
+        lines.append(f"    body:    {REDACT(self.response_text)[:800]!r}")
         return "\n".join(lines)
 
 
@@ -69,10 +68,14 @@ class JobRun:
 
 
 class ZStackClient:
-    def __init__(self, target: Target, http: requests.Session | None = None) -> None:
+    def __init__(
+        self, target: Target, http: requests.Session | None = None, timeout: float = 60
+    ) -> None:
         self.target = target
+        self.timeout = timeout
         self.http = http or requests.Session()
         self.session_uuid: str | None = target.session_uuid
+        REDACT.know_session(target.session_uuid)
         self.history: deque[Exchange] = deque(maxlen=50)
 
     # -- raw requests --------------------------------------------------------------------------
@@ -95,7 +98,9 @@ class ZStackClient:
             sent["Authorization"] = f"OAuth {self.session_uuid}"
         sent.update(headers or {})
         data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
-        rsp = self.http.request(method, url, data=data, headers=sent, params=params, timeout=60)
+        rsp = self.http.request(
+            method, url, data=data, headers=sent, params=params, timeout=self.timeout
+        )
         ex = Exchange(
             method=method,
             url=rsp.request.url or url,
@@ -106,6 +111,9 @@ class ZStackClient:
             response_text=rsp.text,
         )
         self.history.append(ex)
+        if rsp.status_code == 200 and path.endswith("/v1/accounts/login"):
+            inventory = ex.json_object().get("inventory")
+            REDACT.know_session(inventory.get("uuid") if isinstance(inventory, dict) else None)
         return ex
 
     # -- sessions ------------------------------------------------------------------------------
