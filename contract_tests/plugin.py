@@ -33,7 +33,7 @@ PROFILES = {
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("zstack-contract", "ZStack image API contract suite")
     for option in OPTIONS:
-        kwargs = {"choices": option.choices} if option.choices else {}
+        kwargs = {"choices": option.choices} if option.choices else {"metavar": option.metavar}
         group.addoption(
             option.flag, dest=option.dest, default=None,
             help=f"{option.help} (env {option.env}; default {option.default})", **kwargs,
