@@ -10,9 +10,10 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, NoReturn, ParamSpec, TypeVar
 
 from contract_tests.client import Exchange, JobRun
+from contract_tests.messages import Message
 from contract_tests.spec import Contract
 
 JSON = Any
@@ -36,7 +37,7 @@ class ContractViolation(AssertionError):  # noqa: N818 - it is what the suite re
         self.check = check
 
 
-def _fail(check: str, rule: str, ex: Exchange | None, detail: str = "") -> None:
+def _fail(check: str, rule: str, ex: Exchange | None, detail: str = "") -> NoReturn:
     raise ContractViolation(check, rule, ex, detail)
 
 
@@ -79,12 +80,17 @@ def job_poll_conformance(run: JobRun) -> None:
     _json(name, last)
 
 
-def job_success_conformance(run: JobRun) -> JSON:
+def job_success_conformance(run: JobRun) -> dict[str, JSON]:
     """The finished job's result, which must be a success."""
     job_poll_conformance(run)
+    name = "job_success_conformance"
     if run.result.status != 200:
-        _fail("job_success_conformance", "this job succeeds on a real server", run.result)
-    return run.result.json()
+        _fail(name, "this job succeeds on a real server", run.result)
+    body = _json(name, run.result)
+    if not isinstance(body, dict):
+        _fail(name, "a job's result is a JSON object", run.result)
+    result: dict[str, JSON] = body
+    return result
 
 
 def unknown_job_conformance(ex: Exchange) -> None:
@@ -148,6 +154,19 @@ def error_code_conformance(
     if contains is not None and contains not in error["details"]:
         _fail(name, f"details names {contains!r}", ex, repr(error["details"]))
     return error
+
+
+def message_variant_conformance(
+    ex: Exchange, contract: Contract, code: str, message: Message, *args: str
+) -> str:
+    """The failure carries one known variant of a message releases word differently; its name."""
+    error = error_code_conformance(ex, contract, code)
+    variant = message.match(error["details"], *args)
+    if variant is None:
+        known = "; ".join(f"{v.name} ({v.source}): {v.render(*args)!r}" for v in message.variants)
+        _fail("message_variant_conformance", f"details is a known {message.key}: {known}", ex,
+              repr(error["details"]))  # fmt: skip
+    return variant.name
 
 
 def plain_text_conformance(ex: Exchange, status: int, text: str | None = None) -> None:

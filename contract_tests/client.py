@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from contract_tests.redact import REDACT
 from contract_tests.target import Target
 
 JSON = Any
@@ -37,17 +38,20 @@ class Exchange:
         except ValueError:
             return None
 
+    def json_object(self) -> dict[str, JSON]:
+        """The body if it is a JSON object, else {} (for the suite's own bookkeeping)."""
+        body = self.json_or_none()
+        return body if isinstance(body, dict) else {}
+
     def describe(self) -> str:
-        shown = {k: v for k, v in self.request_headers.items() if k.lower() != "authorization"}
-        if "Authorization" in self.request_headers:
-            shown["Authorization"] = self.request_headers["Authorization"][:10] + "..."
-        lines = [f"  request:  {self.method} {self.url}"]
-        if shown:
-            lines.append(f"    headers: {shown}")
+        """The exchange for a failure report, secrets redacted before anything is cut."""
+        lines = [f"  request:  {self.method} {REDACT(self.url)}"]
+        if self.request_headers:
+            lines.append(f"    headers: {REDACT(str(self.request_headers))}")
         if self.request_body:
-            lines.append(f"    body:    {self.request_body[:800]}")
+            lines.append(f"    body:    {REDACT(self.request_body)[:800]}")
         lines.append(f"  response: {self.status}")
-        lines.append(f"    body:    {self.response_text[:800]!r}")
+        lines.append(f"    body:    {REDACT(self.response_text)[:800]!r}")
         return "\n".join(lines)
 
 
@@ -64,10 +68,14 @@ class JobRun:
 
 
 class ZStackClient:
-    def __init__(self, target: Target, http: requests.Session | None = None) -> None:
+    def __init__(
+        self, target: Target, http: requests.Session | None = None, timeout: float = 60
+    ) -> None:
         self.target = target
+        self.timeout = timeout
         self.http = http or requests.Session()
         self.session_uuid: str | None = target.session_uuid
+        REDACT.know_session(target.session_uuid)
         self.history: deque[Exchange] = deque(maxlen=50)
 
     # -- raw requests --------------------------------------------------------------------------
@@ -90,7 +98,9 @@ class ZStackClient:
             sent["Authorization"] = f"OAuth {self.session_uuid}"
         sent.update(headers or {})
         data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
-        rsp = self.http.request(method, url, data=data, headers=sent, params=params, timeout=60)
+        rsp = self.http.request(
+            method, url, data=data, headers=sent, params=params, timeout=self.timeout
+        )
         ex = Exchange(
             method=method,
             url=rsp.request.url or url,
@@ -101,6 +111,9 @@ class ZStackClient:
             response_text=rsp.text,
         )
         self.history.append(ex)
+        if rsp.status_code == 200 and path.endswith("/v1/accounts/login"):
+            inventory = ex.json_object().get("inventory")
+            REDACT.know_session(inventory.get("uuid") if isinstance(inventory, dict) else None)
         return ex
 
     # -- sessions ------------------------------------------------------------------------------
@@ -142,7 +155,7 @@ class ZStackClient:
         """Poll a 202's location until the job is done (200/503) or something else answers."""
         if accepted.status != 202:
             return JobRun(accepted, ())
-        location = (accepted.json_or_none() or {}).get("location")
+        location = accepted.json_object().get("location")
         if not isinstance(location, str):
             return JobRun(accepted, ())
         url = self.poll_url(location)
@@ -182,5 +195,7 @@ class ZStackClient:
     def find_image(self, uuid: str) -> JSON:
         """The image's inventory, or None when the query finds nothing."""
         ex = self.query(f"/v1/images/{uuid}")
-        inventories = (ex.json_or_none() or {}).get("inventories") or []
-        return inventories[0] if ex.status == 200 and inventories else None
+        inventories = ex.json_object().get("inventories")
+        if ex.status != 200 or not isinstance(inventories, list) or not inventories:
+            return None
+        return inventories[0] if isinstance(inventories[0], dict) else None

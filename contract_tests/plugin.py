@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import os
 import random
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 
 import pytest
 from hypothesis import HealthCheck, settings
 
+from contract_tests import preflight
 from contract_tests.checks import CheckLog
 from contract_tests.client import ZStackClient
+from contract_tests.redact import REDACT
 from contract_tests.session import ZStackSession
 from contract_tests.spec import Contract
 from contract_tests.target import OPTIONS, OwnMock, Target
 
 LOG_KEY = pytest.StashKey[CheckLog]()
 SEED_KEY = pytest.StashKey[int | None]()
+TARGET_KEY = pytest.StashKey[Target]()
+PREFLIGHT_KEY = pytest.StashKey[preflight.Preflight]()
+SKIPPED_KEY = pytest.StashKey[list[tuple[str, str]]]()
 
 # quick: under a minute against the mock on a 2-core machine; thorough: for nightly runs
 PROFILES = {
@@ -28,7 +33,7 @@ PROFILES = {
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("zstack-contract", "ZStack image API contract suite")
     for option in OPTIONS:
-        kwargs = {"choices": option.choices} if option.choices else {}
+        kwargs = {"choices": option.choices} if option.choices else {"metavar": option.metavar}
         group.addoption(
             option.flag, dest=option.dest, default=None,
             help=f"{option.help} (env {option.env}; default {option.default})", **kwargs,
@@ -38,6 +43,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[LOG_KEY] = CheckLog()
+    config.stash[SKIPPED_KEY] = []
     profile = config.getoption("zstack_contract_profile") or os.environ.get(
         "ZSTACK_CONTRACT_PROFILE", "quick"
     )
@@ -64,12 +70,34 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SEED_KEY] = seed
 
 
+def _given_target(config: pytest.Config) -> bool:
+    return bool(config.getoption("zstack_target_url") or os.environ.get("ZSTACK_TARGET_URL"))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Preflight (issue 13 §6): before any contract test, the target must be usable at all."""
+    config = session.config
+    runs_contract = any(
+        getattr(item, "module", None) is not None
+        and item.module.__name__.startswith("contract_tests.")  # type: ignore[attr-defined]
+        for item in session.items
+    )
+    if not runs_contract or not _given_target(config) or config.option.collectonly:
+        return
+    target = Target.from_config(config, None)
+    config.stash[TARGET_KEY] = target
+    try:
+        config.stash[PREFLIGHT_KEY] = preflight.run(target)
+    except preflight.PreflightError as e:
+        raise pytest.UsageError(f"zstack-contract preflight: {REDACT(str(e))}") from None
+
+
 @pytest.fixture(scope="session")
 def zstack_target(request: pytest.FixtureRequest) -> Iterator[Target]:
     """The server under test: --target-url, or the project's mock booted on a free port."""
     config = request.config
-    if config.getoption("zstack_target_url") or os.environ.get("ZSTACK_TARGET_URL"):
-        yield Target.from_config(config, None)
+    if _given_target(config):
+        yield config.stash.get(TARGET_KEY, None) or Target.from_config(config, None)
         return
     mock = OwnMock().start()
     try:
@@ -90,22 +118,49 @@ def check_log(request: pytest.FixtureRequest) -> CheckLog:
 
 @pytest.fixture(scope="session")
 def zstack(
-    zstack_target: Target, zstack_contract: Contract, check_log: CheckLog
+    request: pytest.FixtureRequest,
+    zstack_target: Target,
+    zstack_contract: Contract,
+    check_log: CheckLog,
 ) -> Iterator[ZStackSession]:
     """One logged-in session for the whole run; cleans up its images and logs out at the end."""
     client = ZStackClient(zstack_target)
+    checked = request.config.stash.get(PREFLIGHT_KEY, None)
+    if checked is not None and checked.session_uuid is not None:
+        client.session_uuid = checked.session_uuid  # the preflight's login; logged out below
     client.ensure_session()
     session = ZStackSession(client, zstack_contract, check_log)
-    check_log.facts["target"] = zstack_target.url + (
+    facts = check_log.facts
+    facts["target"] = zstack_target.url + (
         " (the project's mock)" if zstack_target.is_own_mock else ""
     )
-    check_log.facts["image name prefix"] = zstack_target.name_prefix
+    facts["context path"] = zstack_target.context_path or "/"
+    facts["image name prefix"] = zstack_target.name_prefix
     try:
         yield session
     finally:
         # runs after failures and on Ctrl-C too (pytest tears session fixtures down)
         session.clean_up()
         client.log_out()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Secrets out of every report (terminal and JUnit read the same): issue 13 §7."""
+    report = yield
+    if report.longrepr is not None and not report.skipped:
+        report.longrepr = REDACT(str(report.longrepr))
+    report.sections = [(name, REDACT(text)) for name, text in report.sections]
+    if report.skipped and isinstance(report.longrepr, tuple):
+        reason = str(report.longrepr[2]).removeprefix("Skipped: ")
+        item.config.stash[SKIPPED_KEY].append((item.name, reason))
+    return report
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 def pytest_terminal_summary(
@@ -117,7 +172,7 @@ def pytest_terminal_summary(
     tr = terminalreporter
     tr.section("ZStack contract summary")
     for key, value in log.facts.items():
-        tr.write_line(f"{key}: {value}")
+        tr.write_line(REDACT(f"{key}: {value}"))
     names = sorted(set(log.passed) | set(log.failed))
     width = max(len(n) for n in names)
     tr.write_line(f"{'check'.ljust(width)}  passed  failed")
@@ -128,6 +183,13 @@ def pytest_terminal_summary(
             red=bool(failed),
             green=not failed,
         )
+    passed, violations = sum(log.passed.values()), sum(log.failed.values())
+    tr.write_line(f"{plural(passed, 'check')} passed, {plural(violations, 'violation')}")
+    skipped = config.stash.get(SKIPPED_KEY, [])
+    if skipped:
+        tr.write_line(f"not run here ({plural(len(skipped), 'test')} skipped):")
+        for test, reason in skipped:
+            tr.write_line(f"  {test}: {reason}", yellow=True)
     seed = config.stash.get(SEED_KEY, None)
     if exitstatus != 0:
         how = (

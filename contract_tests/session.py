@@ -43,11 +43,15 @@ class ZStackSession:
 
     @cached_property
     def usable_backup_storages(self) -> set[str]:
-        """ImageApiInterceptor's rule: status Connected and availableCapacity > 0."""
-        return {
+        """ImageApiInterceptor's rule: status Connected and availableCapacity > 0 (L161-170)."""
+        usable = {
             b["uuid"] for b in self.backup_storages
             if b.get("status") == "Connected" and (b.get("availableCapacity") or 0) > 0
         }  # fmt: skip
+        self.log.facts["backup storages"] = (
+            f"{len(usable)} usable for AddImage of {len(self.backup_storages)}"
+        )
+        return usable
 
     @cached_property
     def backup_storage_uuid(self) -> str:
@@ -87,8 +91,7 @@ class ZStackSession:
 
     def track(self, run: JobRun) -> None:
         """Remember an image this run created, for cleanup."""
-        body = run.result.json_or_none() if run.result.status == 200 else None
-        inventory = body.get("inventory") if isinstance(body, dict) else None
+        inventory = run.result.json_object().get("inventory") if run.result.status == 200 else None
         if isinstance(inventory, dict) and isinstance(inventory.get("uuid"), str):
             self.created.append(inventory["uuid"])
 
@@ -99,7 +102,7 @@ class ZStackSession:
             checks.job_accepted_conformance, run.accepted, self.contract.api_timeout("AddImage")
         )
         result = self.check(checks.job_success_conformance, run)
-        inventory = result["inventory"]
+        inventory = result.get("inventory")
         self.check(checks.image_inventory_conformance, inventory, run.result, self.contract)
         return inventory
 
@@ -110,11 +113,11 @@ class ZStackSession:
 
     def own_images(self) -> list[JSON]:
         ex = self.client.query("/v1/images", [("q", f"name~={self.target.name_prefix}%")])
-        inventories = (ex.json_or_none() or {}).get("inventories") if ex.status == 200 else None
+        inventories = ex.json_object().get("inventories") if ex.status == 200 else None
         return [
             i
-            for i in inventories or []
-            if str(i.get("name", "")).startswith(self.target.name_prefix)
+            for i in (inventories if isinstance(inventories, list) else [])
+            if isinstance(i, dict) and str(i.get("name", "")).startswith(self.target.name_prefix)
         ]
 
     def clean_up(self) -> None:

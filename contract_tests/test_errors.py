@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from contract_tests import checks
+from contract_tests import checks, messages
 from contract_tests.session import ZStackSession
 
 V = "org.zstack.header.message.ApiMessageParamValidator"
@@ -94,10 +94,19 @@ def test_rest__delete_on_the_collection_is_500_plain_text(zstack: ZStackSession)
     )
 
 
-def test_query__unknown_condition_field_is_sys_1007(zstack: ZStackSession) -> None:
+def test_query__unknown_condition_field_is_zql_sys_1000(zstack: ZStackSession) -> None:
+    # queries run through ZQL: ZQLMetadata.java L176-180, answered as SYS.1000 (messages.py)
     ex = zstack.client.query("/v1/images", [("q", "noSuchField=1")])
-    zstack.check(checks.error_code_conformance, ex, zstack.contract, "SYS.1007",
-                 "condition name[noSuchField] is invalid, no such field on inventory class[org.zstack.header.image.ImageInventory]")  # fmt: skip
+    text = messages.ZQL_NO_FIELD % ("org.zstack.header.image.ImageInventory", "noSuchField")
+    zstack.check(checks.error_code_conformance, ex, zstack.contract, "SYS.1000", contains=text)
+
+
+def test_add_image__bad_resource_uuid_is_a_known_message_variant(zstack: ZStackSession) -> None:
+    # ApiMediatorImpl.java L276-278, at the FRONT of the job: SYS.1007 (argerr)
+    run, _ = zstack.add_image(resourceUuid="NOT-A-UUID")
+    variant = zstack.check(checks.message_variant_conformance, run.result, zstack.contract,
+                           "SYS.1007", messages.RESOURCE_UUID, "NOT-A-UUID")  # fmt: skip
+    zstack.log.facts["message variant"] = f"{messages.RESOURCE_UUID.key}: {variant}"
 
 
 def test_query__bad_limit_is_400_plain_text(zstack: ZStackSession) -> None:

@@ -72,7 +72,8 @@ def test_recover_image__returns_the_image_to_ready(zstack: ZStackSession) -> Non
 def test_actions__body_without_a_known_action_is_400(zstack: ZStackSession) -> None:
     image = zstack.ready_image()
     ex = zstack.client.request("PUT", f"/v1/images/{image['uuid']}/actions", body={"expunge": {}})
-    path = f"{zstack.target.context_path}/v1/images/{image['uuid']}/actions"
+    # RestServer.java L778-779: getDecodedUrl (L603-613) strips the context path
+    path = f"/v1/images/{image['uuid']}/actions"
     zstack.check(
         checks.plain_text_conformance,
         ex,

@@ -15,7 +15,14 @@ from mock_server.config import MockConfig
 from mock_server.errors import RestError, ZStackError
 from mock_server.resources import default_fixtures_path
 from mock_server.routes import admin, backup_storage, images, jobs, sessions
-from mock_server.routes.rest import CONTEXT, MockRuntime, note, relative_path, runtime
+from mock_server.routes.rest import (
+    MockRuntime,
+    is_job_path,
+    note,
+    relative_path,
+    runtime,
+    spec_path,
+)
 from mock_server.spec import Spec
 from mock_server.state.fixtures import load_fixtures
 from mock_server.state.store import Store
@@ -43,8 +50,10 @@ def create_app(config: MockConfig | None = None, spec: Spec | None = None) -> Fl
     app.extensions["zstack"] = rt
     if config.background_jobs:
         start_ticker(rt)
-    for bp in (images.bp, jobs.bp, sessions.bp, backup_storage.bp, admin.bp):
-        app.register_blueprint(bp)
+    for bp in (images.bp, jobs.bp, sessions.bp, backup_storage.bp):
+        # ZStack's APIs under the context path (--context-path); RestServer sees `/v1/...`
+        app.register_blueprint(bp, url_prefix=f"{config.context_path}{bp.url_prefix}")
+    app.register_blueprint(admin.bp)
     app.before_request(_start)
     app.before_request(cors.preflight)
     app.before_request(_reject_head)
@@ -72,7 +81,7 @@ def _finish(response: Response) -> Response:
         return response  # the control API is not part of the client's traffic
     rt = runtime()
     job = g.get("job_uuid")
-    if job is None and request.path.startswith(f"{CONTEXT}/v1/api-jobs/"):
+    if job is None and is_job_path():
         job = request.path.rsplit("/", 1)[-1]
     duration = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
     entry = rt.journal.record(
@@ -96,14 +105,14 @@ def _finish(response: Response) -> Response:
 
 def _allow() -> tuple[str, ...]:
     """`Allow` for a 405: what the spec documents for this path."""
-    return runtime().spec.documented_methods(request.path)
+    return runtime().spec.documented_methods(spec_path())
 
 
 def _reject_head() -> Response | None:
     """HEAD reaches RestServer, which has no API for it on these paths."""
     if request.method != "HEAD":
         return None
-    if request.path.startswith(f"{CONTEXT}/v1/api-jobs/"):
+    if is_job_path():
         return _rest_text(405, "only GET method is allowed for querying job status")
     return _rest_text(405, f"The method[HEAD] is not allowed for the path[{request.path}]")
 

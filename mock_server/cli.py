@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from mock_server.config import MockConfig
+from mock_server.config import DEFAULT_CONTEXT_PATH, MockConfig, normalize_context_path
 from mock_server.state.model import DeletionPolicy
 
 
@@ -30,12 +30,30 @@ def _port(text: str) -> int:
     return value
 
 
+def _context_path(text: str) -> str:
+    """A servlet context path: `/zstack`, or `/` for the root; no query, fragment or space."""
+    if not text.startswith("/") or any(c in text for c in "?#% \t\\"):
+        raise argparse.ArgumentTypeError(
+            f"a context path starts with / and is a plain path, e.g. /zstack or /, not {text!r}"
+        )
+    return normalize_context_path(text)
+
+
 def _add_serve_options(parser: argparse.ArgumentParser, port_default: int | None) -> None:
     parser.add_argument(
         "--host", default="127.0.0.1", help="address to bind; the default serves this machine only"
     )
     port_help = "TCP port to listen on" if port_default else "TCP port; default: a free one"
     parser.add_argument("--port", type=_port, default=port_default, help=port_help)
+    parser.add_argument(
+        "--context-path",
+        type=_context_path,
+        default=DEFAULT_CONTEXT_PATH,
+        metavar="PATH",
+        help="the context path the APIs are served under, as a ZStack deployment's servlet "
+        "context: /zstack (a management node) or / (ZStack's test deployments); "
+        "ZSTACK_URL stays the server root",
+    )
     parser.add_argument(
         "--job-delay",
         type=_non_negative,
@@ -125,7 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser(
         "serve",
         help="serve the mock over HTTP",
-        description="Serve the mock at http://HOST:PORT/zstack/v1/... from one process.",
+        description="Serve the mock at http://HOST:PORT/zstack/v1/... (/zstack is --context-path) "
+        "from one process.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     _add_serve_options(serve, 8080)
@@ -158,6 +177,7 @@ def config_from_args(args: argparse.Namespace) -> MockConfig:
     return MockConfig(
         host=args.host,
         port=args.port,
+        context_path=args.context_path,
         job_delay=args.job_delay,
         deletion_policy=DeletionPolicy(args.deletion_policy),
         expunge_period=args.expunge_period,

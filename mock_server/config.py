@@ -13,12 +13,22 @@ from mock_server.state.store import StoreSettings
 
 # Larger bodies get 413 plain text; the real server's limit is not known (README, differences).
 DEFAULT_MAX_BODY = 8 * 1024 * 1024
+# the servlet context ZStack's management node is deployed under; its test deployments use "/"
+DEFAULT_CONTEXT_PATH = "/zstack"
+
+
+def normalize_context_path(text: str) -> str:
+    """`/zstack`, `zstack/` -> `/zstack`; `/` (the root context) -> `` (Servlet getContextPath)."""
+    parts = [p for p in text.strip().split("/") if p]
+    return "".join(f"/{p}" for p in parts)
 
 
 @dataclass(frozen=True, slots=True)
 class MockConfig:
     host: str = "127.0.0.1"
     port: int = 8080
+    # normalized: "" for the root context, else "/name" (normalize_context_path)
+    context_path: str = DEFAULT_CONTEXT_PATH
     job_delay: float = 0.0
     deletion_policy: DeletionPolicy = DeletionPolicy.DELAY
     expunge_period: float = DEFAULT_EXPUNGE_PERIOD

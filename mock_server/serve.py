@@ -94,7 +94,8 @@ def serve(config: MockConfig, err: TextIO) -> int:
 
     os.environ[_ENV] = _to_env(config)
     print(
-        f"zstack-mock: serving ZStack image APIs at http://{config.host}:{config.port}/zstack/v1 "
+        f"zstack-mock: serving ZStack image APIs at "
+        f"http://{config.host}:{config.port}{config.context_path}/v1 "
         f"(deletion policy {config.deletion_policy.value}, job delay {config.job_delay:g}s)",
         file=err,
         flush=True,

@@ -8,7 +8,7 @@ from mock_server.errors import RestError
 from mock_server.routes import query
 from mock_server.routes.rest import read_body, session_uuid, wrong_method
 
-bp = Blueprint("backup_storage", __name__, url_prefix="/zstack/v1/backup-storage")
+bp = Blueprint("backup_storage", __name__, url_prefix="/v1/backup-storage")
 
 
 @bp.route("", methods=["GET", "POST", "PUT", "DELETE", "PATCH"], provide_automatic_options=False)

@@ -26,7 +26,7 @@ from mock_server.state.journal import Finding
 from mock_server.validation import read_message
 from mock_server.verdict import envelope_findings, error_findings, query_findings
 
-bp = Blueprint("images", __name__, url_prefix="/zstack/v1/images")
+bp = Blueprint("images", __name__, url_prefix="/v1/images")
 
 ACTION_APIS = {"expungeImage": "ExpungeImage", "recoverImage": "RecoverImage"}
 

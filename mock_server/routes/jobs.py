@@ -13,7 +13,7 @@ from mock_server.state.jobs import Job, JobState
 from mock_server.wire import json_response, schema_map, text_response
 
 JSON = Any
-bp = Blueprint("jobs", __name__, url_prefix="/zstack/v1/api-jobs")
+bp = Blueprint("jobs", __name__, url_prefix="/v1/api-jobs")
 
 # which result key holds which inventory, for the `schema` map of a job result
 _RESULT_ROOTS = {"inventory": "ImageInventory"}

@@ -22,7 +22,8 @@ from mock_server.webhooks import WebhookSender
 from mock_server.wire import json_response
 
 JSON = Any
-CONTEXT = "/zstack"
+# the spec writes every path under ZStack's default context path
+SPEC_CONTEXT = "/zstack"
 
 
 @dataclass(slots=True)
@@ -106,7 +107,8 @@ def accepted(job: Job, timeout_ms: int) -> Response:
     base = f"{request.scheme}://{request.host}"
     g.job_uuid = job.uuid
     return json_response(
-        202, {"location": f"{base}{CONTEXT}/v1/api-jobs/{job.uuid}", "apiTimeout": timeout_ms}
+        202,
+        {"location": f"{base}{context_path()}/v1/api-jobs/{job.uuid}", "apiTimeout": timeout_ms},
     )
 
 
@@ -126,10 +128,27 @@ def wants_schema() -> bool:
     return "X-JSON-Schema" in request.headers
 
 
+def context_path() -> str:
+    """The context path this mock is served under (`--context-path`; "" for the root)."""
+    return runtime().config.context_path
+
+
 def relative_path() -> str:
-    """The path as RestServer sees it, without the context path."""
-    path = request.path
-    return path[len(CONTEXT) :] if path.startswith(CONTEXT + "/") else path
+    """The path as RestServer sees it, without the context path (getDecodedUrl)."""
+    path, context = request.path, context_path()
+    return path[len(context) :] if path.startswith(context + "/") else path
+
+
+def spec_path() -> str:
+    """The request path as the spec writes it (under `/zstack`), whatever the context path."""
+    path, context = request.path, context_path()
+    if path.startswith(context + "/v1/"):
+        return SPEC_CONTEXT + path[len(context) :]
+    return path
+
+
+def is_job_path() -> bool:
+    return request.path.startswith(f"{context_path()}/v1/api-jobs/")
 
 
 def wrong_method() -> RestError:

@@ -9,7 +9,7 @@ from mock_server.routes.rest import operation, read_body, runtime, sync_faults, 
 from mock_server.validation import read_message
 from mock_server.wire import json_response, schema_map
 
-bp = Blueprint("sessions", __name__, url_prefix="/zstack/v1/accounts")
+bp = Blueprint("sessions", __name__, url_prefix="/v1/accounts")
 
 # A unique path is dispatched whatever the method (RestServer.handleUniqueApi).
 ANY_METHOD = ["GET", "POST", "PUT", "DELETE", "PATCH"]

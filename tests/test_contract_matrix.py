@@ -1,0 +1,118 @@
+"""The suite passes the mock in every configuration a real ZStack can be in (issue 13 §2).
+
+Deletion policy Delay, Direct, Never x job delay 0 and 0.3 s x one or two usable backup storages x
+context path /zstack and /: 24 served mocks, each checked by `pytest contract_tests --target-url`
+in its own process. They run concurrently (job waits use no CPU): the whole suite where jobs end
+at once, and with job delay only the async-protocol and lifecycle tests, whose waits it changes.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.served import Served
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = {
+    2: ROOT / "fixtures" / "seed" / "default.yaml",
+    1: ROOT / "fixtures" / "seed" / "one-usable-backup-storage.yaml",
+}
+DELAYED_TESTS = ("contract_tests/test_async_protocol.py", "contract_tests/test_lifecycle.py")
+# at most this many suites at once: the zero-delay ones are CPU-bound on a 2-core machine
+WORKERS = 6
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    policy: str
+    job_delay: float
+    backup_storages: int
+    context_path: str
+
+    @property
+    def id(self) -> str:
+        return (
+            f"{self.policy}-delay{self.job_delay:g}-{self.backup_storages}bs-"
+            f"context{self.context_path}"
+        )
+
+    def serve_args(self) -> list[str]:
+        return ["--deletion-policy", self.policy, "--job-delay", str(self.job_delay),
+                "--fixtures", str(SEEDS[self.backup_storages]),
+                "--context-path", self.context_path]  # fmt: skip
+
+    def suite_args(self, url: str) -> list[str]:
+        tests = list(DELAYED_TESTS) if self.job_delay else ["contract_tests"]
+        return [sys.executable, "-m", "pytest", *tests, "-q", "-p", "no:cacheprovider",
+                "--target-url", url, "--context-path", self.context_path,
+                "--job-timeout", "60"]  # fmt: skip
+
+
+CONFIGS = [
+    Config(policy, delay, bs, context)
+    for delay, policy, bs, context in itertools.product(
+        (0.3, 0.0), ("Delay", "Direct", "Never"), (1, 2), ("/zstack", "/")
+    )
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    returncode: int
+    output: str
+    seconds: float
+
+
+def _run(config: Config) -> Outcome:
+    started = time.monotonic()
+    server = Served(*config.serve_args())
+    try:
+        result = subprocess.run(
+            config.suite_args(server.root), capture_output=True, text=True, cwd=ROOT,
+            timeout=420, env={**os.environ, "CI": "1"},
+        )  # fmt: skip
+    finally:
+        server.stop()
+    return Outcome(result.returncode, result.stdout + result.stderr, time.monotonic() - started)
+
+
+@dataclass(frozen=True, slots=True)
+class Matrix:
+    outcomes: dict[Config, Outcome]
+    wall_seconds: float
+
+
+@pytest.fixture(scope="module")
+def matrix() -> Iterator[Matrix]:
+    started = time.monotonic()
+    # the delayed configurations first: they wait most and need least CPU
+    with ThreadPoolExecutor(WORKERS) as pool:
+        outcomes = dict(zip(CONFIGS, pool.map(_run, CONFIGS), strict=True))
+    wall = time.monotonic() - started
+    print(f"\ncontract matrix: {len(CONFIGS)} configurations in {wall:.0f} s of wall time")
+    yield Matrix(outcomes, wall)
+
+
+def test_matrix__runs_within_8_minutes(matrix: Matrix) -> None:
+    slowest = max(matrix.outcomes.items(), key=lambda item: item[1].seconds)
+    assert matrix.wall_seconds < 8 * 60, f"slowest: {slowest[0].id}, {slowest[1].seconds:.0f} s"
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=[c.id for c in CONFIGS])
+def test_suite__passes_the_mock_in_every_faithful_configuration(
+    matrix: Matrix, config: Config
+) -> None:
+    outcome = matrix.outcomes[config]
+    assert outcome.returncode == 0, outcome.output[-6000:]
+    seen = "Direct" if config.policy == "Direct" else "Delay or Never"
+    assert f"deletion policy seen: {seen}\n" in outcome.output, outcome.output[-3000:]
