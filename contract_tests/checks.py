@@ -377,3 +377,18 @@ def install_path_conformance(
                 ex,
                 repr(ref.get("installPath")),
             )
+
+
+def image_status_conformance(inv: JSON, status: str | None, ex: Exchange) -> None:
+    """The image is in the status its lifecycle gives it, each copy with it (None: it is gone)."""
+    name = "image_status_conformance"
+    if status is None:
+        if inv is not None:
+            _fail(name, "the image is gone", ex, repr(inv.get("status")))
+        return
+    if inv is None:
+        _fail(name, f"the image is still there, {status}", ex, "it is gone")
+    copies = sorted({str(r.get("status")) for r in inv.get("backupStorageRefs", [])})
+    if inv.get("status") != status or set(copies) - {status}:
+        _fail(name, f"the image and each of its copies are {status}", ex,
+              f"image {inv.get('status')!r}, copies {copies}")  # fmt: skip

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import io
 import json
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import yaml
 from flask import Flask, Response, request
 
 from mock_server.app import create_app
@@ -33,21 +30,14 @@ class ProofConfig:
     policy: DeletionPolicy
     usable_backup_storages: int
 
-    def mock_config(self, folder: Path) -> MockConfig:
-        """The mock's config; with one usable backup storage, the seed without the others."""
-        fixtures = None
-        if self.usable_backup_storages == 1:
-            seed = yaml.safe_load(default_fixtures_path().read_text(encoding="utf-8"))
-            usable = [b for b in seed["backupStorages"] if _usable(b)]
-            # keep the first usable one and every unusable one (Disconnected, full)
-            seed["backupStorages"] = [b for b in seed["backupStorages"] if b not in usable[1:]]
-            fixtures = folder / "one-usable.yaml"
-            fixtures.write_text(yaml.safe_dump(seed), encoding="utf-8")
-        return MockConfig(deletion_policy=self.policy, fixtures=fixtures)
-
-
-def _usable(bs: dict[str, JSON]) -> bool:
-    return bool(bs["status"] == "Connected" and bs["availableCapacity"] > 0)
+    def mock_config(self) -> MockConfig:
+        """The mock's config; with one usable backup storage, the seed that has one."""
+        seed = (
+            "default.yaml" if self.usable_backup_storages == 2 else "one-usable-backup-storage.yaml"
+        )
+        return MockConfig(
+            deletion_policy=self.policy, fixtures=default_fixtures_path().with_name(seed)
+        )
 
 
 DELAY_TWO = ProofConfig("delay-two", DeletionPolicy.DELAY, 2)
@@ -71,14 +61,9 @@ class BrokenServer(ThreadedServer):
     """A broken mock served in a thread on a free loopback port."""
 
     def __init__(self, broken: Broken, config: ProofConfig | None = None) -> None:
-        self._folder = tempfile.TemporaryDirectory(prefix="broken-server-")
-        app = create_app(config.mock_config(Path(self._folder.name)) if config else None)
+        app = create_app(config.mock_config() if config else None)
         broken.deviate(app)
         super().__init__(app)
-
-    def stop(self) -> None:
-        super().stop()
-        self._folder.cleanup()
 
 
 # -- helpers the deviations share ------------------------------------------------------------
