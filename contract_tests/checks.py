@@ -14,6 +14,7 @@ from typing import Any, NoReturn, ParamSpec, TypeVar
 
 from contract_tests.client import Exchange, JobRun
 from contract_tests.messages import Message
+from contract_tests.model import Rejection
 from contract_tests.spec import Contract
 
 JSON = Any
@@ -392,3 +393,33 @@ def image_status_conformance(inv: JSON, status: str | None, ex: Exchange) -> Non
     if inv.get("status") != status or set(copies) - {status}:
         _fail(name, f"the image and each of its copies are {status}", ex,
               f"image {inv.get('status')!r}, copies {copies}")  # fmt: skip
+
+
+# -- the generated layer's oracle for invalid input (issue 13 §4) ----------------------------
+
+
+def negative_data_rejection(rejection: Rejection, run: JobRun) -> None:
+    """A request the contract's model of ZStack's checks rejects gets the answer it predicts:
+    the REST layer's plain-text 400/500, or a 202 whose job fails with the predicted error."""
+    name = "negative_data_rejection"
+    rule = f"ZStack rejects this ({rejection.rule})"
+    if rejection.status != 503:
+        ex = run.accepted
+        if ex.status != rejection.status or isinstance(ex.json_or_none(), dict | list):
+            _fail(name, f"{rule}: {rejection.status} plain text, before any job", ex)
+        if rejection.contains is not None and rejection.contains not in ex.response_text:
+            _fail(name, f"{rule}: the text names {rejection.contains!r}", ex)
+        return
+    if run.accepted.status != 202:
+        _fail(name, f"{rule} inside the job: the request is accepted with 202", run.accepted)
+    body = run.result.json_or_none() if run.result.status == 503 else None
+    error = body.get("error") if isinstance(body, dict) else None
+    wanted = f"{rejection.code} {rejection.details or rejection.variant_of or ''}"
+    if not isinstance(error, dict) or error.get("code") != rejection.code:
+        _fail(name, f"{rule}: the job fails with {wanted!r}", run.result)
+    details = str(error.get("details"))
+    if rejection.details is not None and details != rejection.details:
+        _fail(name, f"{rule}: details is {rejection.details!r}", run.result, repr(details))
+    variant = rejection.variant_of
+    if variant is not None and variant.match(details, *rejection.variant_args) is None:
+        _fail(name, f"{rule}: details is a known {variant.key}", run.result, repr(details))

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from contract_tests import checks
+from contract_tests import checks, model
 from contract_tests.client import JobRun
 from contract_tests.session import ZStackSession
 
@@ -235,7 +235,7 @@ def test_add_image__install_path_follows_the_storage_layout(
 # TagManagerImpl.java L929-946 at the END interceptor position: a system tag that matches no
 # registered pattern fails with argerr (SYS.1007); TagManagerImpl L906-921 checks only when some
 # tag is not `ephemeral::`
-NO_SUCH_TAG = "zstackContractNoSuchPattern::x"
+NO_SUCH_TAG = model.NO_SUCH_TAG
 
 
 @pytest.mark.parametrize("where", ["params", "top level"])
@@ -255,4 +255,22 @@ def test_add_image__system_tag_matching_no_pattern_is_sys_1007(
 def test_add_image__registered_system_tag_in_params_is_accepted(zstack: ZStackSession) -> None:
     """bootMode::{bootMode} (ImageSystemTags.java L36), its value checked at ImageManagerImpl L845."""
     run, _ = zstack.add_image(systemTags=["bootMode::Legacy"], userTags=["zstack-contract"])
+    zstack.check(checks.job_success_conformance, run)
+
+
+# -- what ZStack tolerates (issue 13 §4: listed beside the model) ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "why"), model.TOLERATED, ids=[f"{f}={v!r}" for f, v, _ in model.TOLERATED]
+)
+def test_add_image__tolerated_input_is_accepted(
+    zstack: ZStackSession, field: str, value: Any, why: str
+) -> None:
+    if field == "name":
+        uuid = new_zstack_uuid()
+        zstack.reserved.append(uuid)  # not named with the run's prefix: cleanup finds it by uuid
+        run, _ = zstack.add_image(name=value, resourceUuid=uuid)
+    else:
+        run, _ = zstack.add_image(**{field: value})
     zstack.check(checks.job_success_conformance, run)
