@@ -137,7 +137,7 @@ def make_app(spec: Spec, **overrides: Any) -> Flask:
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Report how many deliberately broken servers the contract suite caught."""
-    from tests.test_contract_catches_deviations import CAUGHT
+    from tests.test_contract_catches_deviations import CAUGHT, TIMING
 
     caught = terminalreporter.config.stash.get(CAUGHT, None)
     if not caught:
@@ -150,3 +150,4 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for family, results in sorted(families.items()):
         tr.write_line(f"{family:<18} {sum(results)}/{len(results)}")
     tr.write_line(f"caught {sum(caught.values())} of {len(caught)} deliberately broken servers")
+    tr.write_line(f"proof: {terminalreporter.config.stash.get(TIMING, 'not timed')}")

@@ -20,12 +20,14 @@ from typing import Any
 
 import pytest
 
+from contract_tests import checks
 from tests.broken_servers import BROKEN, NONE, PROOF_CONFIGS
 from tests.broken_servers.outcome import CRASH
 
 Verdict = dict[str, Any]
-# label -> caught, for the catch-rate table conftest.py prints at the end
+# label -> caught, for the catch-rate table conftest.py prints at the end, with the proof's times
 CAUGHT = pytest.StashKey[dict[str, bool]]()
+TIMING = pytest.StashKey[str]()
 CASES = [
     pytest.param(b.name, c, id=f"{c}: {b.family}: {b.name}") for b in BROKEN for c in b.configs
 ]
@@ -65,15 +67,15 @@ def verdicts(
     pairs = _selected(request.session)
     started = time.monotonic()
     with ThreadPoolExecutor(WORKERS) as pool:
-        results = dict(zip(pairs, pool.map(lambda p: _prove(p[0], p[1], folder), pairs), strict=True))
-    wall = time.monotonic() - started
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        runs = sum(v.get("seconds", 0) for v in results.values())
-        reporter.write_line(
-            f"\nproof: {len(pairs)} suite runs in {wall:.0f} s wall time "
-            f"({runs:.0f} s of runs, {WORKERS} at a time)"
+        results = dict(
+            zip(pairs, pool.map(lambda p: _prove(p[0], p[1], folder), pairs), strict=True)
         )
+    wall = time.monotonic() - started
+    runs = sum(v.get("seconds", 0) for v in results.values())
+    request.config.stash[TIMING] = (
+        f"{len(pairs)} suite runs in {wall:.0f} s wall time ({runs:.0f} s of runs, "
+        f"{WORKERS} at a time)"
+    )
     return results
 
 
@@ -115,3 +117,13 @@ def test_contract_suite__catches(
         f"'{name}' was not caught by any of {list(declared)}; failed checks: {seen}\n"
         f"{verdict['output']}"
     )
+
+
+def test_broken_servers__declare_checks_the_suite_has() -> None:
+    """A declared check is one of the suite's named checks (or a schemathesis check it keeps)."""
+    names = {n for n, f in vars(checks).items() if callable(f) and n.endswith(("_conformance",
+             "_rejection"))} | {"response_schema_conformance", "status_code_conformance"}  # fmt: skip
+    for broken in BROKEN:
+        assert broken.caught_by, broken.name
+        assert set(broken.caught_by) <= names, (broken.name, set(broken.caught_by) - names)
+    assert len({b.name for b in BROKEN}) == len(BROKEN)
