@@ -68,21 +68,22 @@ def pytest_configure(config: pytest.Config) -> None:
         seed = int(given) if given is not None else random.randrange(2**32)
         core.global_force_seed = seed  # type: ignore[assignment]
     config.stash[SEED_KEY] = seed
+    _preflight(config)
 
 
 def _given_target(config: pytest.Config) -> bool:
     return bool(config.getoption("zstack_target_url") or os.environ.get("ZSTACK_TARGET_URL"))
 
 
-def pytest_collection_finish(session: pytest.Session) -> None:
-    """Preflight (issue 13 §6): before any contract test, the target must be usable at all."""
-    config = session.config
-    runs_contract = any(
-        getattr(item, "module", None) is not None
-        and item.module.__name__.startswith("contract_tests.")  # type: ignore[attr-defined]
-        for item in session.items
-    )
-    if not runs_contract or not _given_target(config) or config.option.collectonly:
+def _preflight(config: pytest.Config) -> None:
+    """Preflight (issue 13 §6): before any contract test, the target must be usable at all.
+
+    It runs before the session starts, so a setup mistake prints one message and nothing else.
+    """
+    if config.option.help or config.option.version or config.option.collectonly:
+        return
+    runs_contract = any("contract_tests" in str(arg) for arg in config.args)
+    if not runs_contract or not _given_target(config):
         return
     target = Target.from_config(config, None)
     config.stash[TARGET_KEY] = target
