@@ -109,7 +109,9 @@ class Apis:
     def log_in_by_account(self, store: Store, message: dict[str, JSON]) -> Session:
         message = dict(message)
         validation.check_params(self.schemas["LogInByAccount"], message, lambda vo, u: True)
-        return store.sessions.log_in_by_account(message["accountName"], message["password"])
+        return store.sessions.log_in_by_account(
+            message["accountName"], message["password"], message.get("accountType")
+        )
 
 
 def _exists(store: Store, vo: str, uuid: JSON) -> bool:

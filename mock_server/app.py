@@ -15,7 +15,14 @@ from mock_server.config import MockConfig
 from mock_server.errors import RestError, ZStackError
 from mock_server.resources import default_fixtures_path
 from mock_server.routes import admin, backup_storage, images, jobs, sessions
-from mock_server.routes.rest import CONTEXT, MockRuntime, note, relative_path, runtime
+from mock_server.routes.rest import (
+    CONTEXT,
+    MockRuntime,
+    method_gate,
+    note,
+    relative_path,
+    runtime,
+)
 from mock_server.spec import Spec
 from mock_server.state.fixtures import load_fixtures
 from mock_server.state.store import Store
@@ -47,7 +54,7 @@ def create_app(config: MockConfig | None = None, spec: Spec | None = None) -> Fl
         app.register_blueprint(bp)
     app.before_request(_start)
     app.before_request(cors.preflight)
-    app.before_request(_reject_head)
+    app.before_request(method_gate)
     app.after_request(_finish)
     app.after_request(cors.allow)
     _register_error_handlers(app)
@@ -97,15 +104,6 @@ def _finish(response: Response) -> Response:
 def _allow() -> tuple[str, ...]:
     """`Allow` for a 405: what the spec documents for this path."""
     return runtime().spec.documented_methods(request.path)
-
-
-def _reject_head() -> Response | None:
-    """HEAD reaches RestServer, which has no API for it on these paths."""
-    if request.method != "HEAD":
-        return None
-    if request.path.startswith(f"{CONTEXT}/v1/api-jobs/"):
-        return _rest_text(405, "only GET method is allowed for querying job status")
-    return _rest_text(405, f"The method[HEAD] is not allowed for the path[{request.path}]")
 
 
 def _rest_text(status: int, message: str) -> Response:
