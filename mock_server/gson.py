@@ -96,6 +96,8 @@ def parse_body(raw: bytes) -> dict[str, JSON] | None:
             "com.google.gson.JsonSyntaxException: com.google.gson.stream.MalformedJsonException: "
             f"{e.msg} at line {e.lineno} column {e.colno}",
         ) from None
+    if data is None:
+        return None  # the map adapter reads a JSON null as a null map
     if not isinstance(data, dict):
         raise RestError(
             500,
