@@ -121,4 +121,6 @@ def _exists(store: Store, vo: str, uuid: JSON) -> bool:
         return uuid in store.images.images
     if vo == "BackupStorageVO":
         return uuid in store.backup_storages
+    if vo == "TagPatternVO":
+        return False  # Not modelled: tag patterns (CreateTagPattern); none exist in the mock
     raise KeyError(f"no resource type {vo} in the mock")

@@ -181,3 +181,43 @@ def test_json_is_written_as_gson_does(zs: ZStack) -> None:
 def test_put_on_a_shared_path_without_body__is_500_empty(zs: ZStack, body) -> None:
     rsp = zs.client.put("/zstack/v1/images", data=body, headers=zs.auth)
     assert (rsp.status_code, rsp.get_data(as_text=True)) == (500, "")
+
+
+# -- kept right (issue 9): each pinned ---------------------------------------------------------
+
+
+def test_job_path_with_trailing_slash__is_404_no_api_mapping(zs: ZStack) -> None:
+    # ASYNC_JOB_PATH_PATTERN does not match a trailing slash; no API maps the path either
+    rsp = zs.client.get(f"/zstack/v1/api-jobs/{'0' * 32}/")
+    assert (rsp.status_code, rsp.get_data(as_text=True)) == (
+        404,
+        f"no api mapping to /v1/api-jobs/{'0' * 32}/",
+    )
+
+
+@pytest.mark.parametrize(
+    ("params", "text"),
+    [
+        # TypeVerifier formats the value's toString: a nested list prints as Java's List
+        ({"system": [[True]]}, "[[true]]"),
+        ({"virtio": {"a": 1}}, "{a=1}"),
+    ],
+)
+def test_add_image__type_verifier_prints_java_to_string(zs: ZStack, params, text) -> None:
+    rsp = zs.client.post("/zstack/v1/images", json={"params": params}, headers=zs.auth)
+    field = next(iter(params))
+    assert (rsp.status_code, rsp.get_data(as_text=True)) == (
+        400,
+        f"Invalid value for boolean field [{field}], [{text}] is not a valid boolean string"
+        "[true, false].",
+    )
+
+
+def test_add_image__tags_as_a_map_is_linked_tree_map_cast_error(zs: ZStack) -> None:
+    rsp = zs.client.post(
+        "/zstack/v1/images", json={"params": {}, "systemTags": {"a": 1}}, headers=zs.auth
+    )
+    assert (rsp.status_code, rsp.get_data(as_text=True)) == (
+        500,
+        "com.google.gson.internal.LinkedTreeMap cannot be cast to java.util.List",
+    )
