@@ -1,7 +1,7 @@
 """The ZStack APIs the mock serves, each run through ZStack's interceptor chain in the real order.
 
 SYSTEM: the spec-driven `@APIParam` checks; FRONT: the session check, then resourceUuid;
-DEFAULT and on: the backend method (ImageApiInterceptor's rules, then the handler).
+DEFAULT: ImageApiInterceptor's rules; END: TagManagerImpl's system tag check; then the handler.
 Real server: ApiMessageProcessorImpl.interceptorPositionToOrder, zstack-behaviour.md §3.
 """
 
@@ -14,31 +14,36 @@ from typing import Any
 from mock_server import validation
 from mock_server.errors import ZStackError
 from mock_server.spec import Spec
+from mock_server.state import tags
 from mock_server.state.jobs import Deferred, Job
 from mock_server.state.model import Session
 from mock_server.state.store import Store
 from mock_server.validation import MessageSchema, StopRouting
 
 JSON = Any
-Handler = Callable[[Store, dict[str, JSON]], "dict[str, JSON] | Deferred"]
+Handler = Callable[["Apis", Store, dict[str, JSON], Session], "dict[str, JSON] | Deferred"]
 
 
-def _add_image(store: Store, m: dict[str, JSON]) -> dict[str, JSON] | Deferred:
+def _add_image(
+    apis: Apis, store: Store, m: dict[str, JSON], session: Session
+) -> dict[str, JSON] | Deferred:
     validation.check_resource_uuid(m)  # ApiMediatorImpl, FRONT
-    return store.images.add_image(m)
+    store.images.validate_add_image(m)  # ImageApiInterceptor, DEFAULT
+    m["systemTags"] = tags.check_system_tags(m.get("systemTags"), apis.system_tag_patterns)  # END
+    return store.images.add_image(m, session.account_uuid)
 
 
 # Delete, expunge and recover take effect at once; with --job-delay only their result waits,
 # so a delete can still meet an AddImage that is downloading (as it does on the real server).
-def _delete_image(store: Store, m: dict[str, JSON]) -> dict[str, JSON]:
+def _delete_image(apis: Apis, store: Store, m: dict[str, JSON], _: Session) -> dict[str, JSON]:
     return store.images.delete_image(m["uuid"], m.get("backupStorageUuids"), m.get("deleteMode"))
 
 
-def _expunge_image(store: Store, m: dict[str, JSON]) -> dict[str, JSON]:
+def _expunge_image(apis: Apis, store: Store, m: dict[str, JSON], _: Session) -> dict[str, JSON]:
     return store.images.expunge_image(m["imageUuid"], m.get("backupStorageUuids"))
 
 
-def _recover_image(store: Store, m: dict[str, JSON]) -> dict[str, JSON]:
+def _recover_image(apis: Apis, store: Store, m: dict[str, JSON], _: Session) -> dict[str, JSON]:
     return store.images.recover_image(m["imageUuid"], m.get("backupStorageUuids"))
 
 
@@ -77,6 +82,9 @@ class Apis:
             api: validation.message_schema(spec, spec.operations[op], envelope)
             for api, (op, envelope) in MESSAGES.items()
         }
+        self.system_tag_patterns: tuple[str, ...] = tuple(
+            spec.schema("AddImageParams")["x-zstack-system-tag-patterns"]
+        )
 
     def submit(
         self, store: Store, call: ApiCall, job_uuid: str, failure: ZStackError | None = None
@@ -93,15 +101,17 @@ class Apis:
                 validation.check_params(schema, message, lambda vo, u: _exists(store, vo, u))
             except StopRouting:
                 return {}
-            store.sessions.check(call.session_uuid)
-            return handler(store, message)
+            session = store.sessions.check(call.session_uuid)
+            return handler(self, store, message, session)
 
         return store.jobs.submit(job_uuid, call.api, work, call.webhook, call.wants_schema)
 
     def log_in_by_account(self, store: Store, message: dict[str, JSON]) -> Session:
         message = dict(message)
         validation.check_params(self.schemas["LogInByAccount"], message, lambda vo, u: True)
-        return store.sessions.log_in_by_account(message["accountName"], message["password"])
+        return store.sessions.log_in_by_account(
+            message["accountName"], message["password"], message.get("accountType")
+        )
 
 
 def _exists(store: Store, vo: str, uuid: JSON) -> bool:
@@ -111,4 +121,6 @@ def _exists(store: Store, vo: str, uuid: JSON) -> bool:
         return uuid in store.images.images
     if vo == "BackupStorageVO":
         return uuid in store.backup_storages
+    if vo == "TagPatternVO":
+        return False  # Not modelled: tag patterns (CreateTagPattern); none exist in the mock
     raise KeyError(f"no resource type {vo} in the mock")

@@ -22,8 +22,13 @@ from typing import Any, ClassVar
 
 JSON = Any
 
-# Real server: ErrorFacadeImpl.doInstantiateErrorCode truncates details at 4096 chars.
+# Real server: ErrorFacadeImpl.doInstantiateErrorCode L76-78 cuts details longer than 4096
+# chars to their first 4093 and "...".
 MAX_DETAILS = 4096
+
+
+def truncated_details(details: str) -> str:
+    return details if len(details) <= MAX_DETAILS else details[: MAX_DETAILS - 3] + "..."
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,10 +69,15 @@ class ZStackError(Exception):
     code: ClassVar[str] = "SYS.1000"
     description: ClassVar[str] = "An internal error happened in system"
 
-    def __init__(self, details: str, *, cause: ZStackError | None = None) -> None:
+    def __init__(
+        self, details: str, *, cause: ZStackError | None = None, elaborated: bool = True
+    ) -> None:
         super().__init__(details)
-        self.details = details[:MAX_DETAILS]
+        self.details = truncated_details(details)
         self.cause = cause
+        # Platform.err() elaborates (and so sets `cost`); ErrorFacade.instantiateErrorCode alone,
+        # as in throwableToInternalError, does not.
+        self.elaborated = elaborated
 
     def to_error_code(self) -> ErrorCode:
         # Real server: Platform.handleErrorElaboration sets cost on every err() without a cause
@@ -77,7 +87,7 @@ class ZStackError(Exception):
             code=self.code,
             description=self.description,
             details=self.details,
-            cost=None if cause is not None else "0ms",
+            cost=None if cause is not None or not self.elaborated else "0ms",
             cause=cause,
         )
 

@@ -41,19 +41,21 @@ def text_response(status: int, text: str, allow: tuple[str, ...] = ()) -> Respon
 
 
 def schema_map(spec: Spec, body: dict[str, JSON], roots: dict[str, str]) -> dict[str, str]:
-    """JsonSchemaBuilder: JSON path to Java class for each ZStack object, parents first.
+    """JsonSchemaBuilder: JSON path to Java class for each ZStack object, in ZStack's order.
 
     `roots` names the spec schema of each top-level key, e.g. {"inventories": "ImageInventory"}.
-    Real server: JsonSchemaBuilder.build() reverses its children-first list (behaviour §6).
+    Real server: JsonSchemaBuilder.build(Object, Stack) (header/.../message/JsonSchemaBuilder.java
+    L33-97) records an object after its children; build() L140-146 then reverses the whole list,
+    so `inventories[1]` comes before `inventories[0]`, each followed by its refs, last one first.
     """
-    out: dict[str, str] = {}
+    post_order: list[tuple[str, str]] = []
     for key, schema_name in roots.items():
         if key in body:
-            _walk(spec, body[key], schema_name, key, out)
-    return out
+            _walk(spec, body[key], schema_name, key, post_order)
+    return dict(reversed(post_order))
 
 
-def _walk(spec: Spec, value: JSON, schema_name: str, path: str, out: dict[str, str]) -> None:
+def _walk(spec: Spec, value: JSON, schema_name: str, path: str, out: list[tuple[str, str]]) -> None:
     if isinstance(value, list):
         for i, item in enumerate(value):
             _walk(spec, item, schema_name, f"{path}[{i}]", out)
@@ -61,10 +63,10 @@ def _walk(spec: Spec, value: JSON, schema_name: str, path: str, out: dict[str, s
     if not isinstance(value, dict):
         return
     schema = spec.schema(schema_name)
-    by_type = schema.get("x-zstack-class-by-type", {})
-    out[path] = by_type.get(value.get("type"), schema["x-zstack-class"])
     for prop, prop_schema in schema.get("properties", {}).items():
         target = prop_schema.get("items", prop_schema).get("$ref", "")
         child = target.rsplit("/", 1)[-1]
         if child in spec.java_classes and prop in value:
             _walk(spec, value[prop], child, f"{path}.{prop}", out)
+    by_type = schema.get("x-zstack-class-by-type", {})
+    out.append((path, by_type.get(value.get("type"), schema["x-zstack-class"])))

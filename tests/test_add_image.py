@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from tests.conftest import CEPH_BS, CONNECTED_BS, DISCONNECTED_BS, FULL_BS, IMAGE_URL, ZStack
+from tests.conftest import (
+    CEPH_BS,
+    CONNECTED_BS,
+    DISCONNECTED_BS,
+    FULL_BS,
+    IMAGE_URL,
+    ZStack,
+    make_app,
+)
 
 V = "org.zstack.header.message.ApiMessageParamValidator"
 SYS_1007 = "One or more API argument is invalid"
+ADMIN_UUID = "36c27e8ff05c4780bf6d2fa65700f22e"
 
 
 def test_add_image__fills_defaults_and_downloads(zs: ZStack) -> None:
@@ -36,7 +47,43 @@ def test_add_image__fills_defaults_and_downloads(zs: ZStack) -> None:
         image["uuid"],
     )
     assert isinstance(ref["id"], int) and ref["id"] >= 1
-    assert ref["installPath"].endswith(f"{image['uuid']}.qcow2")
+    # SftpBackupStorage.handle(DownloadImageMsg) + BackupStoragePathMaker.makeImageInstallPath
+    assert ref["installPath"] == (
+        f"/zstack_bs/rootVolumeTemplates/acct-{ADMIN_UUID}/{image['uuid']}/tinylinux.template"
+    )
+
+
+@pytest.mark.parametrize(
+    ("params", "file_path"),
+    [
+        ({"mediaType": "ISO", "url": "http://h/d/boot.iso"}, "dataVolumeTemplates/acct-{a}/{u}/boot.iso"),
+        ({"format": "iso", "url": "http://h/boot.img"}, "dataVolumeTemplates/acct-{a}/{u}/boot.iso"),
+        ({"mediaType": "DataVolumeTemplate", "url": "http://h/disk.raw"}, "dataVolumeTemplates/acct-{a}/{u}/disk.volume"),
+        # the base name (not the extension) is tested against the known extensions
+        ({"url": "http://h/raw.qcow2"}, "rootVolumeTemplates/acct-{a}/{u}/raw.qcow2"),
+        ({"url": "http://h/noext"}, "rootVolumeTemplates/acct-{a}/{u}/noext.template"),
+        ({"url": "http://h/a.b.qcow2?x=1"}, "rootVolumeTemplates/acct-{a}/{u}/a.b.template"),
+        ({"url": "http://u:pw@h//dir//"}, "rootVolumeTemplates/acct-{a}/{u}/dir.template"),
+    ],
+)  # fmt: skip
+def test_add_image__sftp_install_path_layout(zs: ZStack, params, file_path) -> None:
+    image = zs.ready_image(**params)
+    [ref] = image["backupStorageRefs"]
+    expected = file_path.format(a=ADMIN_UUID, u=image["uuid"])
+    assert ref["installPath"] == f"/zstack_bs/{expected}"
+
+
+def test_add_image__downloading_image_already_has_its_install_path(spec) -> None:
+    zs = ZStack(make_app(spec, job_delay=60.0).test_client())
+    accepted = zs.add_image(backupStorageUuids=[CONNECTED_BS, CEPH_BS])
+    uuid = zs.client.get("/zstack/v1/images", headers=zs.auth).json["inventories"][0]["uuid"]
+    [image] = zs.query_image(uuid)
+    assert image["status"] == "Downloading"
+    assert [r["installPath"] for r in image["backupStorageRefs"]] == [
+        f"/zstack_bs/rootVolumeTemplates/acct-{ADMIN_UUID}/{uuid}/tinylinux.template",
+        f"ceph://zs-images/{uuid}",
+    ]
+    assert accepted.status_code == 202
 
 
 def test_add_image__same_url_same_simulated_download(zs: ZStack) -> None:
@@ -83,9 +130,18 @@ def test_add_image__platform_aliases(zs: ZStack, platform, expected) -> None:
     assert (image["platform"], image["guestOsType"]) == (expected, expected)
 
 
-def test_add_image__password_in_url_is_hidden(zs: ZStack) -> None:
-    image = zs.ready_image(url="http://root:secret@192.168.1.20/a.qcow2")
-    assert image["url"] == "http://root:******@192.168.1.20/a.qcow2"
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        # URLBuilder.hideUrlPassword keeps only the user
+        ("http://root:secret@192.168.1.20/a.qcow2", "http://root@192.168.1.20/a.qcow2"),
+        ("ftp://root:a:b@h:21/a.qcow2", "ftp://root@h:21/a.qcow2"),
+        ("http://root@h/a.qcow2", "http://root@h/a.qcow2"),
+        ("http://h/a.qcow2?u=x:y@z", "http://h/a.qcow2?u=x:y@z"),
+    ],
+)
+def test_add_image__password_in_url_is_hidden(zs: ZStack, url, shown) -> None:
+    assert zs.ready_image(url=url)["url"] == shown
 
 
 def test_add_image__slash_url_becomes_file_url(zs: ZStack) -> None:
@@ -208,7 +264,7 @@ def test_add_image__unknown_fields_are_ignored(zs: ZStack) -> None:
         json={
             "params": {"name": "n", "url": IMAGE_URL, "format": "raw",
                        "backupStorageUuids": [CONNECTED_BS], "bogus": {"x": 1}},
-            "alsoBogus": 1, "systemTags": ["a::b"], "userTags": [],
+            "alsoBogus": 1, "systemTags": ["bootMode::UEFI"], "userTags": [],
         },
         headers=zs.auth,
     )  # fmt: skip
@@ -227,5 +283,103 @@ def test_add_image__error_carries_cost(zs: ZStack) -> None:
 
 
 def test_add_image__upload_url_returns_while_downloading(zs: ZStack) -> None:
-    image = zs.ready_image(url="upload://tinylinux.qcow2")
+    image = zs.ready_image(url="upload://tinylinux.qcow2", backupStorageUuids=[CEPH_BS])
     assert image["status"] == "Downloading"
+    assert image["backupStorageRefs"][0]["installPath"] == f"ceph://zs-images/{image['uuid']}"
+
+
+@pytest.mark.parametrize("bs", [[CONNECTED_BS], [CEPH_BS, CONNECTED_BS]])
+def test_add_image__upload_url_fails_on_sftp(zs: ZStack, bs) -> None:
+    error = zs.job_error(zs.add_image(url="upload://tinylinux.qcow2", backupStorageUuids=bs))
+    assert (error["code"], error["details"]) == (
+        "SYS.1002",
+        f"Failed to download image[name:TinyLinux] on all backup storage[{', '.join(bs)}].",
+    )
+    assert (error["cause"]["code"], error["cause"]["details"]) == (
+        "SYS.1006",
+        "SftpBackupStorage doesn't support scheme[upload] in url[upload://tinylinux.qcow2]",
+    )
+    assert zs.client.get("/zstack/v1/images", headers=zs.auth).json["inventories"] == []
+
+
+# -- system and user tags ---------------------------------------------------------------------
+
+
+def _add_with_tags(zs: ZStack, inner: dict, outer: dict | None = None) -> Any:
+    body = {
+        "params": {"name": "t", "url": IMAGE_URL, "format": "qcow2",
+                   "backupStorageUuids": [CONNECTED_BS], **inner},
+        **(outer or {}),
+    }  # fmt: skip
+    return zs.client.post("/zstack/v1/images", json=body, headers=zs.auth)
+
+
+def _stored_tags(app, uuid: str) -> tuple[list[str], list[str]]:
+    image = app.extensions["zstack"].store.images.images[uuid]
+    return image.system_tags, image.user_tags
+
+
+def test_add_image__tags_inside_params_are_honoured(app, zs: ZStack) -> None:
+    rsp = zs.poll(_add_with_tags(zs, {"systemTags": ["bootMode::UEFI"], "userTags": ["u1"]}))
+    assert rsp.status_code == 200
+    inventory = rsp.json["inventory"]
+    assert "systemTags" not in inventory and "userTags" not in inventory  # never in ImageInventory
+    assert _stored_tags(app, inventory["uuid"]) == (["bootMode::UEFI"], ["u1"])
+
+
+def test_add_image__ephemeral_tags_are_not_stored(app, zs: ZStack) -> None:
+    # TagManagerImpl.createTags skips ephemeral tags
+    rsp = zs.poll(_add_with_tags(zs, {"systemTags": ["ephemeral::x"]}))
+    assert _stored_tags(app, rsp.json["inventory"]["uuid"]) == ([], [])
+
+
+def test_add_image__top_level_tags_override_params_only_when_present(app, zs: ZStack) -> None:
+    inner = {"systemTags": ["bootMode::UEFI"], "userTags": ["inner"]}
+    rsp = zs.poll(_add_with_tags(zs, inner, {"userTags": ["outer"]}))
+    assert _stored_tags(app, rsp.json["inventory"]["uuid"]) == (["bootMode::UEFI"], ["outer"])
+
+
+@pytest.mark.parametrize(
+    ("tags", "details"),
+    [
+        (["a::b"], "no system tag matches a::b"),
+        (["bootMode::UEFI", "bootMode"], "no system tag matches bootMode"),
+        (["bootMode::"], "no system tag matches bootMode::"),
+        # once one tag is not ephemeral, every tag is checked, ephemeral ones too
+        (["ephemeral::x", "packer"], "no system tag matches ephemeral::x"),
+        (
+            ["bootMode::UEFI", "bootMode::Legacy"],
+            "only one bootMode system tag is allowed, but 2 got",
+        ),
+        (
+            ["bootMode::BIOS"],
+            "[BIOS] specified in system tag [bootMode::BIOS] is not a valid boot mode",
+        ),
+    ],
+)
+def test_add_image__unregistered_system_tag_fails_the_job(zs: ZStack, tags, details) -> None:
+    error = zs.job_error(_add_with_tags(zs, {"systemTags": tags}))
+    assert (error["code"], error["details"]) == ("SYS.1007", details)
+
+
+@pytest.mark.parametrize(
+    "tags",
+    [["ephemeral::only"], ["packer", "packer"], ["sourceType::x"], ["bootMode::uefi_with_csm"],
+     ["imageName::a::primaryStorageUuid::b"], ["marketplace::true"]],
+)  # fmt: skip
+def test_add_image__registered_or_ephemeral_system_tags_pass(zs: ZStack, tags) -> None:
+    assert zs.poll(_add_with_tags(zs, {"systemTags": tags})).status_code == 200
+
+
+def test_add_image__tag_check_comes_after_the_interceptor(zs: ZStack) -> None:
+    error = zs.job_error(_add_with_tags(zs, {"systemTags": ["nope"], "format": "bogus"}))
+    assert error["details"] == "unknown format[bogus]"
+
+
+def test_add_image__tag_uuids_must_name_tag_patterns(zs: ZStack) -> None:
+    # APICreateMessage.tagUuids: @APIParam(resourceType = TagPatternVO.class)
+    error = _error(zs, tagUuids=["a" * 32])
+    assert (error["code"], error["details"]) == (
+        "SYS.1003",
+        f"invalid field[tagUuids], resource[uuids:[{'a' * 32}], type:TagPatternVO] not found",
+    )

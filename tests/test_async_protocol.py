@@ -112,7 +112,7 @@ def test_x_api_timeout__overrides_api_timeout(zs: ZStack) -> None:
     assert rsp.json["apiTimeout"] == 60000
 
 
-def test_x_json_schema__on_poll_adds_parent_first_schema(zs: ZStack) -> None:
+def test_x_json_schema__on_poll_adds_the_schema(zs: ZStack) -> None:
     location = zs.add_image().json["location"].removeprefix("http://localhost")
     rsp = zs.client.get(location, headers={"X-JSON-Schema": "true"})
     assert list(rsp.json["schema"].items()) == [

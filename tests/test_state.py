@@ -22,6 +22,7 @@ def store() -> Store:
 def add(store: Store, **params) -> str:
     p = {"name": "n", "url": IMAGE_URL, "format": "qcow2", "backupStorageUuids": [CONNECTED_BS]}
     p.update(params)
+    store.images.validate_add_image(p)
     outcome = store.images.add_image(p)
     assert isinstance(outcome, Deferred)
     inventory = outcome.finish()["inventory"]

@@ -19,7 +19,7 @@ from mock_server.routes.rest import (
     read_body,
     runtime,
     session_uuid,
-    tags,
+    top_level_tags,
     wrong_method,
 )
 from mock_server.state.journal import Finding
@@ -70,7 +70,7 @@ def add_image() -> Response:
     _judge_envelope("AddImage", body, "params")
     session_uuid()
     message = read_message(runtime().apis.schemas["AddImage"], _envelope(body, "params"))
-    message["systemTags"], message["userTags"] = tags(body, "systemTags"), tags(body, "userTags")
+    top_level_tags(message, body)
     return _submit("AddImage", message, "AddImage")
 
 
@@ -115,7 +115,7 @@ def image_actions(image_uuid: str) -> Response:
     session_uuid()
     message = read_message(runtime().apis.schemas[api], _envelope(body, key))
     message["imageUuid"] = image_uuid  # URL variables are copied in after the body
-    message["systemTags"], message["userTags"] = tags(body, "systemTags"), tags(body, "userTags")
+    top_level_tags(message, body)
     return _submit(api, message, "ExpungeImage")
 
 

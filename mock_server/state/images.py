@@ -5,14 +5,15 @@ from __future__ import annotations
 import hashlib
 import re
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from mock_server.errors import (
+    CreateResourceError,
     InternalError,
     InvalidArgumentError,
     OperationError,
     ResourceNotFound,
 )
+from mock_server.state import paths, tags
 from mock_server.state.ids import Clock, IdGenerator
 from mock_server.state.jobs import Deferred
 from mock_server.state.model import (
@@ -44,6 +45,8 @@ LOCAL_PATH_BLACKLIST = (
     "/sys/**",
 )
 DEFAULT_EXPUNGE_PERIOD = 259200.0
+# SftpBackupStorageFactory.type L27-35 (BackupStorageConstant.SCHEME_*)
+SFTP_SCHEMES = ("http", "https", "nfs", "file", "ftp", "sftp")
 
 
 def java_list(items: list[str]) -> str:
@@ -71,13 +74,24 @@ def _ant_regex(pattern: str) -> re.Pattern[str]:
 _BLACKLIST = [_ant_regex(p) for p in LOCAL_PATH_BLACKLIST]
 
 
-def _hide_password(url: str) -> str:
-    """The real server hides a url's password once the image is downloaded."""
-    parts = urlsplit(url)
-    if parts.password is None:
+# UriComponentsBuilder.URI_PATTERN (Spring 5): group 5 is the user info before '@'
+_SPRING_URI = re.compile(
+    r"^(([^:/?#]+):)?(//(([^@\[/?#]*)@)?(\[[0-9A-Fa-f:.]*[%0-9A-Za-z]*]|[^\[/?#:]*)"
+    r"(:(\{[^}]+\}?|[^/?#]*))?)?([^?#]*)(\?([^#]*))?(#(.*))?"
+)
+
+
+def hide_url_password(url: str) -> str:
+    """URLBuilder.hideUrlPassword (utils/.../URLBuilder.java L51-59): keep only the user.
+
+    Called once the image is downloaded (ImageManagerImpl L1285): `http://admin:pw@host/x`
+    becomes `http://admin@host/x`.
+    """
+    m = _SPRING_URI.match(url)
+    if m is None or m.group(5) is None:
         return url
-    netloc = f"{parts.username}:******@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
+    user = m.group(5).split(":")[0]
+    return url[: m.start(5)] + user + url[m.end(5) :]
 
 
 def simulated_download(url: str, image_format: str) -> tuple[int, int, str]:
@@ -89,13 +103,23 @@ def simulated_download(url: str, image_format: str) -> tuple[int, int, str]:
 
 
 def install_path(bs: BackupStorage, image: Image) -> str:
-    """Where a backup storage of this type keeps the image's bits."""
+    """Where a backup storage of this type keeps the image's bits (state/paths.py)."""
     if bs.type == "Ceph":
-        return f"ceph://{bs.url.strip('/') or 'zs-images'}/{image.uuid}"
+        pool = bs.extra.get("poolName") or bs.url.strip("/")
+        return paths.ceph_install_path(pool, image.uuid)
     if bs.type == "ImageStoreBackupStorage":
+        # Simulation choice: ImageStore is closed source, its layout is not in the tree.
         return f"zstore://{image.uuid}/{hashlib.sha1(image.uuid.encode()).hexdigest()}"
-    folder = "iso" if image.media_type == "ISO" else "rootVolumeTemplates"
-    return f"{bs.url.rstrip('/')}/{folder}/acct-admin/{image.uuid}/{image.uuid}.{image.format}"
+    return paths.sftp_install_path(
+        bs.url, image.uuid, image.url, image.media_type, image.account_uuid
+    )
+
+
+def supports_url(bs: BackupStorage, url: str) -> bool:
+    """SftpBackupStorage.download L104-109: only SftpBackupStorageFactory's schemes."""
+    if bs.type != "SftpBackupStorage":
+        return True
+    return url.split(":", 1)[0] in SFTP_SCHEMES
 
 
 class ImageBackend:
@@ -131,17 +155,19 @@ class ImageBackend:
 
     # -- AddImage ------------------------------------------------------------------------------
 
-    def add_image(self, params: dict[str, JSON]) -> Deferred | dict[str, JSON]:
-        """AddImage, from ImageApiInterceptor.validate on. Real server: zstack-behaviour.md §3-4."""
+    def add_image(
+        self, params: dict[str, JSON], account_uuid: str | None = None
+    ) -> Deferred | dict[str, JSON]:
+        """AddImage, from ImageApiInterceptor.validate on (ImageManagerImpl.handleAddImageMsg)."""
         p = dict(params)
-        self._validate_add_image(p)
         now = self._clock.now()
         image = Image(
             uuid=p.get("resourceUuid") or self._ids.uuid(),
             name=p["name"],
             description=p.get("description"),
             url=p["url"],
-            media_type=p["mediaType"],
+            # ImageManagerImpl L1161-1165: format iso makes the image an ISO from the start
+            media_type="ISO" if p["format"] == "iso" else p["mediaType"],
             format=p["format"],
             status=ImageStatus.DOWNLOADING,
             create_date=now,
@@ -152,19 +178,33 @@ class ImageBackend:
             architecture=p.get("architecture"),
             system=bool(p.get("system", False)),
             virtio=bool(p.get("virtio", True)),
+            system_tags=tags.stored_tags(p.get("systemTags")),
+            user_tags=list(p.get("userTags") or []),
         )
+        if account_uuid is not None:
+            image.account_uuid = account_uuid
         if image.uuid in self.images:
             # Not determinable from the source (eoCleanup then persist): the mock reports the
             # duplicate key as an internal error in the job (zstack-behaviour.md §9).
             raise InternalError(f"Duplicate entry '{image.uuid}' for key 'PRIMARY'")
         for bs_uuid in p["backupStorageUuids"]:
-            image.refs.append(self._new_ref(image.uuid, bs_uuid, ImageStatus.DOWNLOADING, ""))
+            # each backup storage writes the installPath before it downloads (paths.py)
+            path = install_path(self.backup_storages[bs_uuid], image)
+            image.refs.append(self._new_ref(image.uuid, bs_uuid, ImageStatus.DOWNLOADING, path))
         self.images[image.uuid] = image
         self.touched.add(image.uuid)
-        if image.url.startswith("upload://"):
+        if image.url.startswith("upload://") and self._unsupported_by(image) is None:
             # the ref stays Downloading until the client uploads; the event returns at once
             return {"inventory": image.to_inventory()}
         return self.download(image.uuid, image.create_date)
+
+    def _unsupported_by(self, image: Image) -> BackupStorage | None:
+        """The first backup storage of the image that cannot fetch its url's scheme."""
+        for ref in image.refs:
+            bs = self.backup_storages[ref.backup_storage_uuid]
+            if not supports_url(bs, image.url):
+                return bs
+        return None
 
     def download(self, uuid: str, started: float) -> Deferred:
         """The simulated download of an image added at `started`, as a job's pending work."""
@@ -175,8 +215,8 @@ class ImageBackend:
             resume={"download": uuid, "started": started},
         )
 
-    def _validate_add_image(self, p: dict[str, JSON]) -> None:
-        """ImageApiInterceptor.validate(APIAddImageMsg) L136-186, in its order."""
+    def validate_add_image(self, p: dict[str, JSON]) -> None:
+        """ImageApiInterceptor.validate(APIAddImageMsg) L136-186, in its order; fills `p` in."""
         if p.get("mediaType") == "ISO":
             p["format"] = "iso"
         if p.get("system") and (p.get("mediaType") == "ISO" or p.get("format") == "iso"):
@@ -215,15 +255,13 @@ class ImageBackend:
             # deleted (hard, while downloading) before the download ended
             raise OperationError(f"image [uuid:{uuid}] has been deleted")
         self.touched.add(uuid)
+        self._fail_if_unsupported(image)
         size, actual, md5 = simulated_download(image.url, image.format)
         now = self._clock.now()
         for ref in image.refs:
             bs = self.backup_storages[ref.backup_storage_uuid]
-            ref.status, ref.install_path, ref.last_op_date = (
-                ImageStatus.READY,
-                install_path(bs, image),
-                now,
-            )
+            # the installPath was written when the download started
+            ref.status, ref.last_op_date = ImageStatus.READY, now
             bs.available_capacity = max(0, bs.available_capacity - actual)
         image.status, image.size, image.actual_size, image.md5_sum = (
             ImageStatus.READY,
@@ -231,11 +269,30 @@ class ImageBackend:
             actual,
             md5,
         )
-        if image.format == "iso":
-            image.media_type = "ISO"
-        image.url = _hide_password(image.url)
+        image.url = hide_url_password(image.url)
         image.last_op_date = now
         return {"inventory": image.to_inventory()}
+
+    def _fail_if_unsupported(self, image: Image) -> None:
+        """A backup storage that refuses the url fails the whole AddImage; the image goes.
+
+        Real server: SftpBackupStorage.download L104-109 (operr, SYS.1006), then
+        ImageManagerImpl.handleAddImageMsg L1344-1357: any failed backup storage fails the
+        event with SYS.1002 caused by the first error, and the image row is removed.
+        """
+        bs = self._unsupported_by(image)
+        if bs is None:
+            return
+        scheme = image.url.split(":", 1)[0]
+        cause = OperationError(
+            f"SftpBackupStorage doesn't support scheme[{scheme}] in url[{image.url}]"
+        )
+        wanted = java_list([r.backup_storage_uuid for r in image.refs])
+        del self.images[image.uuid]
+        raise CreateResourceError(
+            f"Failed to download image[name:{image.name}] on all backup storage{wanted}.",
+            cause=cause,
+        )
 
     def _new_ref(
         self, image_uuid: str, bs_uuid: str, status: ImageStatus, path: str
@@ -269,8 +326,10 @@ class ImageBackend:
         self, uuid: str, backup_storage_uuids: list[str] | None, delete_mode: str | None
     ) -> dict[str, JSON]:
         """DeleteImage. Real server: ImageBase.handle(APIDeleteImageMsg)/ImageDeletionMsg, §3-4."""
+        # APIDeleteMessage.getDeletionMode: DeletionMode.valueOf(deleteMode), "" included,
+        # called by ImageBase.handle(APIDeleteImageMsg) L967
         try:
-            DeleteMode(delete_mode or DeleteMode.PERMISSIVE.value)
+            DeleteMode(DeleteMode.PERMISSIVE.value if delete_mode is None else delete_mode)
         except ValueError:
             raise InternalError(
                 "No enum constant org.zstack.header.message.APIDeleteMessage.DeletionMode."

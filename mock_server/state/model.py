@@ -98,6 +98,12 @@ class Image:
     system: bool = False
     virtio: bool = True
     refs: list[ImageBackupStorageRef] = field(default_factory=list)
+    # the owner (ImageVO.accountUuid): the admin account unless a session says otherwise
+    account_uuid: str = "36c27e8ff05c4780bf6d2fa65700f22e"
+    # tags are resources of their own on the real server (SystemTagVO, UserTagVO), never in
+    # ImageInventory: kept here for QuerySystemTag / QueryUserTag
+    system_tags: list[str] = field(default_factory=list)
+    user_tags: list[str] = field(default_factory=list)
 
     def ref_on(self, backup_storage_uuid: str) -> ImageBackupStorageRef | None:
         for ref in self.refs:

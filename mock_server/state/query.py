@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from mock_server.errors import InvalidArgumentError
+from mock_server.errors import InternalError
 
 JSON = Any
 
@@ -95,15 +95,52 @@ def matches(inv: JSON, cond: Condition) -> bool:
     return any(_compare(v, cond.op, cond.value) for v in values)
 
 
-def check_fields(query: Query, fields: Iterable[str], inventory_class: str) -> None:
-    """SYS.1007 for a condition on a field the inventory does not have (MysqlQueryBuilderImpl3)."""
-    known = set(fields)
+# ZQLMetadata.SYS_TAG_NAME, USER_TAG_NAME, TAG_PATTERN_UUID: every inventory "has" these fields.
+TAG_FIELDS = ("__systemTag__", "__userTag__", "__tagUuid__")
+
+
+@dataclass(frozen=True, slots=True)
+class InventoryFields:
+    """What ZQL knows of an inventory class: its fields and its expanded queries (and aliases)."""
+
+    java_class: str
+    fields: frozenset[str]
+    expanded: frozenset[str] = frozenset()
+
+    def has_field(self, name: str) -> bool:
+        return name in TAG_FIELDS or name in self.fields
+
+
+def check_fields(query: Query, inventory: InventoryFields) -> None:
+    """SYS.1000 for a condition on a field the inventory lacks, as ZQL builds its chain query.
+
+    Real server: ZQLMetadata.FieldChainQuery.verify L172-183 and resolveAliasAndCompressCondition
+    L294-331 throw CloudRuntimeException; QueryFacadeImpl.handle(APIQueryMessage) L378-380 wraps
+    it in another (its message is the cause's toString), and @MessageSafe answers
+    errf.throwableToInternalError (SYS.1000, no elaboration, so no `cost`).
+    """
     for c in query.conditions:
-        if c.name.split(".")[0] not in known:
-            raise InvalidArgumentError(
-                f"condition name[{c.name}] is invalid, no such field on inventory class"
-                f"[{inventory_class}]"
+        problem = _zql_field_problem(c.name.split("."), inventory)
+        if problem is not None:
+            raise InternalError(
+                f"org.zstack.header.exception.CloudRuntimeException: {problem}", elaborated=False
             )
+
+
+def _zql_field_problem(names: list[str], inventory: InventoryFields) -> str | None:
+    cls = f"class {inventory.java_class}"
+    if len(names) == 1:
+        if inventory.has_field(names[0]):
+            return None
+        return f"inventory class[{cls}] not having field[{names[0]}]"
+    if names[0] in inventory.expanded:
+        return None  # Not modelled: the fields of an expanded inventory are not checked.
+    # the iterator over the names before the field has given up names[0]; the rest is joined
+    rest = ".".join(names[1:-1])
+    return (
+        f"invalid nested query condition[{rest}] on {cls},the expanded target[{cls}] have no "
+        f"expanded query[{names[0]}]"
+    )
 
 
 def run(query: Query, inventories: Iterable[JSON]) -> tuple[list[JSON], int]:
