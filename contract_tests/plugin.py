@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import random
 from collections.abc import Generator, Iterator
+from typing import Any
 
 import pytest
+from _pytest._code.code import ExceptionRepr
 from hypothesis import HealthCheck, settings
 
 from contract_tests import preflight
@@ -152,12 +154,36 @@ def pytest_runtest_makereport(
     """Secrets out of every report (terminal and JUnit read the same): issue 13 §7."""
     report = yield
     if report.longrepr is not None and not report.skipped:
-        report.longrepr = REDACT(str(report.longrepr))
+        report.longrepr = _scrubbed(report.longrepr)
     report.sections = [(name, REDACT(text)) for name, text in report.sections]
     if report.skipped and isinstance(report.longrepr, tuple):
         reason = str(report.longrepr[2]).removeprefix("Skipped: ")
         item.config.stash[SKIPPED_KEY].append((item.name, reason))
     return report
+
+
+def _scrubbed(longrepr: Any) -> Any:
+    """The failure's text redacted in place, its structure kept (JUnit and -r read the crash)."""
+    if isinstance(longrepr, str):
+        return REDACT(longrepr)
+    if isinstance(longrepr, ExceptionRepr):
+        chain = getattr(longrepr, "chain", None) or [
+            (longrepr.reprtraceback, longrepr.reprcrash, None)
+        ]
+        for traceback, crash, _ in chain:
+            if crash is not None:
+                crash.message = REDACT(crash.message)
+            for entry in traceback.reprentries:
+                entry.lines = [REDACT(line) for line in entry.lines]
+                args = getattr(entry, "reprfuncargs", None)
+                if args is not None:
+                    args.args = [(name, REDACT(str(value))) for name, value in args.args]
+                local = getattr(entry, "reprlocals", None)
+                if local is not None:
+                    local.lines = [REDACT(line) for line in local.lines]
+        longrepr.sections = [(n, REDACT(c), sep) for n, c, sep in longrepr.sections]
+        return longrepr
+    return REDACT(str(longrepr))  # anything else: as text
 
 
 def plural(count: int, word: str) -> str:

@@ -296,3 +296,46 @@ def test_secrets__never_whole_in_terminal_or_junit(tmp_path: Path) -> None:
         assert "0" * 128 not in shown and ADMIN_PASSWORD not in shown
         assert LEAKED_SESSION not in shown and '"uuid":"9c8b..."' in shown.replace(" ", "")
         assert not re.search(r"OAuth [0-9a-f]{5,}", shown)
+
+
+# -- §2: a body that is not JSON is a named violation, never a crash ------------------------------
+
+
+def bodies_broken(app: Flask, body: bytes) -> None:
+    """A deviation: every JSON answer but the login's comes with this body instead."""
+
+    @app.after_request
+    def broken(response: Response) -> Response:
+        if response.mimetype == "application/json" and not request.path.endswith("/login"):
+            response.set_data(body)
+        return response
+
+
+@pytest.mark.parametrize("body", [b"", b"<html>busy</html>"], ids=["empty", "html"])
+def test_non_json_body__is_a_named_violation_also_in_cleanup(tmp_path: Path, body: bytes) -> None:
+    from mock_server.app import create_app
+
+    app = create_app()
+    bodies_broken(app, body)
+    server = ThreadedServer(app)
+    junit = tmp_path / "contract.xml"
+    try:
+        result = contract("--target-url", server.url, "-q", f"--junitxml={junit}", "-k",
+                          "async_protocol or lifecycle or expunge_image or unknown_condition",
+                          cwd=tmp_path)  # fmt: skip
+    finally:
+        server.stop()
+    out = result.stdout + result.stderr
+    assert result.returncode == 1, out[-3000:]
+    import xml.etree.ElementTree as ET
+
+    reported = [e for e in ET.parse(junit).iter() if e.tag in ("failure", "error")]
+    assert reported, out[-3000:]
+    for element in reported:
+        message = element.get("message", "")
+        # a contract fixture (the lifecycle's policy probe) fails "on setup"
+        assert re.match(
+            r'(failed on setup with ")?contract_tests\.checks\.ContractViolation: \[', message
+        ), message
+    assert "JSONDecodeError" not in out and "Traceback" not in out
+    assert "at teardown" not in out  # the cleanup survives it
