@@ -263,6 +263,8 @@ def accepting_any_password(app: Flask) -> None:
 
     @app.before_request
     def any_password() -> Response | None:
+        if request.args.get("limit") == "ten":  # an authenticated request that fails a check
+            return Response("{}", 200, mimetype="application/json")
         if not request.path.endswith("/v1/accounts/login") or request.method != "PUT":
             return None
         body = request.get_json(silent=True) or {}
@@ -285,13 +287,15 @@ def test_secrets__never_whole_in_terminal_or_junit(tmp_path: Path) -> None:
     server = ThreadedServer(app)
     junit = tmp_path / "contract.xml"
     try:
-        result = contract("--target-url", server.url, "-k", "wrong_password or missing_fields",
-                          "-v", f"--junitxml={junit}", cwd=tmp_path)  # fmt: skip
+        result = contract("--target-url", server.url, "-k",
+                          "wrong_password or missing_fields or bad_limit", "-v", "--showlocals",
+                          f"--junitxml={junit}", cwd=tmp_path)  # fmt: skip
     finally:
         server.stop()
     out, xml = result.stdout + result.stderr, junit.read_text()
     assert result.returncode == 1, out[-3000:]
-    assert "[error_envelope_conformance]" in out and "1 violation\n" in out
+    assert "[error_envelope_conformance]" in out and "[plain_text_conformance]" in out
+    assert "2 violations\n" in out and "OAuth " in out
     for shown in (out, xml):
         assert "0" * 128 not in shown and ADMIN_PASSWORD not in shown
         assert LEAKED_SESSION not in shown and '"uuid":"9c8b..."' in shown.replace(" ", "")
