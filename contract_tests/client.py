@@ -32,6 +32,14 @@ class Exchange:
     def json(self) -> JSON:
         return json.loads(self.response_text)
 
+    def __repr__(self) -> str:
+        # pytest shows a failing frame's arguments: never the password hash or a whole session
+        return REDACT(
+            f"Exchange(method={self.method!r}, url={self.url!r}, "
+            f"request_headers={self.request_headers!r}, request_body={self.request_body!r}, "
+            f"status={self.status}, response_text={self.response_text[:2000]!r})"
+        )
+
     def json_or_none(self) -> JSON:
         try:
             return self.json()
@@ -130,9 +138,11 @@ class ZStackClient:
     def ensure_session(self) -> str:
         if self.session_uuid is None:
             ex = self.log_in()
-            if ex.status != 200:
+            inventory = ex.json_object().get("inventory")
+            uuid = inventory.get("uuid") if isinstance(inventory, dict) else None
+            if ex.status != 200 or not isinstance(uuid, str):
                 raise RuntimeError(f"cannot log in to the target:\n{ex.describe()}")
-            self.session_uuid = ex.json()["inventory"]["uuid"]
+            self.session_uuid = uuid
         return self.session_uuid
 
     def log_out(self) -> Exchange | None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import random
 from collections.abc import Generator, Iterator
+from typing import Any
 
 import pytest
+from _pytest._code.code import ExceptionRepr
 from hypothesis import HealthCheck, settings
 
 from contract_tests import preflight
@@ -68,21 +70,22 @@ def pytest_configure(config: pytest.Config) -> None:
         seed = int(given) if given is not None else random.randrange(2**32)
         core.global_force_seed = seed  # type: ignore[assignment]
     config.stash[SEED_KEY] = seed
+    _preflight(config)
 
 
 def _given_target(config: pytest.Config) -> bool:
     return bool(config.getoption("zstack_target_url") or os.environ.get("ZSTACK_TARGET_URL"))
 
 
-def pytest_collection_finish(session: pytest.Session) -> None:
-    """Preflight (issue 13 §6): before any contract test, the target must be usable at all."""
-    config = session.config
-    runs_contract = any(
-        getattr(item, "module", None) is not None
-        and item.module.__name__.startswith("contract_tests.")  # type: ignore[attr-defined]
-        for item in session.items
-    )
-    if not runs_contract or not _given_target(config) or config.option.collectonly:
+def _preflight(config: pytest.Config) -> None:
+    """Preflight (issue 13 §6): before any contract test, the target must be usable at all.
+
+    It runs before the session starts, so a setup mistake prints one message and nothing else.
+    """
+    if config.option.help or config.option.version or config.option.collectonly:
+        return
+    runs_contract = any("contract_tests" in str(arg) for arg in config.args)
+    if not runs_contract or not _given_target(config):
         return
     target = Target.from_config(config, None)
     config.stash[TARGET_KEY] = target
@@ -151,12 +154,36 @@ def pytest_runtest_makereport(
     """Secrets out of every report (terminal and JUnit read the same): issue 13 §7."""
     report = yield
     if report.longrepr is not None and not report.skipped:
-        report.longrepr = REDACT(str(report.longrepr))
+        report.longrepr = _scrubbed(report.longrepr)
     report.sections = [(name, REDACT(text)) for name, text in report.sections]
     if report.skipped and isinstance(report.longrepr, tuple):
         reason = str(report.longrepr[2]).removeprefix("Skipped: ")
         item.config.stash[SKIPPED_KEY].append((item.name, reason))
     return report
+
+
+def _scrubbed(longrepr: Any) -> Any:
+    """The failure's text redacted in place, its structure kept (JUnit and -r read the crash)."""
+    if isinstance(longrepr, str):
+        return REDACT(longrepr)
+    if isinstance(longrepr, ExceptionRepr):
+        chain = getattr(longrepr, "chain", None) or [
+            (longrepr.reprtraceback, longrepr.reprcrash, None)
+        ]
+        for traceback, crash, _ in chain:
+            if crash is not None:
+                crash.message = REDACT(crash.message)
+            for entry in traceback.reprentries:
+                entry.lines = [REDACT(line) for line in entry.lines]
+                args = getattr(entry, "reprfuncargs", None)
+                if args is not None:
+                    args.args = [(name, REDACT(str(value))) for name, value in args.args]
+                local = getattr(entry, "reprlocals", None)
+                if local is not None:
+                    local.lines = [REDACT(line) for line in local.lines]
+        longrepr.sections = [(n, REDACT(c), sep) for n, c, sep in longrepr.sections]
+        return longrepr
+    return REDACT(str(longrepr))  # anything else: as text
 
 
 def plural(count: int, word: str) -> str:

@@ -71,8 +71,9 @@ class Target:
     url: str
     context_path: str
     account: str
-    password_sha512: str
-    session_uuid: str | None
+    # never in a repr: the hash is what ZStack accepts as the password, a session is a token
+    password_sha512: str = field(repr=False)
+    session_uuid: str | None = field(repr=False)
     backup_storage_uuid: str | None
     image_url: str
     profile: str

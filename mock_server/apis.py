@@ -109,7 +109,9 @@ class Apis:
     def log_in_by_account(self, store: Store, message: dict[str, JSON]) -> Session:
         message = dict(message)
         validation.check_params(self.schemas["LogInByAccount"], message, lambda vo, u: True)
-        return store.sessions.log_in_by_account(message["accountName"], message["password"])
+        return store.sessions.log_in_by_account(
+            message["accountName"], message["password"], message.get("accountType")
+        )
 
 
 def _exists(store: Store, vo: str, uuid: JSON) -> bool:
@@ -119,4 +121,6 @@ def _exists(store: Store, vo: str, uuid: JSON) -> bool:
         return uuid in store.images.images
     if vo == "BackupStorageVO":
         return uuid in store.backup_storages
+    if vo == "TagPatternVO":
+        return False  # Not modelled: tag patterns (CreateTagPattern); none exist in the mock
     raise KeyError(f"no resource type {vo} in the mock")

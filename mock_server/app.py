@@ -18,6 +18,7 @@ from mock_server.routes import admin, backup_storage, images, jobs, sessions
 from mock_server.routes.rest import (
     MockRuntime,
     is_job_path,
+    method_gate,
     note,
     relative_path,
     runtime,
@@ -56,7 +57,7 @@ def create_app(config: MockConfig | None = None, spec: Spec | None = None) -> Fl
     app.register_blueprint(admin.bp)
     app.before_request(_start)
     app.before_request(cors.preflight)
-    app.before_request(_reject_head)
+    app.before_request(method_gate)
     app.after_request(_finish)
     app.after_request(cors.allow)
     _register_error_handlers(app)
@@ -106,15 +107,6 @@ def _finish(response: Response) -> Response:
 def _allow() -> tuple[str, ...]:
     """`Allow` for a 405: what the spec documents for this path."""
     return runtime().spec.documented_methods(spec_path())
-
-
-def _reject_head() -> Response | None:
-    """HEAD reaches RestServer, which has no API for it on these paths."""
-    if request.method != "HEAD":
-        return None
-    if is_job_path():
-        return _rest_text(405, "only GET method is allowed for querying job status")
-    return _rest_text(405, f"The method[HEAD] is not allowed for the path[{request.path}]")
 
 
 def _rest_text(status: int, message: str) -> Response:

@@ -1,7 +1,8 @@
 """How RestServer turns a JSON body into an API message: TypeVerifier, then Gson's coercions.
 
-Real server: RestServer.handleApi and JSONObjectUtil.rehashObject (zstack-behaviour.md §6). Gson
-parses the body into a map (numbers become doubles), then rebuilds the message class from it:
+Real server: RestServer.handleApi and JSONObjectUtil.rehashObject (docs/zstack-protocol.md). Gson
+parses the body into a map (integral numbers become Longs, others Doubles), then rebuilds the
+message class from it:
 a number or boolean given for a String field becomes its text, and a value of the wrong shape
 (a list for a string, a string for a list) throws, which RestServer answers with 500 plain text.
 """
@@ -22,7 +23,7 @@ _JAVA_CLASSES = {
     str: "java.lang.String",
     bool: "java.lang.Boolean",
     float: "java.lang.Double",
-    int: "java.lang.Double",
+    int: "java.lang.Long",
 }
 
 
@@ -35,7 +36,7 @@ def _token(value: JSON) -> str:
 
 
 def java_double(value: float) -> str:
-    """Double.toString for a JSON body's numbers (Gson reads every map number as a double)."""
+    """Double.toString, for the JSON numbers Gson reads as doubles."""
     f = float(value)
     if f != f or f in (float("inf"), float("-inf")):
         return str(f)
@@ -50,12 +51,27 @@ def java_double(value: float) -> str:
     return f"{mantissa}E{int(exp)}"
 
 
+LONG_MIN, LONG_MAX = -(2**63), 2**63 - 1
+
+
+def java_number(value: int | float) -> str:
+    """Number.toString of a parsed JSON number: a Long when it is integral, else a Double.
+
+    Real server: JSONObjectUtil (utils/.../gson/JSONObjectUtil.java L29) reads map numbers with
+    ToNumberPolicy.LONG_OR_DOUBLE (since commit da4f3645a3, 2022-10): Long.parseLong first, so
+    `5` stays `5` but `5.0`, `1e3` and numbers beyond a long become Doubles.
+    """
+    if isinstance(value, int) and LONG_MIN <= value <= LONG_MAX:
+        return str(value)
+    return java_double(value)
+
+
 def java_to_string(value: JSON) -> str:
     """What Object.toString gives for a Gson-parsed value."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
-        return java_double(value)
+        return java_number(value)
     if isinstance(value, list):
         return "[" + ", ".join(java_to_string(v) for v in value) + "]"
     if isinstance(value, dict):
@@ -80,6 +96,8 @@ def parse_body(raw: bytes) -> dict[str, JSON] | None:
             "com.google.gson.JsonSyntaxException: com.google.gson.stream.MalformedJsonException: "
             f"{e.msg} at line {e.lineno} column {e.colno}",
         ) from None
+    if data is None:
+        return None  # the map adapter reads a JSON null as a null map
     if not isinstance(data, dict):
         raise RestError(
             500,

@@ -41,6 +41,7 @@ class MessageSchema:
     order: tuple[str, ...]
     url_vars: tuple[str, ...] = ()
     query_lists: frozenset[str] = field(default_factory=frozenset)
+    message_class: str = ""
 
     def fields_in_order(self) -> list[str]:
         rest = [f for f in self.properties if f not in self.order]
@@ -80,6 +81,7 @@ def message_schema(spec: Spec, op: Operation, envelope: str | None = None) -> Me
         order=tuple(order),
         url_vars=url_vars,
         query_lists=lists,
+        message_class=op.raw.get("x-zstack-message", ""),
     )
 
 

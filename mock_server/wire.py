@@ -55,9 +55,7 @@ def schema_map(spec: Spec, body: dict[str, JSON], roots: dict[str, str]) -> dict
     return dict(reversed(post_order))
 
 
-def _walk(
-    spec: Spec, value: JSON, schema_name: str, path: str, out: list[tuple[str, str]]
-) -> None:
+def _walk(spec: Spec, value: JSON, schema_name: str, path: str, out: list[tuple[str, str]]) -> None:
     if isinstance(value, list):
         for i, item in enumerate(value):
             _walk(spec, item, schema_name, f"{path}[{i}]", out)

@@ -374,3 +374,12 @@ def test_add_image__registered_or_ephemeral_system_tags_pass(zs: ZStack, tags) -
 def test_add_image__tag_check_comes_after_the_interceptor(zs: ZStack) -> None:
     error = zs.job_error(_add_with_tags(zs, {"systemTags": ["nope"], "format": "bogus"}))
     assert error["details"] == "unknown format[bogus]"
+
+
+def test_add_image__tag_uuids_must_name_tag_patterns(zs: ZStack) -> None:
+    # APICreateMessage.tagUuids: @APIParam(resourceType = TagPatternVO.class)
+    error = _error(zs, tagUuids=["a" * 32])
+    assert (error["code"], error["details"]) == (
+        "SYS.1003",
+        f"invalid field[tagUuids], resource[uuids:[{'a' * 32}], type:TagPatternVO] not found",
+    )

@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import requests
 
+from tests.conftest import ADMIN_PASSWORD, CONNECTED_BS, IMAGE_URL
 from tests.served import Served
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,3 +118,73 @@ def test_suite__passes_the_mock_in_every_faithful_configuration(
     assert outcome.returncode == 0, outcome.output[-6000:]
     seen = "Direct" if config.policy == "Direct" else "Delay or Never"
     assert f"deletion policy seen: {seen}\n" in outcome.output, outcome.output[-3000:]
+
+
+# -- the mock's --context-path, which the matrix relies on ---------------------------------------
+
+
+def test_context_path__root_serves_the_apis_at_v1() -> None:
+    server = Served("--context-path", "/")
+    try:
+        login = {"logInByAccount": {"accountName": "admin", "password": ADMIN_PASSWORD}}
+        rsp = requests.put(f"{server.root}/v1/accounts/login", json=login, timeout=10)
+        session = rsp.json()["inventory"]["uuid"]
+        moved = requests.put(f"{server.root}/zstack/v1/accounts/login", json=login, timeout=10)
+        add = requests.post(
+            f"{server.root}/v1/images", headers={"Authorization": f"OAuth {session}"},
+            json={"params": {"name": "c", "url": IMAGE_URL, "backupStorageUuids": [CONNECTED_BS]}},
+            timeout=10,
+        )  # fmt: skip
+        action = requests.put(
+            f"{server.root}/v1/images/{'a' * 32}/actions", json={"expunge": {}},
+            headers={"Authorization": f"OAuth {session}"}, timeout=10,
+        )  # fmt: skip
+    finally:
+        server.stop()
+    assert rsp.status_code == 200
+    assert (moved.status_code, moved.text) == (404, "no api mapping to /zstack/v1/accounts/login")
+    assert add.status_code == 202
+    assert add.json()["location"].startswith(f"{server.root}/v1/api-jobs/")
+    assert (
+        action.text
+        == f"the body doesn't contain action mapping to the URL[/v1/images/{'a' * 32}/actions]"
+    )
+
+
+def test_context_path__nested_and_its_errors_name_the_full_uri() -> None:
+    server = Served("--context-path", "/cloud/zstack/")
+    try:
+        rsp = requests.delete(f"{server.root}/cloud/zstack/v1/images", timeout=10)
+        outside = requests.get(f"{server.root}/zstack/v1/images", timeout=10)
+    finally:
+        server.stop()
+    # RestServer's "No ... API found" uses the full request URI, context path included
+    assert (rsp.status_code, rsp.text) == (
+        500, "No delete API found for the path[/cloud/zstack/v1/images]"
+    )  # fmt: skip
+    assert outside.status_code == 404
+
+
+@pytest.mark.parametrize("bad", ["zstack", "/zstack?x=1", "/a b"])
+def test_context_path__a_bad_value_is_a_usage_error(bad: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "mock_server", "serve", "--context-path", bad],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "--context-path: a context path starts with / and is a plain path" in result.stderr
+
+
+def test_context_path__run_passes_it_to_the_served_mock(tmp_path: Path) -> None:
+    client = tmp_path / "client.py"
+    client.write_text(
+        "import os, requests\n"
+        "r = requests.get(os.environ['ZSTACK_URL'] + '/v1/api-jobs/' + 'b' * 32, timeout=10)\n"
+        "raise SystemExit(0 if (r.status_code, r.text) == (404, 'the job has been expired') else 1)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "mock_server", "run", "--context-path", "/", "--",
+         sys.executable, str(client)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr

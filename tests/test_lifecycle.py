@@ -103,12 +103,6 @@ def test_delete_image__unknown_malformed_uuid_is_sys_1003(zs: ZStack) -> None:
     )
 
 
-def test_delete_image__scalar_given_twice_is_400(zs: ZStack) -> None:
-    rsp = zs.delete_image(UNKNOWN_UUID, "?deleteMode=Permissive&deleteMode=Enforcing")
-    assert rsp.status_code == 400
-    assert rsp.get_data(as_text=True).startswith("Invalid query parameter[deleteMode]")
-
-
 def test_delete_image__already_deleted_is_not_an_error(zs: ZStack) -> None:
     image = zs.ready_image()
     zs.poll(zs.delete_image(image["uuid"]))
@@ -241,3 +235,43 @@ def test_capacity__consumed_by_add_and_returned_by_expunge(zs: ZStack) -> None:
 def test_disconnected_backup_storage_never_gets_refs(zs: ZStack) -> None:
     image = zs.ready_image(backupStorageUuids=[DISCONNECTED_BS, CONNECTED_BS])
     assert DISCONNECTED_BS not in {r["backupStorageUuid"] for r in image["backupStorageRefs"]}
+
+
+def test_delete_image__empty_delete_mode_fails_in_the_job(zs: ZStack) -> None:
+    image = zs.ready_image()
+    error = zs.job_error(zs.delete_image(image["uuid"], "?deleteMode="))
+    # ImageBase.handle -> DeletionMode.valueOf(""), answered by bus.replyErrorByMessageType (inerr)
+    assert (error["code"], error["details"]) == (
+        "SYS.1000",
+        "No enum constant org.zstack.header.message.APIDeleteMessage.DeletionMode.",
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "message"),
+    [
+        # Api.queryParameterToApiFieldValue
+        ("?deleteMode=Permissive&deleteMode=Enforcing", 400, "Invalid query parameter[deleteMode], only one value is allowed for the parameter but multiple values found"),
+        # Api.mapQueryParameterToApiFieldValue: DebugUtils.Assert on a field without @MapField
+        ("?backupStorageUuids.x=a", 500, "class org.zstack.header.image.APIDeleteImageMsg::backupStorageUuids must be annotated by @MapField"),
+        ("?deleteMode.mode=a", 500, "class org.zstack.header.image.APIDeleteImageMsg::deleteMode must be annotated by @MapField"),
+        # normalizeCollectionParameters: pairs[1] of "deleteMode." (Java 8's message is the index)
+        ("?deleteMode.=a", 500, "1"),
+    ],
+)  # fmt: skip
+def test_delete_image__query_string_rest_errors(zs: ZStack, query, status, message) -> None:
+    rsp = zs.delete_image(UNKNOWN_UUID, query)
+    assert (rsp.status_code, rsp.get_data(as_text=True)) == (status, message)
+
+
+def test_delete_image__unknown_dotted_parameter_is_ignored(zs: ZStack) -> None:
+    assert zs.poll(zs.delete_image(UNKNOWN_UUID, "?colour.x=a")).status_code == 200
+
+
+def test_delete_image__indexed_form_replaces_the_plain_key(zs: ZStack) -> None:
+    image = two_ref_image(zs)
+    query = f"?backupStorageUuids={CONNECTED_BS}&backupStorageUuids.1={CEPH_BS}"
+    zs.poll(zs.delete_image(image["uuid"], query))
+    [after] = zs.query_image(image["uuid"])
+    statuses = {r["backupStorageUuid"]: r["status"] for r in after["backupStorageRefs"]}
+    assert statuses == {CONNECTED_BS: "Ready", CEPH_BS: "Deleted"}

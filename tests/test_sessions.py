@@ -84,3 +84,31 @@ def test_log_in_by_account__session_cap(app, zs: ZStack) -> None:
     assert rsp.json["error"]["details"] == (
         "Login sessions hit limit of max allowed concurrent login sessions"
     )
+
+
+@pytest.mark.parametrize("method", ["get", "delete"])
+def test_log_in_by_account__query_string_on_get_and_delete(zs: ZStack, method) -> None:
+    # a unique path runs its API whatever the method; GET and DELETE read the query string
+    query = f"?accountName=admin&password={ADMIN_PASSWORD}"
+    rsp = getattr(zs.client, method)(f"/zstack/v1/accounts/login{query}")
+    assert rsp.status_code == 200
+    assert rsp.json["inventory"]["accountUuid"] == "36c27e8ff05c4780bf6d2fa65700f22e"
+
+
+@pytest.mark.parametrize(("account_type", "status"), [("account", 200), ("user", 503), ("", 503)])
+def test_log_in_by_account__account_type(zs: ZStack, account_type, status) -> None:
+    # AccountLoginBackend.login: only null or "account" logs in an account; no extension exists
+    body = {"accountName": "admin", "password": ADMIN_PASSWORD, "accountType": account_type}
+    rsp = zs.client.put("/zstack/v1/accounts/login", json={"logInByAccount": body})
+    assert rsp.status_code == status
+    if status == 503:
+        assert (rsp.json["error"]["code"], rsp.json["error"]["details"]) == (
+            "ID.1000",
+            "wrong account name or password",
+        )
+
+
+def test_log_in_by_account__head_runs_the_api(zs: ZStack) -> None:
+    rsp = zs.client.head("/zstack/v1/accounts/login")
+    # HEAD reads the (empty) body: the mandatory-field error, with the body dropped
+    assert (rsp.status_code, rsp.get_data()) == (503, b"")

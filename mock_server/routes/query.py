@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, Protocol
 
 from flask import Response, request
 
 from mock_server.errors import RestError
+from mock_server.javamap import copy_capacity, iteration_order
 from mock_server.routes.rest import operation, runtime, sync_faults
 from mock_server.state import query as q
 from mock_server.validation import MessageSchema
@@ -20,32 +22,62 @@ class HasInventory(Protocol):
     def to_inventory(self) -> dict[str, JSON]: ...
 
 
+# APIMessage's own fields, which every message has (allApiClassFields includes them)
+MESSAGE_FIELDS = ("systemTags", "userTags")
+_JAVA_INT = re.compile(r"^[+-]?[0-9]+$")
+
+
 def query_message(schema: MessageSchema) -> dict[str, JSON]:
-    """GET/DELETE parameters: repeated keys or `name.N` for lists; unknown keys are ignored."""
+    """GET/DELETE parameters as RestServer.handleApi reads them (L908-937).
+
+    normalizeCollectionParameters (L813-858) turns `name.N` keys into one list; then each key,
+    in a java.util.HashMap's order, goes through Api.mapQueryParameterToApiFieldValue (a key with
+    a dot) or Api.queryParameterToApiFieldValue (L495-556). Unknown keys are ignored.
+    """
+    params: dict[str, list[str]] = {k: request.args.getlist(k) for k in request.args}
+    capacity = copy_capacity(len(params))
     indexed: dict[str, list[tuple[int, str]]] = {}
-    plain: dict[str, list[str]] = {}
-    for key in request.args:
-        values = request.args.getlist(key)
-        name, _, index = key.partition(".")
-        if index.lstrip("-").isdigit():
-            indexed.setdefault(name, []).append((int(index), values[0]))
-        else:
-            plain[key] = values
-    for name, pairs in indexed.items():
-        plain[name] = [v for _, v in sorted(pairs)]
+    for key in list(params):
+        if "." not in key:
+            continue
+        pairs = _java_split_dot(key)
+        if _JAVA_INT.match(pairs[1]) and -(2**31) <= int(pairs[1]) < 2**31:
+            indexed.setdefault(pairs[0], []).append((int(pairs[1]), params.pop(key)[0]))
+    for name, pairs_ in indexed.items():
+        params[name] = [v for _, v in sorted(pairs_, key=lambda p: p[0])]
+    known = set(schema.properties) | set(MESSAGE_FIELDS)
     message: dict[str, JSON] = {}
-    for key, values in plain.items():
-        if key not in schema.properties or key in schema.url_vars:
+    for key in iteration_order(params, capacity):
+        values = params[key]
+        name = key.split(".")[0]
+        if name not in known:
             continue  # "unknown query parameter[%s], ignored"
-        if key in schema.query_lists:
+        if "." in key:
+            # no field of these messages carries @MapField: DebugUtils.Assert fails (a 500)
+            raise RestError(
+                500, f"class {schema.message_class}::{name} must be annotated by @MapField"
+            )
+        if key in schema.query_lists or key in MESSAGE_FIELDS:
             message[key] = values
         elif len(values) > 1:
             raise RestError(
-                400, f"Invalid query parameter[{key}], only one value is allowed for the parameter"
+                400,
+                f"Invalid query parameter[{key}], only one value is allowed for the parameter but "
+                "multiple values found",
             )
         else:
             message[key] = values[0]
-    return message
+    return {k: v for k, v in message.items() if k in schema.properties and k not in schema.url_vars}
+
+
+def _java_split_dot(key: str) -> list[str]:
+    """Java's split on dots; fewer than two parts throws ArrayIndexOutOfBoundsException (500)."""
+    parts = key.split(".")
+    while parts and parts[-1] == "":
+        parts.pop()
+    if len(parts) < 2:
+        raise RestError(500, str(len(parts)))  # Java 8's message is the index
+    return parts
 
 
 def _parse_query() -> q.Query:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -71,10 +72,14 @@ def session_uuid() -> str:
     if auth.startswith("OAuth"):
         return auth.replace("OAuth", "", 1).strip()
     if auth.startswith("ZStack"):
-        # Not modelled: access-key signatures. The shape is checked as the real server does.
-        if len(auth.replace("ZStack", "", 1).strip().split(":")) != 2:
-            raise RestError(400, "accessKey format is 'ZStack AccessKeyId:Signature'")
-        raise RestError(400, "unable to find RestAuthenticationBackend[provider type: AccessKey]")
+        # RestServer.handleApi L879-880 asks RestAuthenticationType.valueOf("ZStack") first; only
+        # "OAuth" is registered in the open-source tree (AccountConstant L68), so it throws
+        # (header/.../rest/RestAuthenticationType.java L20), answered 500 with its message.
+        raise RestError(
+            500,
+            "RestAuthenticationType type: ZStack was not registered by any "
+            "RestAuthenticationBackend",
+        )
     raise RestError(400, "Authorization type must be 'OAuth'")
 
 
@@ -151,6 +156,39 @@ def is_job_path() -> bool:
     return request.path.startswith(f"{context_path()}/v1/api-jobs/")
 
 
+# RestServerController maps only these methods (rest/.../RestServerController.java L21-27)
+CONTROLLER_METHODS = ("POST", "PUT", "DELETE", "GET", "HEAD")
+# paths with a single API: RestServer.handleUniqueApi runs it whatever the method, HEAD included
+UNIQUE_PATHS = re.compile(r"^/v1/(accounts/login|accounts/sessions/[^/]+|backup-storage)$")
+
+
+def method_gate() -> Response | None:
+    """What happens to a request before RestServer's APIs see it, by its method.
+
+    Any other method (PATCH, ...) never reaches RestServer: Spring answers 405 and the servlet
+    container writes the body (simulation choice: a short HTML page; only the status is ZStack's).
+    HEAD on a job path is handleJobQuery's 405, on a unique path it runs the API (the container
+    drops the body), and on a shared path it is handleNonUniqueApi's 405.
+    """
+    if request.path.startswith("/_mock/") or request.method == "OPTIONS":
+        return None
+    if request.method not in CONTROLLER_METHODS:
+        rsp = Response(CONTAINER_405, status=405, mimetype="text/html")
+        rsp.headers["Allow"] = ", ".join(CONTROLLER_METHODS)
+        return rsp
+    if request.method != "HEAD" or UNIQUE_PATHS.match(relative_path()):
+        return None
+    if relative_path().startswith("/v1/api-jobs/"):
+        raise RestError(405, "only GET method is allowed for querying job status")
+    raise RestError(405, f"The method[HEAD] is not allowed for the path[{request.path}]")
+
+
+CONTAINER_405 = (
+    '<!doctype html><html lang="en"><head><title>HTTP Status 405 – Method Not Allowed'
+    "</title></head><body><h1>HTTP Status 405 – Method Not Allowed</h1></body></html>"
+)
+
+
 def wrong_method() -> RestError:
     """RestServer.handleNonUniqueApi for a method the shared path has no API for."""
     method, uri = request.method, request.path
@@ -161,6 +199,9 @@ def wrong_method() -> RestError:
     if method == "DELETE":
         return RestError(500, f"No delete API found for the path[{uri}]")
     if method == "PUT":
+        if read_body() is None:
+            # handleNonUniqueApi calls m.containsKey on the null map: an NPE without a message
+            return RestError(500, "")
         return no_action_mapping()
     return RestError(405, f"The method[{method}] is not allowed for the path[{uri}]")
 

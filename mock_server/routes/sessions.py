@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 
 from mock_server.gson import as_message
+from mock_server.routes.query import query_message
 from mock_server.routes.rest import operation, read_body, runtime, sync_faults, wants_schema
 from mock_server.validation import read_message
 from mock_server.wire import json_response, schema_map
@@ -12,7 +13,7 @@ from mock_server.wire import json_response, schema_map
 bp = Blueprint("sessions", __name__, url_prefix="/v1/accounts")
 
 # A unique path is dispatched whatever the method (RestServer.handleUniqueApi).
-ANY_METHOD = ["GET", "POST", "PUT", "DELETE", "PATCH"]
+ANY_METHOD = ["GET", "POST", "PUT", "DELETE"]
 
 
 @bp.route("/login", methods=ANY_METHOD, provide_automatic_options=False)
@@ -21,8 +22,13 @@ def log_in_by_account() -> Response:
     rt = runtime()
     operation("LogInByAccount")
     body = read_body()
-    raw = as_message((body or {}).get("logInByAccount"), "logInByAccount")
-    message = read_message(rt.apis.schemas["LogInByAccount"], raw)
+    schema = rt.apis.schemas["LogInByAccount"]
+    if request.method in ("GET", "DELETE"):
+        # RestServer.handleApi L908-937: GET and DELETE take parameters from the query string
+        raw: dict[str, object] | None = query_message(schema)
+    else:
+        raw = as_message((body or {}).get("logInByAccount"), "logInByAccount")
+    message = read_message(schema, raw)
     sync_faults("LogInByAccount", message)
     with rt.store.locked() as store:
         session = rt.apis.log_in_by_account(store, message)

@@ -326,8 +326,10 @@ class ImageBackend:
         self, uuid: str, backup_storage_uuids: list[str] | None, delete_mode: str | None
     ) -> dict[str, JSON]:
         """DeleteImage. Real server: ImageBase.handle(APIDeleteImageMsg)/ImageDeletionMsg, §3-4."""
+        # APIDeleteMessage.getDeletionMode: DeletionMode.valueOf(deleteMode), "" included,
+        # called by ImageBase.handle(APIDeleteImageMsg) L967
         try:
-            DeleteMode(delete_mode or DeleteMode.PERMISSIVE.value)
+            DeleteMode(DeleteMode.PERMISSIVE.value if delete_mode is None else delete_mode)
         except ValueError:
             raise InternalError(
                 "No enum constant org.zstack.header.message.APIDeleteMessage.DeletionMode."

@@ -11,6 +11,8 @@ from mock_server.state.model import Account, Session
 # Real server: conf/globalConfig/identity.xml session.timeout and session.maxConcurrent.
 DEFAULT_SESSION_TIMEOUT = 7200.0
 MAX_CONCURRENT_SESSIONS = 500
+# AccountConstant.LOGIN_TYPE (header/.../identity/AccountConstant.java L30)
+ACCOUNT_LOGIN_TYPE = "account"
 
 
 class SessionBackend:
@@ -33,11 +35,16 @@ class SessionBackend:
         # live sessions per account, so the cap is checked without a scan
         self._per_account: Counter[str] = Counter()
 
-    def log_in_by_account(self, account_name: str, password: str) -> Session:
-        """LogInByAccount. Real server: AccountLoginBackend.login, Session.login (§9)."""
+    def log_in_by_account(
+        self, account_name: str, password: str, account_type: str | None = None
+    ) -> Session:
+        """LogInByAccount. Real server: AccountLoginBackend.login L42-69, Session.login."""
         account = next((a for a in self.accounts.values() if a.name == account_name), None)
-        # the stored SHA-512 hex is compared with what was sent, as is
-        if account is None or account.password_sha512 != password:
+        # the stored SHA-512 hex is compared with what was sent, as is; an accountType other
+        # than AccountConstant.LOGIN_TYPE ("account") goes to AccountLoginExtensionPoints, and
+        # the open-source tree has none
+        account_login = account_type is None or account_type == ACCOUNT_LOGIN_TYPE
+        if account is None or account.password_sha512 != password or not account_login:
             raise AuthenticationError("wrong account name or password")
         self._drop_expired()
         if self._per_account[account.uuid] >= self.max_concurrent:
