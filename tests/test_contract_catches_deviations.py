@@ -48,10 +48,13 @@ def _selected(session: pytest.Session) -> list[tuple[str, str]]:
 
 def _prove(name: str, config: str, folder: Path) -> Verdict:
     out = folder / f"{abs(hash((name, config)))}.json"
-    result = subprocess.run(
-        [sys.executable, "-m", "tests.broken_servers.prove", name, config, str(out)],
-        capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "tests.broken_servers.prove", name, config, str(out)],
+            capture_output=True, text=True, timeout=600,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        return {"error": "the suite did not finish within 600 s", "output": ""}
     if result.returncode != 0 or not out.exists():
         return {"error": f"the proof run crashed:\n{result.stderr[-3000:]}", "output": ""}
     verdict: Verdict = json.loads(out.read_text(encoding="utf-8"))
