@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol, TypeVar, cast
 
@@ -139,14 +138,16 @@ class Draw(Protocol):
     def __call__(self, strategy: st.SearchStrategy[T], label: str) -> T: ...
 
 
-def first_choice(counter: Iterator[int]) -> Draw:
-    """For the explicit phases: no randomness; each id a fresh hex (job ids must not repeat)."""
+@pytest.fixture(scope="session")
+def first_choice(zstack_target: Target) -> Draw:
+    """prepare()'s choices in the explicit phases: none random; each id is new, also on a target
+    an earlier run used (ZStack keeps job ids: `Duplicate job uuid`), as it starts with the run id."""
+    ids = itertools.count(1)
+    fixed: dict[str, Any] = {"an image of this run": False, "name suffix": "", "systemTags": [],
+                             "tags sent in": "none", "keep X-Job-UUID": True}  # fmt: skip
 
     def draw(strategy: st.SearchStrategy[T], label: str) -> T:
-        choices: dict[str, Any] = {"an image of this run": False, "name suffix": "",
-                                   "systemTags": [], "tags sent in": "none",
-                                   "keep X-Job-UUID": True}  # fmt: skip
-        value = choices.get(label, f"{next(counter):032x}")
+        value = fixed.get(label, f"{zstack_target.run_id}{next(ids):024x}")
         return cast(T, value)
 
     return draw
@@ -203,8 +204,8 @@ def _safe_add_image(body: dict[str, Any], zstack: ZStackSession, draw: Draw) -> 
     # tagUuids must name existing tag patterns, which the suite does not know
     params.pop("tagUuids", None)
     body = {k: v for k, v in body.items() if k not in ("systemTags", "userTags")}
-    tags = draw(st.lists(st.sampled_from([*model.SAFE_TAGS, model.NO_SUCH_TAG]), max_size=1),
-                     label="systemTags")  # fmt: skip
+    choices = st.sampled_from([*model.SAFE_TAGS, model.NO_SUCH_TAG])
+    tags = draw(st.lists(choices, max_size=1), "systemTags")
     where = draw(st.sampled_from(["params", "top level", "none"]), "tags sent in")
     params = {k: v for k, v in params.items() if k not in ("systemTags", "userTags")}
     if where == "params":
@@ -215,9 +216,9 @@ def _safe_add_image(body: dict[str, Any], zstack: ZStackSession, draw: Draw) -> 
 
 
 @schema.parametrize()
-def test_conformance(case: Case[Any], zstack: ZStackSession) -> None:
+def test_conformance(case: Case[Any], zstack: ZStackSession, first_choice: Draw) -> None:
     """Schema examples and schemathesis's coverage phase."""
-    prepare(case, zstack, first_choice(_ids))
+    prepare(case, zstack, first_choice)
     _call_and_check(case, zstack)
 
 
@@ -229,9 +230,6 @@ def test_conformance__generated(
     """Generated cases; every choice prepare() makes is drawn from hypothesis too."""
     prepare(case, zstack, lambda strategy, label: data.draw(strategy, label=label))
     _call_and_check(case, zstack)
-
-
-_ids = itertools.count(1)
 
 
 def _call_and_check(case: Case[Any], zstack: ZStackSession) -> None:
