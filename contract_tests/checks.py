@@ -14,6 +14,7 @@ from typing import Any, NoReturn, ParamSpec, TypeVar
 
 from contract_tests.client import Exchange, JobRun
 from contract_tests.messages import Message
+from contract_tests.model import Rejection
 from contract_tests.spec import Contract
 
 JSON = Any
@@ -277,3 +278,148 @@ class CheckLog:
             raise
         self.passed[check.__name__] += 1
         return result
+
+
+# -- DeleteImage's scope, image status, installPath (issue 13 §1, §3) ------------------------
+
+
+def delete_scope_conformance(
+    before: JSON, after: JSON, named: set[str] | None, ex: Exchange
+) -> None:
+    """DeleteImage deletes the copies on the backup storages it names (every copy when it names
+    none) and no other; naming only storage that holds no copy changes nothing.
+
+    Real server: ImageBase.handle(ImageDeletionMsg) L400-410 keeps the refs whose
+    backupStorageUuid the message names; an image with refs left stays Ready.
+    """
+    name = "delete_scope_conformance"
+    refs = {r["backupStorageUuid"] for r in before.get("backupStorageRefs", [])}
+    doomed = refs if named is None else refs & named
+    left = {} if after is None else {
+        r.get("backupStorageUuid"): r.get("status") for r in after.get("backupStorageRefs", [])
+    }  # fmt: skip
+    kept = refs - doomed
+    for bs in sorted(kept):
+        if left.get(bs) != "Ready":
+            _fail(name, f"the copy on backup storage {bs}, not named, stays Ready", ex, repr(left))
+    for bs in sorted(doomed):
+        if left.get(bs) not in (None, "Deleted"):
+            _fail(name, f"the copy on backup storage {bs}, named, is deleted", ex, repr(left))
+    if kept and (after is None or after.get("status") != "Ready"):
+        status = None if after is None else after.get("status")
+        _fail(name, "an image with a copy left stays Ready", ex, repr(status))
+
+
+JAVA_FILE_SLASHES = re.compile(r"/{2,}")
+# BackupStoragePathMaker L20-29: extensions makeFilename keeps (compared with the base name)
+KNOWN_IMAGE_EXTENSIONS = ("qcow2", "vmdk", "ova", "img", "vhd", "qcow", "raw")
+# BackupStoragePathMaker L31-33: ISO and data volume templates share dataVolumeTemplates
+TEMPLATE_FOLDERS = {"RootVolumeTemplate": "rootVolumeTemplates", "ISO": "dataVolumeTemplates",
+                    "DataVolumeTemplate": "dataVolumeTemplates"}  # fmt: skip
+FILE_SUFFIXES = {"RootVolumeTemplate": "template", "ISO": "iso", "DataVolumeTemplate": "volume"}
+
+
+def java_file_join(*parts: str) -> str:
+    """PathUtil.join (utils, L22-30): java.io.File drops repeated and trailing slashes."""
+    joined = JAVA_FILE_SLASHES.sub("/", "/".join(parts))
+    return joined.rstrip("/") if joined != "/" else joined
+
+
+def sftp_file_name(url: str, media_type: str) -> str:
+    """BackupStoragePathMaker.makeFilename L45-60: `<url base name>.<suffix>`.
+
+    The suffix is the media type's (template, iso, volume) unless the base name itself is a
+    known extension (the source compares the base name, not the extension, with that list).
+    """
+    last = JAVA_FILE_SLASHES.sub("/", url).rstrip("/").rsplit("/", 1)[-1]
+    base, dot, ext = last.rpartition(".")
+    if not dot:
+        base, ext = last, ""
+    if base not in KNOWN_IMAGE_EXTENSIONS:
+        ext = FILE_SUFFIXES.get(media_type, ext)
+    return f"{base}.{ext}"
+
+
+def expected_install_path(inv: JSON, bs: JSON, account_uuid: str | None) -> re.Pattern[str] | None:
+    """The installPath layout the source defines for this backup storage type, or None.
+
+    SftpBackupStorage.handle(DownloadImageMsg) L190-199 joins the storage url with
+    BackupStoragePathMaker.makeImageInstallPath L72-88; CephBackupStorageBase.makeImageInstallPath
+    L685-687 is `ceph://<pool>/<image uuid>`. Other types (ImageStore is closed source): None.
+    """
+    uuid = re.escape(inv["uuid"])
+    if bs.get("type") == "SftpBackupStorage":
+        account = re.escape(account_uuid) if account_uuid else "[0-9a-f]{32}"
+        folder = java_file_join(str(bs.get("url") or ""), TEMPLATE_FOLDERS[inv["mediaType"]])
+        name = re.escape(sftp_file_name(str(inv.get("url") or ""), inv["mediaType"]))
+        return re.compile(f"{re.escape(folder)}/acct-{account}/{uuid}/{name}")
+    if bs.get("type") == "Ceph":
+        pool = re.escape(bs["poolName"]) if bs.get("poolName") else "[^/]+"
+        return re.compile(f"ceph://{pool}/{uuid}")
+    return None
+
+
+def install_path_conformance(
+    inv: JSON, backup_storages: list[JSON], account_uuid: str | None, ex: Exchange
+) -> None:
+    """Each copy's installPath follows its storage type's layout, where the source defines one."""
+    by_uuid = {b.get("uuid"): b for b in backup_storages}
+    for ref in inv.get("backupStorageRefs", []):
+        bs = by_uuid.get(ref.get("backupStorageUuid"))
+        wanted = None if bs is None else expected_install_path(inv, bs, account_uuid)
+        if (
+            bs is not None
+            and wanted is not None
+            and not wanted.fullmatch(str(ref.get("installPath")))
+        ):
+            _fail(
+                "install_path_conformance",
+                f"a copy on {bs['type']} lives at {wanted.pattern}",
+                ex,
+                repr(ref.get("installPath")),
+            )
+
+
+def image_status_conformance(inv: JSON, status: str | None, ex: Exchange) -> None:
+    """The image is in the status its lifecycle gives it, each copy with it (None: it is gone)."""
+    name = "image_status_conformance"
+    if status is None:
+        if inv is not None:
+            _fail(name, "the image is gone", ex, repr(inv.get("status")))
+        return
+    if inv is None:
+        _fail(name, f"the image is still there, {status}", ex, "it is gone")
+    copies = sorted({str(r.get("status")) for r in inv.get("backupStorageRefs", [])})
+    if inv.get("status") != status or set(copies) - {status}:
+        _fail(name, f"the image and each of its copies are {status}", ex,
+              f"image {inv.get('status')!r}, copies {copies}")  # fmt: skip
+
+
+# -- the generated layer's oracle for invalid input (issue 13 §4) ----------------------------
+
+
+def negative_data_rejection(rejection: Rejection, run: JobRun) -> None:
+    """A request the contract's model of ZStack's checks rejects gets the answer it predicts:
+    the REST layer's plain-text 400/500, or a 202 whose job fails with the predicted error."""
+    name = "negative_data_rejection"
+    rule = f"ZStack rejects this ({rejection.rule})"
+    if rejection.status != 503:
+        ex = run.accepted
+        if ex.status != rejection.status or isinstance(ex.json_or_none(), dict | list):
+            _fail(name, f"{rule}: {rejection.status} plain text, before any job", ex)
+        if rejection.contains is not None and rejection.contains not in ex.response_text:
+            _fail(name, f"{rule}: the text names {rejection.contains!r}", ex)
+        return
+    if run.accepted.status != 202:
+        _fail(name, f"{rule} inside the job: the request is accepted with 202", run.accepted)
+    body = run.result.json_or_none() if run.result.status == 503 else None
+    error = body.get("error") if isinstance(body, dict) else None
+    wanted = f"{rejection.code} {rejection.details or rejection.variant_of or ''}"
+    if not isinstance(error, dict) or error.get("code") != rejection.code:
+        _fail(name, f"{rule}: the job fails with {wanted!r}", run.result)
+    details = str(error.get("details"))
+    if rejection.details is not None and details != rejection.details:
+        _fail(name, f"{rule}: details is {rejection.details!r}", run.result, repr(details))
+    variant = rejection.variant_of
+    if variant is not None and variant.match(details, *rejection.variant_args) is None:
+        _fail(name, f"{rule}: details is a known {variant.key}", run.result, repr(details))

@@ -24,6 +24,9 @@ class ZStackSession:
         self.log = log
         self.target = client.target
         self.created: list[str] = []
+        # resourceUuids of images not named with the run's prefix (the empty-name test): recorded
+        # before the request goes out, so cleanup finds the image even if the test crashes
+        self.reserved: list[str] = []
 
     def check(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         """Run a named check and count it for the summary."""
@@ -119,10 +122,14 @@ class ZStackSession:
 
     def clean_up(self) -> None:
         """Delete and expunge every image this run made, and nothing else."""
-        uuids = dict.fromkeys([*self.created, *(i["uuid"] for i in self.own_images())])
+        own = (i["uuid"] for i in self.own_images())
+        uuids = dict.fromkeys([*self.created, *self.reserved, *own])
         for uuid in uuids:
             image = self.client.find_image(uuid)
-            if image is None or not str(image.get("name", "")).startswith(self.target.name_prefix):
+            named = image is not None and str(image.get("name", "")).startswith(
+                self.target.name_prefix
+            )
+            if image is None or not (named or uuid in self.reserved):
                 continue
             self.client.delete_image(uuid, [("deleteMode", "Enforcing")])
             if self.client.find_image(uuid) is not None:

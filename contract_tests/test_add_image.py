@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from contract_tests import checks
+from contract_tests import checks, model
 from contract_tests.client import JobRun
 from contract_tests.session import ZStackSession
 
@@ -82,15 +82,11 @@ VALIDATION = [
     ({"name": None}, "SYS.1007", f"field[name] of message[{V}] is mandatory, can not be null"),
     ({"url": None}, "SYS.1007", f"field[url] of message[{V}] is mandatory, can not be null"),
     ({"backupStorageUuids": None}, "SYS.1007", f"field[backupStorageUuids] of message[{V}] is mandatory, can not be null"),
-    # lengths
-    ({"name": "n" * 256}, "SYS.1007", f"field[name] of message[{V}] exceeds max length of string. expected was <= 255, actual was 256"),
-    ({"description": "d" * 2049}, "SYS.1007", f"field[description] of message[{V}] exceeds max length of string. expected was <= 2048, actual was 2049"),
-    ({"guestOsType": "g" * 256}, "SYS.1007", f"field[guestOsType] of message[{V}] exceeds max length of string. expected was <= 255, actual was 256"),
+    # lengths: test_add_image__max_length_* below
     # enums (case-sensitive)
     ({"mediaType": "iso"}, "SYS.1007", f"valid value for field[mediaType] of message[{V}] are [RootVolumeTemplate, ISO, DataVolumeTemplate], but iso found"),
     ({"platform": "Mac"}, "SYS.1007", f"valid value for field[platform] of message[{V}] are [Linux, Windows, Other, Paravirtualization, WindowsVirtio], but Mac found"),
     ({"architecture": "i386"}, "SYS.1007", f"valid value for field[architecture] of message[{V}] are [x86_64, aarch64, mips64el, loongarch64], but i386 found"),
-    ({"url": "http://" + "u" * 1018}, "SYS.1007", f"field[url] of message[{V}] exceeds max length of string. expected was <= 1024, actual was 1025"),
     # lists
     ({"backupStorageUuids": []}, "SYS.1007", "field[backupStorageUuids] must be a nonempty list"),
     ({"backupStorageUuids": [None]}, "SYS.1007", "field[backupStorageUuids] cannot contain a NULL element"),
@@ -103,8 +99,7 @@ VALIDATION = [
     ({"type": "docker"}, "SYS.1007", "unsupported image type[docker]"),
     ({"url": "gopher://host/image"}, "SYS.1007", URL_RULE),
     ({"url": "Http://host/image"}, "SYS.1007", URL_RULE),
-    # resourceUuid (ApiMediatorImpl)
-    ({"resourceUuid": "NOT-A-UUID"}, "SYS.1007", "resourceUuid[NOT-A-UUID] is not a valid uuid. A valid uuid is a UUID(v4 recommended) with '-' stripped. see http://en.wikipedia.org/wiki/Universally_unique_identifier for format of UUID, the regular expression ZStack uses to validate a UUID is '[0-9a-f]{8}[0-9a-f]{4}[1-5][0-9a-f]{3}[89ab][0-9a-f]{3}[0-9a-f]{12}'"),
+    # resourceUuid: test_errors.py checks ApiMediatorImpl's text and its variants
 ]  # fmt: skip
 
 
@@ -153,3 +148,129 @@ def test_add_image__first_failing_field_in_zstack_order_wins(zstack: ZStackSessi
     """Fields are checked in a HashMap's order: mediaType before name (zstack-behaviour.md §9)."""
     sent = {k: v for k, v in zstack.image_params(mediaType="Bogus").items() if k != "name"}
     _fails_on_media_type(zstack, zstack.client.add_image(sent))
+
+
+# -- empty name and field boundaries (issue 13 §3) -------------------------------------------
+
+
+def test_add_image__empty_name_is_accepted(zstack: ZStackSession) -> None:
+    """@APIParam's emptyString defaults to true (APIParam.java L27), so the check that rejects an
+    empty string (ApiMessageParamValidator.java L81-89) does not run for AddImage's name."""
+    uuid = new_zstack_uuid()
+    # the image is not named with the run's prefix: cleanup finds it by this recorded uuid
+    zstack.reserved.append(uuid)
+    echoed(zstack, *zstack.add_image(name="", resourceUuid=uuid))
+
+
+# a BMP character outside ASCII: one UTF-16 unit (what Java's String.length() counts), three
+# UTF-8 bytes; ZStack's tables use MySQL's 3-byte utf8, so nothing beyond the BMP is sent
+WIDE = "\u4e2d"
+# APIAddImageMsg.java L27-38: @APIParam(maxLength=...) of each string field
+MAX_LENGTHS = {
+    "name": 255,
+    "description": 2048,
+    "guestOsType": 255,
+    "url": 1024,
+    "architecture": 32,
+}
+# url is downloaded and architecture has validValues: only their one-over length is sent
+ACCEPTED_AT_MAX = ("name", "description", "guestOsType")
+
+
+def _of_length(zstack: ZStackSession, field: str, length: int) -> str:
+    """A value of `length` UTF-16 units; a name keeps the run's prefix."""
+    head = {"name": zstack.image_name(), "url": zstack.target.image_url + "?"}.get(field, "")
+    return head + WIDE * (length - len(head))
+
+
+@pytest.mark.parametrize("field", ACCEPTED_AT_MAX)
+def test_add_image__max_length_exactly_is_accepted(zstack: ZStackSession, field: str) -> None:
+    echoed(zstack, *zstack.add_image(**{field: _of_length(zstack, field, MAX_LENGTHS[field])}))
+
+
+@pytest.mark.parametrize("field", sorted(MAX_LENGTHS))
+def test_add_image__max_length_one_over_is_sys_1007(zstack: ZStackSession, field: str) -> None:
+    """ApiMessageParamValidator.java L28-34, counted in UTF-16 units as String.length() does."""
+    limit = MAX_LENGTHS[field]
+    run, _ = zstack.add_image(**{field: _of_length(zstack, field, limit + 1)})
+    zstack.check(checks.error_code_conformance, run.result, zstack.contract, "SYS.1007",
+                 f"field[{field}] of message[{V}] exceeds max length of string. expected was "
+                 f"<= {limit}, actual was {limit + 1}")  # fmt: skip
+
+
+# -- installPath (issue 13 §1) ---------------------------------------------------------------
+
+
+def _account_uuid(zstack: ZStackSession) -> str | None:
+    """The account's uuid, from a login of its own (None when the run was given a session)."""
+    if zstack.target.session_uuid is not None:
+        return None
+    ex = zstack.client.log_in()
+    inventory = (ex.json_or_none() or {}).get("inventory") if ex.status == 200 else None
+    if not isinstance(inventory, dict):
+        return None
+    zstack.client.request("DELETE", f"/v1/accounts/sessions/{inventory['uuid']}", auth=False)
+    account: str | None = inventory.get("accountUuid")
+    return account
+
+
+@pytest.mark.parametrize("media_type", ["RootVolumeTemplate", "ISO", "DataVolumeTemplate"])
+def test_add_image__install_path_follows_the_storage_layout(
+    zstack: ZStackSession, media_type: str
+) -> None:
+    """Checked on SFTP and Ceph only, the types whose layout the open source defines."""
+    usable = [b for b in zstack.backup_storages if b["uuid"] in zstack.usable_backup_storages]
+    defined = [b for b in usable if b.get("type") in ("SftpBackupStorage", "Ceph")]
+    if not defined:
+        types = sorted({str(b.get("type")) for b in usable})
+        pytest.skip(f"installPath not checked: no usable SFTP or Ceph backup storage ({types})")
+    run, _ = zstack.add_image(mediaType=media_type, backupStorageUuids=[b["uuid"] for b in defined])
+    inventory = zstack.check(checks.job_success_conformance, run)["inventory"]
+    zstack.check(checks.install_path_conformance, inventory, defined, _account_uuid(zstack),
+                 run.result)  # fmt: skip
+
+
+# -- tags (issue 13 §1) ----------------------------------------------------------------------
+
+# TagManagerImpl.java L929-946 at the END interceptor position: a system tag that matches no
+# registered pattern fails with argerr (SYS.1007); TagManagerImpl L906-921 checks only when some
+# tag is not `ephemeral::`
+NO_SUCH_TAG = model.NO_SUCH_TAG
+
+
+@pytest.mark.parametrize("where", ["params", "top level"])
+def test_add_image__system_tag_matching_no_pattern_is_sys_1007(
+    zstack: ZStackSession, where: str
+) -> None:
+    """RestServer hands `params` to Gson, which fills systemTags; top-level keys also count."""
+    if where == "params":
+        run, _ = zstack.add_image(systemTags=[NO_SUCH_TAG])
+    else:
+        run = zstack.client.add_image(zstack.image_params(), systemTags=[NO_SUCH_TAG])
+        zstack.track(run)
+    zstack.check(checks.error_code_conformance, run.result, zstack.contract, "SYS.1007",
+                 f"no system tag matches {NO_SUCH_TAG}")  # fmt: skip
+
+
+def test_add_image__registered_system_tag_in_params_is_accepted(zstack: ZStackSession) -> None:
+    """bootMode::{bootMode} (ImageSystemTags.java L36), its value checked at ImageManagerImpl L845."""
+    run, _ = zstack.add_image(systemTags=["bootMode::Legacy"], userTags=["zstack-contract"])
+    zstack.check(checks.job_success_conformance, run)
+
+
+# -- what ZStack tolerates (issue 13 §4: listed beside the model) ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "why"), model.TOLERATED, ids=[f"{f}={v!r}" for f, v, _ in model.TOLERATED]
+)
+def test_add_image__tolerated_input_is_accepted(
+    zstack: ZStackSession, field: str, value: Any, why: str
+) -> None:
+    if field == "name":
+        uuid = new_zstack_uuid()
+        zstack.reserved.append(uuid)  # not named with the run's prefix: cleanup finds it by uuid
+        run, _ = zstack.add_image(name=value, resourceUuid=uuid)
+    else:
+        run, _ = zstack.add_image(**{field: value})
+    zstack.check(checks.job_success_conformance, run)

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-import random
-import secrets
+import itertools
+import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar, cast
 
 import pytest
 import schemathesis
+from hypothesis import strategies as st
 from schemathesis import Case, CheckContext, Response
 
-from contract_tests import checks
-from contract_tests.client import Exchange
+from contract_tests import checks, model
+from contract_tests.client import Exchange, JobRun
 from contract_tests.session import ZStackSession
 from contract_tests.target import Target
 
@@ -69,55 +71,170 @@ def zstack_checks(zstack: ZStackSession) -> list[Any]:
             zstack.check(checks.empty_result_conformance, run.result)
         return None
 
-    return [zstack_error_conformance, zstack_job_conformance]
+    def zstack_negative_data_rejection(
+        ctx: CheckContext, response: Response, case: Case[Any]
+    ) -> bool | None:
+        """Schemathesis's negative_data_rejection, with ZStack's own checks as the oracle."""
+        if case.operation.definition.raw.get("operationId") != "AddImage":
+            return None
+        sent = response.request
+        # the model judges the body; a header of the REST layer (a missing Authorization, a
+        # reused X-Job-UUID) is checked before it, and test_errors.py checks those answers
+        if sent.headers.get("Authorization") != f"OAuth {zstack.client.session_uuid}" or (
+            "X-Job-UUID" in sent.headers
+        ):
+            return None
+        try:
+            body = json.loads(sent.body or b"")
+        except ValueError:
+            return None
+        existing = {b["uuid"] for b in zstack.backup_storages}
+        try:
+            rejection = model.predict_add_image(
+                body, zstack.contract, existing.__contains__, model.suite_tag_rule
+            )
+        except model.Undecided:
+            return None
+        if rejection is None:
+            return None
+        ex = _exchange(response, case)
+        run = zstack.client.follow(ex) if ex.status == 202 else JobRun(ex, ())
+        zstack.track(run)
+        zstack.check(checks.negative_data_rejection, rejection, run)
+        return None
+
+    return [zstack_error_conformance, zstack_job_conformance, zstack_negative_data_rejection]
+
+
+def _schema(zstack: ZStackSession, target: Target, generated: bool) -> Any:
+    """The contract as schemathesis reads it; `generated`: the fuzzing phase alone, else the
+    explicit phases (schema examples and coverage), which cannot take a hypothesis strategy."""
+    config = schemathesis.Config.from_path(Path(__file__).with_name("schemathesis.toml"))
+    phases = config.projects.default.phases
+    phases.examples.enabled = phases.coverage.enabled = not generated
+    phases.fuzzing.enabled = generated
+    schema = schemathesis.openapi.from_dict(
+        zstack.contract.for_context_path(target.context_path), config=config
+    )
+    schema.config.update(base_url=target.url)
+    return schema
 
 
 @pytest.fixture(scope="session")
 def zstack_schema(zstack: ZStackSession, zstack_target: Target) -> Any:
-    config = schemathesis.Config.from_path(Path(__file__).with_name("schemathesis.toml"))
-    schema = schemathesis.openapi.from_dict(
-        zstack.contract.for_context_path(zstack_target.context_path), config=config
-    )
-    schema.config.update(base_url=zstack_target.url)
+    return _schema(zstack, zstack_target, generated=False)
 
-    return schema
+
+@pytest.fixture(scope="session")
+def zstack_generated_schema(zstack: ZStackSession, zstack_target: Target) -> Any:
+    return _schema(zstack, zstack_target, generated=True)
 
 
 schema = schemathesis.pytest.from_fixture("zstack_schema")
+generated_schema = schemathesis.pytest.from_fixture("zstack_generated_schema")
+T = TypeVar("T")
 
 
-def prepare(case: Case[Any], zstack: ZStackSession) -> None:
-    """Keep generated requests safe on a real system, whatever else they vary."""
+class Draw(Protocol):
+    def __call__(self, strategy: st.SearchStrategy[T], label: str) -> T: ...
+
+
+def first_choice(counter: Iterator[int]) -> Draw:
+    """For the explicit phases: no randomness; each id a fresh hex (job ids must not repeat)."""
+
+    def draw(strategy: st.SearchStrategy[T], label: str) -> T:
+        choices: dict[str, Any] = {"an image of this run": False, "name suffix": "",
+                                   "systemTags": [], "tags sent in": "none",
+                                   "keep X-Job-UUID": True}  # fmt: skip
+        value = choices.get(label, f"{next(counter):032x}")
+        return cast(T, value)
+
+    return draw
+
+
+# what prepare() draws from, each kept safe on a real system: BMP text only (MySQL's utf8)
+BMP_TEXT = st.characters(max_codepoint=0xFFFF, exclude_categories=["Cs", "Cc"])
+HEX_UUID = st.binary(min_size=16, max_size=16).map(bytes.hex)
+
+
+def prepare(case: Case[Any], zstack: ZStackSession, draw: Draw) -> None:
+    """Keep generated requests safe on a real system, whatever else they vary.
+
+    Every random choice is drawn from hypothesis (`draw`), so a failure shrinks and replays from
+    --hypothesis-seed. Name suffix, description, guestOsType, platform and the other fields vary
+    as generated; tags vary among the registered patterns (and one that matches none).
+    """
     op = case.operation.definition.raw.get("operationId")
     body = case.body
     if op == "AddImage" and isinstance(body, dict) and isinstance(body.get("params"), dict):
-        # every AddImage (generated or an example) downloads --image-url into the chosen backup
-        # storage under the run's name prefix: the target never fetches a generated URL
-        params: dict[str, Any] = dict(body["params"])  # type: ignore[arg-type]
-        params["url"] = zstack.target.image_url
-        params["name"] = f"{zstack.target.name_prefix}{str(params.get('name', ''))[:40]}"
-        if isinstance(params.get("backupStorageUuids"), list):
-            params["backupStorageUuids"] = [zstack.backup_storage_uuid]
-        params.pop("resourceUuid", None)
-        case.body = {**body, "params": params}
+        case.body = _safe_add_image(body, zstack, draw)
     for key in ("uuid", "imageUuid"):
         if op in ("DeleteImage", "ExpungeImage") and key in case.path_parameters:
             # Delete, Expunge and Recover name only this run's images, or uuids that do not exist
             own = zstack.created
-            pick = random.choice(own) if own and random.random() < 0.5 else secrets.token_hex(16)
+            mine = bool(own) and draw(st.booleans(), "an image of this run")
+            pick = draw(st.sampled_from(own) if mine else HEX_UUID, key)
             case.path_parameters[key] = pick
+    with_job_id = op == "AddImage" and bool(case.headers) and "X-Job-UUID" in case.headers
+    # without a job id of its own, an AddImage is one the model of ZStack's checks judges
+    if with_job_id and not draw(st.booleans(), "keep X-Job-UUID"):
+        del case.headers["X-Job-UUID"]
     job = case.headers.get("X-Job-UUID") if case.headers else None
     if isinstance(job, str) and len(job) == 32 and not all(c in "0123456789abcdef" for c in job):
         # the real server copies any 32 characters into `location` unescaped; such a job id is a
         # client bug the suite does not need to send (the wrong-length 400 stays tested)
-        case.headers["X-Job-UUID"] = secrets.token_hex(16)
+        case.headers["X-Job-UUID"] = draw(HEX_UUID, "X-Job-UUID")
     if op == "LogOut":
-        case.path_parameters["sessionUuid"] = secrets.token_hex(16)
+        case.path_parameters["sessionUuid"] = draw(HEX_UUID, "sessionUuid")
+
+
+def _safe_add_image(body: dict[str, Any], zstack: ZStackSession, draw: Draw) -> JSON:
+    """Every AddImage downloads --image-url into the chosen backup storage under the run's name
+    prefix (the target never fetches a generated URL), with tags the model can judge."""
+    params: dict[str, Any] = dict(body["params"])
+    params["url"] = zstack.target.image_url
+    suffix = draw(st.text(BMP_TEXT, max_size=40), "name suffix")
+    params["name"] = f"{zstack.target.name_prefix}{suffix}"
+    if isinstance(params.get("backupStorageUuids"), list):
+        params["backupStorageUuids"] = [zstack.backup_storage_uuid]
+    if model.ZSTACK_UUID.fullmatch(str(params.get("resourceUuid"))):
+        # a well-formed resourceUuid would name the image: only malformed ones are sent
+        params.pop("resourceUuid")
+    # tagUuids must name existing tag patterns, which the suite does not know
+    params.pop("tagUuids", None)
+    body = {k: v for k, v in body.items() if k not in ("systemTags", "userTags")}
+    tags = draw(st.lists(st.sampled_from([*model.SAFE_TAGS, model.NO_SUCH_TAG]), max_size=1),
+                     label="systemTags")  # fmt: skip
+    where = draw(st.sampled_from(["params", "top level", "none"]), "tags sent in")
+    params = {k: v for k, v in params.items() if k not in ("systemTags", "userTags")}
+    if where == "params":
+        params["systemTags"] = tags
+    elif where == "top level":
+        body["systemTags"] = tags
+    return {**body, "params": params}
 
 
 @schema.parametrize()
 def test_conformance(case: Case[Any], zstack: ZStackSession) -> None:
-    prepare(case, zstack)
+    """Schema examples and schemathesis's coverage phase."""
+    prepare(case, zstack, first_choice(_ids))
+    _call_and_check(case, zstack)
+
+
+@generated_schema.parametrize()
+@generated_schema.given(data=st.data())
+def test_conformance__generated(
+    case: Case[Any], data: st.DataObject, zstack: ZStackSession
+) -> None:
+    """Generated cases; every choice prepare() makes is drawn from hypothesis too."""
+    prepare(case, zstack, lambda strategy, label: data.draw(strategy, label=label))
+    _call_and_check(case, zstack)
+
+
+_ids = itertools.count(1)
+
+
+def _call_and_check(case: Case[Any], zstack: ZStackSession) -> None:
     headers = {"Authorization": f"OAuth {zstack.client.session_uuid}"}
     response = case.call(headers=headers)
     try:

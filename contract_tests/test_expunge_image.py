@@ -22,7 +22,8 @@ def test_expunge_image__removes_a_deleted_image(zstack: ZStackSession) -> None:
     image = deleted_or_skip(zstack)
     run = zstack.client.expunge_image(image["uuid"])
     zstack.check(checks.empty_result_conformance, run.result)
-    assert zstack.client.find_image(image["uuid"]) is None, run.result.describe()
+    zstack.check(checks.image_status_conformance, zstack.client.find_image(image["uuid"]), None,
+                 run.result)  # fmt: skip
 
 
 def test_expunge_image__not_deleted_on_any_backup_storage(zstack: ZStackSession) -> None:
@@ -65,8 +66,7 @@ def test_recover_image__returns_the_image_to_ready(zstack: ZStackSession) -> Non
     run = zstack.client.recover_image(image["uuid"])
     inventory = zstack.check(checks.job_success_conformance, run)["inventory"]
     zstack.check(checks.image_inventory_conformance, inventory, run.result, zstack.contract)
-    assert inventory["status"] == "Ready", run.result.describe()
-    assert {r["status"] for r in inventory["backupStorageRefs"]} == {"Ready"}, run.result.describe()
+    zstack.check(checks.image_status_conformance, inventory, "Ready", run.result)
 
 
 def test_actions__body_without_a_known_action_is_400(zstack: ZStackSession) -> None:
