@@ -173,7 +173,9 @@ MAX_LENGTHS = {
     "url": 1024,
     "architecture": 32,
 }
-# url is downloaded and architecture has validValues: only their one-over length is sent
+# url is downloaded and architecture has validValues: only their one-over length is sent. The
+# columns hold the others at their limit: ImageEO's name and guestOsType varchar(255), CHARSET=utf8
+# (conf/db/V0.6__schema.sql L299-319), description varchar(2048) (conf/db/upgrade/V1.7__schema.sql L4)
 ACCEPTED_AT_MAX = ("name", "description", "guestOsType")
 
 
