@@ -144,7 +144,8 @@ def first_choice(zstack_target: Target) -> Draw:
     an earlier run used (ZStack keeps job ids: `Duplicate job uuid`), as it starts with the run id."""
     ids = itertools.count(1)
     fixed: dict[str, Any] = {"an image of this run": False, "name suffix": "", "systemTags": [],
-                             "tags sent in": "none", "keep X-Job-UUID": True}  # fmt: skip
+                             "tags sent in": "none", "keep X-Job-UUID": True,
+                             "a format ZStack knows": False}  # fmt: skip
 
     def draw(strategy: st.SearchStrategy[T], label: str) -> T:
         value = fixed.get(label, f"{zstack_target.run_id}{next(ids):024x}")
@@ -198,6 +199,10 @@ def _safe_add_image(body: dict[str, Any], zstack: ZStackSession, draw: Draw) -> 
     params["name"] = f"{zstack.target.name_prefix}{suffix}"
     if isinstance(params.get("backupStorageUuids"), list):
         params["backupStorageUuids"] = [zstack.backup_storage_uuid]
+    if draw(st.booleans(), "a format ZStack knows"):
+        # a missing or unknown format fails every case in ImageApiInterceptor, which would hide
+        # the checks before it; half the cases get one of VolumeFormat's so those are reached
+        params["format"] = draw(st.sampled_from(["qcow2", "raw", "vmdk"]), "format")
     if model.ZSTACK_UUID.fullmatch(str(params.get("resourceUuid"))):
         # a well-formed resourceUuid would name the image: only malformed ones are sent
         params.pop("resourceUuid")
