@@ -65,7 +65,9 @@ def verdicts(
     pairs = _selected(request.session)
     started = time.monotonic()
     with ThreadPoolExecutor(WORKERS) as pool:
-        results = dict(zip(pairs, pool.map(lambda p: _prove(p[0], p[1], folder), pairs), strict=True))
+        results = dict(
+            zip(pairs, pool.map(lambda p: _prove(p[0], p[1], folder), pairs), strict=True)
+        )
     wall = time.monotonic() - started
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
