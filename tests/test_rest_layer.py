@@ -221,3 +221,12 @@ def test_add_image__tags_as_a_map_is_linked_tree_map_cast_error(zs: ZStack) -> N
         500,
         "com.google.gson.internal.LinkedTreeMap cannot be cast to java.util.List",
     )
+
+
+def test_api_response__keys_in_java_hashmap_order(zs: ZStack) -> None:
+    # ApiResponse extends HashMap: Gson writes its entries in bucket order
+    accepted = zs.add_image()
+    assert list(accepted.json) == ["apiTimeout", "location"]
+    zs.poll(accepted)
+    rsp = zs.client.get("/zstack/v1/images?replyWithCount=true", headers=zs.auth)
+    assert list(rsp.json) == ["schema", "total", "inventories"]
