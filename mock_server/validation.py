@@ -170,5 +170,4 @@ def read_message(schema: MessageSchema, raw: dict[str, JSON] | None) -> dict[str
         return {}
     obj = {"type": "object", "properties": schema.properties}
     gson.verify_types(raw, obj)
-    message: dict[str, JSON] = gson.coerce(raw, obj, "$")
-    return {k: v for k, v in message.items() if k in schema.properties}
+    return gson.rehash(raw, schema.properties)
