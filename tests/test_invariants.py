@@ -44,3 +44,10 @@ def test_error_code__nested_cause_round_trips() -> None:
     assert wire["cause"]["code"] == "SYS.1006"
     assert "cost" not in wire and wire["cause"]["cost"] == "0ms"
     assert errors.ErrorCode.from_json(wire) == outer.to_error_code()
+
+
+@pytest.mark.parametrize(("length", "kept"), [(4096, 4096), (4097, 4093)])
+def test_error_code__details_are_cut_as_error_facade_does(length, kept) -> None:
+    # ErrorFacadeImpl.doInstantiateErrorCode: over 4096 chars, the first 4093 and "..."
+    details = errors.InternalError("x" * length).details
+    assert details == "x" * length if length == kept else details == "x" * kept + "..."
