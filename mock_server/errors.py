@@ -81,7 +81,7 @@ class ZStackError(Exception):
 
     def to_error_code(self) -> ErrorCode:
         # Real server: Platform.handleErrorElaboration sets cost on every err() without a cause
-        # (CoreGlobalProperty.ENABLE_ELABORATION defaults to true), zstack-behaviour.md §9.
+        # (CoreGlobalProperty.ENABLE_ELABORATION defaults to true), core/.../Platform.java L1032-1051.
         cause = self.cause.to_error_code() if self.cause is not None else None
         return ErrorCode(
             code=self.code,

@@ -2,7 +2,7 @@
 
 The generic validators (ApiMessageParamValidator, then PortApiValidator) visit the message's fields
 in `x-zstack-param-order`; for each field they check the constraints below, and the first failure
-wins (zstack-behaviour.md §2, §9). Constraints marked `x-zstack-checked-by` belong to a later
+wins (docs/zstack-protocol.md). Constraints marked `x-zstack-checked-by` belong to a later
 interceptor with its own message and are skipped here.
 """
 

@@ -23,7 +23,7 @@ def test_state__imports_no_flask() -> None:
 
 @pytest.mark.parametrize("cls", errors.ALL_ZSTACK_ERRORS, ids=lambda c: c.__name__)
 def test_errors__code_and_description_match_the_spec_table(cls, spec: Spec) -> None:
-    # the spec's table is conf/errorCodes/*.xml (zstack-behaviour.md §7)
+    # the spec's table is conf/errorCodes/*.xml in the ZStack tree
     assert spec.schema("ErrorCode")["x-zstack-descriptions"][cls.code] == cls.description
     assert errors.error_class_for_code(cls.code) is cls
 

@@ -1,4 +1,4 @@
-"""RestServer's own rejections: plain text, before any job exists (zstack-behaviour.md §6)."""
+"""RestServer's own rejections: plain text, before any job exists (docs/zstack-protocol.md)."""
 
 from __future__ import annotations
 
