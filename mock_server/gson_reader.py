@@ -412,31 +412,31 @@ class JsonReader:
 
     # -- values ---------------------------------------------------------------------------------
 
-    def begin_array(self) -> None:
-        if self._p() != P.BEGIN_ARRAY:
-            raise IllegalState(f"Expected BEGIN_ARRAY but was {self.peek()}{self.location()}")
-        self._push(Scope.EMPTY_ARRAY)
+    def _expect(self, wanted: P, what: str) -> None:
+        """Consume the peeked token, or throw Gson's `Expected X but was Y` at its location."""
+        if self._p() != wanted:
+            raise IllegalState(f"Expected {what} but was {self.peek()}{self.location()}")
         self.peeked = P.NONE
 
-    def end_array(self) -> None:
-        if self._p() != P.END_ARRAY:
-            raise IllegalState(f"Expected END_ARRAY but was {self.peek()}{self.location()}")
-        self._pop()
-        self.path_indices[-1] += 1
-        self.peeked = P.NONE
+    def begin_array(self) -> None:
+        self._expect(P.BEGIN_ARRAY, "BEGIN_ARRAY")
+        self._push(Scope.EMPTY_ARRAY)
 
     def begin_object(self) -> None:
-        if self._p() != P.BEGIN_OBJECT:
-            raise IllegalState(f"Expected BEGIN_OBJECT but was {self.peek()}{self.location()}")
+        self._expect(P.BEGIN_OBJECT, "BEGIN_OBJECT")
         self._push(Scope.EMPTY_OBJECT)
-        self.peeked = P.NONE
+
+    def end_array(self) -> None:
+        self._expect(P.END_ARRAY, "END_ARRAY")
+        self._close()
 
     def end_object(self) -> None:
-        if self._p() != P.END_OBJECT:
-            raise IllegalState(f"Expected END_OBJECT but was {self.peek()}{self.location()}")
+        self._expect(P.END_OBJECT, "END_OBJECT")
+        self._close()
+
+    def _close(self) -> None:
         self._pop()
         self.path_indices[-1] += 1
-        self.peeked = P.NONE
 
     def has_next(self) -> bool:
         return self._p() not in (P.END_OBJECT, P.END_ARRAY)
@@ -483,16 +483,12 @@ class JsonReader:
 
     def next_boolean(self) -> bool:
         p = self._p()
-        if p not in (P.TRUE, P.FALSE):
-            raise IllegalState(f"Expected a boolean but was {self.peek()}{self.location()}")
-        self.peeked = P.NONE
+        self._expect(P(p) if p in (P.TRUE, P.FALSE) else P.TRUE, "a boolean")
         self.path_indices[-1] += 1
         return p == P.TRUE
 
     def next_null(self) -> None:
-        if self._p() != P.NULL:
-            raise IllegalState(f"Expected null but was {self.peek()}{self.location()}")
-        self.peeked = P.NONE
+        self._expect(P.NULL, "null")
         self.path_indices[-1] += 1
 
     def skip_value(self) -> None:
@@ -525,7 +521,7 @@ class JsonReader:
             c = self.buf[self.pos]
             self.pos += 1
             if c == quote:
-                return "".join(out)
+                return _utf16_text("".join(out))
             if c == "\\":
                 out.append(self._read_escape())
             else:
@@ -572,6 +568,28 @@ class JsonReader:
         result = self.buf[self.pos : self.pos + i]
         self.pos += i
         return result
+
+
+def _utf16_text(text: str) -> str:
+    """Java's UTF-16 string as Python text: `\\u` surrogate pairs join into one character.
+
+    A lone surrogate cannot be written as UTF-8; Java's encoder writes `?` for it (simulation
+    choice: the mock replaces it when reading, so its lengths count one unit for it).
+    """
+    if not any("\ud800" <= ch <= "\udfff" for ch in text):
+        return text
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        nxt = text[i + 1] if i + 1 < len(text) else ""
+        if "\ud800" <= ch <= "\udbff" and "\udc00" <= nxt <= "\udfff":
+            out.append(chr(0x10000 + ((ord(ch) - 0xD800) << 10) + (ord(nxt) - 0xDC00)))
+            i += 2
+            continue
+        out.append("?" if "\ud800" <= ch <= "\udfff" else ch)
+        i += 1
+    return "".join(out)
 
 
 def read_object(r: JsonReader) -> JSON:
