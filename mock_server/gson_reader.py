@@ -571,7 +571,7 @@ class JsonReader:
 
 
 def _utf16_text(text: str) -> str:
-    """Java's UTF-16 string as Python text: `\\u` surrogate pairs join into one character.
+    """Java's UTF-16 string as Python text: escaped surrogate pairs join into one character.
 
     A lone surrogate cannot be written as UTF-8; Java's encoder writes `?` for it (simulation
     choice: the mock replaces it when reading, so its lengths count one unit for it).
