@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 from collections.abc import Generator, Iterator
 from typing import Any
 
 import pytest
+import requests
 from _pytest._code.code import ExceptionRepr
 from hypothesis import HealthCheck, settings
 
@@ -131,6 +133,7 @@ def zstack(
     checked = request.config.stash.get(PREFLIGHT_KEY, None)
     if checked is not None and checked.session_uuid is not None:
         client.session_uuid = checked.session_uuid  # the preflight's login; logged out below
+        del request.config.stash[PREFLIGHT_KEY]
     client.ensure_session()
     session = ZStackSession(client, zstack_contract, check_log)
     facts = check_log.facts
@@ -144,6 +147,18 @@ def zstack(
     finally:
         # runs after failures and on Ctrl-C too (pytest tears session fixtures down)
         session.clean_up()
+        client.log_out()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """No test took over the preflight's session (all deselected): log it out."""
+    checked = config.stash.get(PREFLIGHT_KEY, None)
+    if checked is None or checked.session_uuid is None:
+        return
+    client = ZStackClient(config.stash[TARGET_KEY], timeout=preflight.TIMEOUT)
+    client.session_uuid = checked.session_uuid
+    # the target may have gone away meanwhile; the session then expires on its own
+    with contextlib.suppress(requests.RequestException):
         client.log_out()
 
 

@@ -38,12 +38,12 @@ def run(target: Target) -> Preflight:
     if target.session_uuid is not None:
         client.session_uuid = target.session_uuid
         ex = reach(client, "GET", "/v1/backup-storage")
-        check_context_path(client, ex, "/v1/backup-storage")
+        check_context_path(client, ex)
         check_session(target, ex)
         opened = None
     else:
         ex = reach(client, "PUT", "/v1/accounts/login", body=login_body(target))
-        check_context_path(client, ex, "/v1/accounts/login")
+        check_context_path(client, ex)
         opened = check_login(target, ex)
         client.session_uuid = opened
         ex = reach(client, "GET", "/v1/backup-storage")
@@ -104,7 +104,7 @@ def reach(client: ZStackClient, method: str, path: str, body: JSON = None) -> Ex
         ) from None
 
 
-def check_context_path(client: ZStackClient, ex: Exchange, path: str) -> None:
+def check_context_path(client: ZStackClient, ex: Exchange) -> None:
     """A 404 for ZStack's own API path: the APIs are not under this context path."""
     if ex.status != 404:
         return
@@ -114,10 +114,11 @@ def check_context_path(client: ZStackClient, ex: Exchange, path: str) -> None:
         if other == target.context_path:
             continue
         try:
-            probe = client.http.request(
-                ex.method, f"{target.url.rstrip('/')}{other}{path}", data=ex.request_body,
-                headers=ex.request_headers, timeout=TIMEOUT,
-            )  # fmt: skip
+            # a login with a password no account has: answered there, and opens no session
+            wrong = {"logInByAccount": {"accountName": target.account, "password": "0" * 128}}
+            probe = client.http.put(
+                f"{target.url.rstrip('/')}{other}/v1/accounts/login", json=wrong, timeout=TIMEOUT
+            )
         except requests.RequestException:
             continue
         if probe.status_code != 404:

@@ -2,7 +2,7 @@
 
 SYSTEM: the spec-driven `@APIParam` checks; FRONT: the session check, then resourceUuid;
 DEFAULT: ImageApiInterceptor's rules; END: TagManagerImpl's system tag check; then the handler.
-Real server: ApiMessageProcessorImpl.interceptorPositionToOrder, zstack-behaviour.md §3.
+Real server: ApiMessageProcessorImpl.interceptorPositionToOrder (docs/zstack-protocol.md).
 """
 
 from __future__ import annotations

@@ -80,8 +80,8 @@ class ZStackError(Exception):
         self.elaborated = elaborated
 
     def to_error_code(self) -> ErrorCode:
-        # Real server: Platform.handleErrorElaboration sets cost on every err() without a cause
-        # (CoreGlobalProperty.ENABLE_ELABORATION defaults to true), zstack-behaviour.md §9.
+        # Real server: Platform.handleErrorElaboration (core/.../Platform.java L1032-1051) sets
+        # cost on every err() without a cause (CoreGlobalProperty.ENABLE_ELABORATION is true).
         cause = self.cause.to_error_code() if self.cause is not None else None
         return ErrorCode(
             code=self.code,

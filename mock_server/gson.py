@@ -9,14 +9,13 @@ a number or boolean given for a String field becomes its text, and a value of th
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from mock_server import gson_reader as gr
 from mock_server.errors import RestError
 
 JSON = Any
 
-_JSON_TOKENS = {dict: "BEGIN_OBJECT", list: "BEGIN_ARRAY", str: "STRING", bool: "BOOLEAN"}
 _JAVA_CLASSES = {
     dict: "com.google.gson.internal.LinkedTreeMap",
     list: "java.util.ArrayList",
@@ -27,19 +26,13 @@ _JAVA_CLASSES = {
 }
 
 
-def _token(value: JSON) -> str:
-    if value is None:
-        return "NULL"
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return "NUMBER"
-    return _JSON_TOKENS[type(value)]
-
-
 def java_double(value: float) -> str:
     """Double.toString, for the JSON numbers Gson reads as doubles."""
     f = float(value)
-    if f != f or f in (float("inf"), float("-inf")):
-        return str(f)
+    if f != f:
+        return "NaN"
+    if f in (float("inf"), float("-inf")):
+        return "Infinity" if f > 0 else "-Infinity"
     if f == int(f) and abs(f) < 1e7:
         return f"{int(f)}.0"
     if 1e-3 <= abs(f) < 1e7:
@@ -80,31 +73,75 @@ def java_to_string(value: JSON) -> str:
 
 
 def parse_body(raw: bytes) -> dict[str, JSON] | None:
-    """JSONObjectUtil.toObject(body, LinkedHashMap.class); an empty body is null."""
-    if not raw.strip():
-        return None
+    """JSONObjectUtil.toObject(body, LinkedHashMap.class): Gson's lenient map adapter.
+
+    An empty (or comment-only) body and a JSON null are a null map. `[]` is an empty map and
+    `[["k", v], ...]` a map of entries (MapTypeAdapterFactory.read L160-196); a key given twice at
+    the top level is `duplicate key: k`. What Gson throws is answered 500 with its getMessage()
+    (RestServer.handle L684-687): a wrapped cause's toString, without JsonSyntaxException's name.
+    """
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         # Not determinable from the source (Spring decodes the entity); a documented 400 instead.
         raise RestError(400, "the request body is not valid UTF-8") from None
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise RestError(
-            500,
-            "com.google.gson.JsonSyntaxException: com.google.gson.stream.MalformedJsonException: "
-            f"{e.msg} at line {e.lineno} column {e.colno}",
-        ) from None
-    if data is None:
-        return None  # the map adapter reads a JSON null as a null map
-    if not isinstance(data, dict):
-        raise RestError(
-            500,
-            "com.google.gson.JsonSyntaxException: java.lang.IllegalStateException: "
-            f"Expected BEGIN_OBJECT but was {_token(data)} at line 1 column 1 path $",
-        )
-    return data
+        return _read_body(text)
+    except gr.JsonSyntax as e:
+        raise RestError(500, e.message) from None
+    except gr.NumberFormat as e:
+        raise RestError(500, e.message) from None  # a bad \u escape escapes Gson uncaught
+    except gr.JavaError as e:
+        raise RestError(500, e.to_string()) from None
+
+
+def _read_body(text: str) -> dict[str, JSON] | None:
+    r = gr.JsonReader(text, lenient=True)
+    try:
+        token = r.peek()
+    except gr.EndOfInput:
+        return None  # Gson.fromJson: an empty document is null
+    if token == "NULL":
+        r.next_null()
+        return None
+    body = _read_map(r, token)
+    # Gson.assertFullConsumption reads on with leniency off: trailing text is malformed
+    r.lenient = False
+    try:
+        r.peek()
+    except gr.MalformedJson as e:
+        raise gr.JsonSyntax(e.to_string()) from None
+    return body
+
+
+def _read_map(r: gr.JsonReader, token: str) -> dict[str, JSON]:
+    body: dict[str, JSON] = {}
+    seen: set[tuple[str, str]] = set()
+
+    def put(key: JSON, value: JSON) -> None:
+        name = key if isinstance(key, str) else java_to_string(key)
+        ident = (type(key).__name__, name)
+        if ident in seen and body.get(name) is not None:
+            raise gr.JsonSyntax(f"duplicate key: {name}")
+        seen.add(ident)
+        body[name] = value
+
+    if token == "BEGIN_ARRAY":
+        r.begin_array()
+        while r.has_next():
+            r.begin_array()  # an entry: [key, value]
+            key = gr.read_object(r)
+            put(key, gr.read_object(r))
+            r.end_array()
+        r.end_array()
+        return body
+    r.begin_object()
+    while r.has_next():
+        r.promote_name_to_value()
+        key = gr.read_object(r)
+        put(key, gr.read_object(r))
+    r.end_object()
+    return body
 
 
 def verify_types(message: dict[str, JSON], schema: dict[str, JSON]) -> None:
@@ -136,37 +173,104 @@ def as_tags(value: JSON) -> list[str] | None:
     raise RestError(500, f"{_JAVA_CLASSES[type(value)]} cannot be cast to java.util.List")
 
 
-def coerce(value: JSON, schema: dict[str, JSON], path: str) -> JSON:
-    """Gson's reading of one value into the field type the schema declares."""
+def to_json(value: JSON) -> str:
+    """Gson.toJson as JSONObjectUtil's instance writes a parsed map: compact, nulls dropped.
+
+    Real server: JSONObjectUtil L30 (disableHtmlEscaping), JsonWriter.string's replacements,
+    Gson.checkValidFloatingPoint for NaN and infinities.
+    """
     if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and (value != value or value in (_INF, -_INF)):
+        raise RestError(
+            500,
+            f"{java_double(value)} is not a valid double value as per JSON specification. To "
+            "override this behavior, use GsonBuilder.serializeSpecialFloatingPointValues() "
+            "method.",
+        )
+    if isinstance(value, int | float):
+        return java_number(value)
+    if isinstance(value, str):
+        return _json_string(value)
+    if isinstance(value, list):
+        return "[" + ",".join(to_json(v) for v in value) + "]"
+    items = (f"{_json_string(str(k))}:{to_json(v)}" for k, v in value.items() if v is not None)
+    return "{" + ",".join(items) + "}"
+
+
+_INF = float("inf")
+_JSON_ESCAPES = {
+    **{chr(i): f"\\u{i:04x}" for i in range(0x20)},
+    '"': '\\"',
+    "\\": "\\\\",
+    "\t": "\\t",
+    "\b": "\\b",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\f": "\\f",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
+_JSON_STRING = str.maketrans(_JSON_ESCAPES)
+
+
+def _json_string(text: str) -> str:
+    return '"' + text.translate(_JSON_STRING) + '"'
+
+
+def rehash(value: dict[str, JSON], properties: dict[str, dict[str, JSON]]) -> dict[str, JSON]:
+    """JSONObjectUtil.rehashObject: write the map with Gson, read it back as the message class.
+
+    The message's fields are read by Gson's adapters for their types (TypeAdapters.STRING and
+    BOOLEAN, CollectionTypeAdapterFactory, ReflectiveTypeAdapterFactory skipping unknown names),
+    so a wrong shape fails with its location in the re-serialised text, not the client's body.
+    """
+    r = gr.JsonReader(to_json(value), lenient=True)
+    try:
+        return _read_message(r, properties)
+    except gr.IllegalState as e:
+        # ReflectiveTypeAdapterFactory.Adapter.read wraps it in JsonSyntaxException(e)
+        raise RestError(500, e.to_string()) from None
+    except gr.JavaError as e:
+        raise RestError(500, e.to_string()) from None
+
+
+def _read_message(r: gr.JsonReader, properties: dict[str, dict[str, JSON]]) -> dict[str, JSON]:
+    r.begin_object()
+    message: dict[str, JSON] = {}
+    while r.has_next():
+        name = r.next_name()
+        field = properties.get(name)
+        if field is None:
+            r.skip_value()
+        else:
+            message[name] = _read_typed(r, field)
+    r.end_object()
+    return message
+
+
+def _read_typed(r: gr.JsonReader, field: dict[str, JSON]) -> JSON:
+    if r.peek() == "NULL":
+        r.next_null()
         return None
-    kind = schema.get("type")
+    kind = field.get("type")
     if kind == "string":
-        if isinstance(value, dict | list):
-            _expected("a string", value, path)
-        return java_to_string(value)
+        if r.peek() == "BOOLEAN":  # "coerce booleans to strings for backwards compatibility"
+            return "true" if r.next_boolean() else "false"
+        return r.next_string()
     if kind == "boolean":
-        if isinstance(value, dict | list):
-            _expected("a boolean", value, path)
-        return java_to_string(value).lower() == "true"
+        if r.peek() == "STRING":
+            return r.next_string().lower() == "true"  # Boolean.parseBoolean
+        return r.next_boolean()
     if kind == "array":
-        if not isinstance(value, list):
-            _expected("BEGIN_ARRAY", value, path)
-        items = schema.get("items", {})
-        return [coerce(v, items, f"{path}[{i}]") for i, v in enumerate(value)]
+        r.begin_array()
+        items = []
+        while r.has_next():
+            items.append(_read_typed(r, field.get("items", {})))
+        r.end_array()
+        return items
     if kind == "object":
-        if not isinstance(value, dict):
-            _expected("BEGIN_OBJECT", value, path)
-        props = schema.get("properties", {})
-        return {
-            k: coerce(v, props[k], f"{path}.{k}") if k in props else v for k, v in value.items()
-        }
-    return value
-
-
-def _expected(what: str, value: JSON, path: str) -> None:
-    raise RestError(
-        500,
-        f"com.google.gson.JsonSyntaxException: java.lang.IllegalStateException: Expected {what} "
-        f"but was {_token(value)} at path {path}",
-    )
+        return _read_message(r, field.get("properties", {}))
+    return gr.read_object(r)

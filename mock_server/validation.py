@@ -2,7 +2,7 @@
 
 The generic validators (ApiMessageParamValidator, then PortApiValidator) visit the message's fields
 in `x-zstack-param-order`; for each field they check the constraints below, and the first failure
-wins (zstack-behaviour.md §2, §9). Constraints marked `x-zstack-checked-by` belong to a later
+wins (docs/zstack-protocol.md). Constraints marked `x-zstack-checked-by` belong to a later
 interceptor with its own message and are skipped here.
 """
 
@@ -170,5 +170,4 @@ def read_message(schema: MessageSchema, raw: dict[str, JSON] | None) -> dict[str
         return {}
     obj = {"type": "object", "properties": schema.properties}
     gson.verify_types(raw, obj)
-    message: dict[str, JSON] = gson.coerce(raw, obj, "$")
-    return {k: v for k, v in message.items() if k in schema.properties}
+    return gson.rehash(raw, schema.properties)

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Response
 
+from mock_server.javamap import iteration_order
 from mock_server.spec import Spec
 
 JSON = Any
@@ -31,6 +32,17 @@ def gson_dumps(obj: JSON) -> str:
 
 def json_response(status: int, obj: JSON) -> Response:
     return Response(gson_dumps(obj), status=status, mimetype="application/json")
+
+
+def api_response(status: int, obj: dict[str, JSON]) -> Response:
+    """A body RestServer writes, its keys in java.util.HashMap order.
+
+    ApiResponse is a HashMap: `schema` comes before `inventories`, `apiTimeout` before `location`.
+
+    Real server: rest/.../ApiResponse.java extends HashMap; CloudBusGson.toJsonForHttpResponse
+    writes it with Gson's map adapter, in entrySet order (default capacity 16).
+    """
+    return json_response(status, {k: obj[k] for k in iteration_order(obj, 16)})
 
 
 def text_response(status: int, text: str, allow: tuple[str, ...] = ()) -> Response:

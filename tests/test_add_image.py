@@ -383,3 +383,10 @@ def test_add_image__tag_uuids_must_name_tag_patterns(zs: ZStack) -> None:
         "SYS.1003",
         f"invalid field[tagUuids], resource[uuids:[{'a' * 32}], type:TagPatternVO] not found",
     )
+
+
+def test_add_image__tags_inside_params_are_never_a_finding(zs: ZStack) -> None:
+    zs.poll(_add_with_tags(zs, {"systemTags": ["bootMode::UEFI"], "userTags": ["u"]}))
+    entries = zs.client.get("/_mock/journal").json["entries"]
+    add = next(e for e in entries if e["api"] == "AddImage")
+    assert add["findings"] == []

@@ -215,7 +215,9 @@ def test_preflight__wrong_context_path_says_which_one_answers(
     served: Served, tmp_path: Path
 ) -> None:
     result = contract("--target-url", served.root, "--context-path", "/", cwd=tmp_path)
+    sessions = requests.get(f"{served.root}/_mock/state", timeout=10).json()["sessions"]
     assert "it answers under /zstack: use --context-path /zstack" in result.stderr
+    assert sessions == []  # the probe opened none
 
 
 def test_preflight__no_usable_backup_storage(tmp_path: Path) -> None:
@@ -343,3 +345,10 @@ def test_non_json_body__is_a_named_violation_also_in_cleanup(tmp_path: Path, bod
         ), message
     assert "JSONDecodeError" not in out and "Traceback" not in out
     assert "at teardown" not in out  # the cleanup survives it
+
+
+def test_preflight__session_is_logged_out_when_no_test_runs(served: Served, tmp_path: Path) -> None:
+    result = contract("--target-url", served.root, "-k", "no_such_test", cwd=tmp_path)
+    sessions = requests.get(f"{served.root}/_mock/state", timeout=10).json()["sessions"]
+    assert result.returncode == 5, result.stdout[-2000:]  # pytest's "no tests ran"
+    assert sessions == []

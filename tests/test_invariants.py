@@ -23,7 +23,7 @@ def test_state__imports_no_flask() -> None:
 
 @pytest.mark.parametrize("cls", errors.ALL_ZSTACK_ERRORS, ids=lambda c: c.__name__)
 def test_errors__code_and_description_match_the_spec_table(cls, spec: Spec) -> None:
-    # the spec's table is conf/errorCodes/*.xml (zstack-behaviour.md §7)
+    # the spec's table is conf/errorCodes/*.xml in the ZStack tree
     assert spec.schema("ErrorCode")["x-zstack-descriptions"][cls.code] == cls.description
     assert errors.error_class_for_code(cls.code) is cls
 
@@ -44,3 +44,10 @@ def test_error_code__nested_cause_round_trips() -> None:
     assert wire["cause"]["code"] == "SYS.1006"
     assert "cost" not in wire and wire["cause"]["cost"] == "0ms"
     assert errors.ErrorCode.from_json(wire) == outer.to_error_code()
+
+
+@pytest.mark.parametrize(("length", "kept"), [(4096, 4096), (4097, 4093)])
+def test_error_code__details_are_cut_as_error_facade_does(length, kept) -> None:
+    # ErrorFacadeImpl.doInstantiateErrorCode: over 4096 chars, the first 4093 and "..."
+    details = errors.InternalError("x" * length).details
+    assert details == "x" * length if length == kept else details == "x" * kept + "..."

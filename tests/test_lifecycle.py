@@ -1,4 +1,4 @@
-"""DeleteImage, ExpungeImage and RecoverImage under each deletion policy (zstack-behaviour.md §3-4)."""
+"""DeleteImage, ExpungeImage and RecoverImage under each deletion policy (docs/zstack-protocol.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""RestServer's own rejections: plain text, before any job exists (zstack-behaviour.md §6)."""
+"""RestServer's own rejections: plain text, before any job exists (docs/zstack-protocol.md)."""
 
 from __future__ import annotations
 
@@ -45,7 +45,57 @@ def test_access_key_authorization__is_500_on_open_source(zs: ZStack, auth) -> No
 def test_malformed_json__is_500_even_without_authorization(zs: ZStack, method, path) -> None:
     rsp = getattr(zs.client, method)(path, data=b'{"params": ', content_type="application/json")
     assert rsp.status_code == 500
-    assert rsp.get_data(as_text=True).startswith("com.google.gson.JsonSyntaxException")
+    # Gson.fromJson wraps the EOFException; getMessage() is the cause's toString()
+    assert (
+        rsp.get_data(as_text=True)
+        == "java.io.EOFException: End of input at line 1 column 12 path $."
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b'{"a":1,"a":2}', "duplicate key: a"),
+        # map.put returns the value replaced: a repeat after null is accepted, after a value not
+        (b'{"params": {}, "params": null}', "duplicate key: params"),
+        (b'"x"', "java.lang.IllegalStateException: Expected BEGIN_OBJECT but was STRING at line 1 column 2 path $"),
+        (b"5", "java.lang.IllegalStateException: Expected BEGIN_OBJECT but was NUMBER at line 1 column 2 path $"),
+        (b"[1]", "java.lang.IllegalStateException: Expected BEGIN_ARRAY but was NUMBER at line 1 column 3 path $[0]"),
+        (b"{} x", "com.google.gson.stream.MalformedJsonException: Use JsonReader.setLenient(true) to accept malformed JSON at line 1 column 5 path $"),
+        (b'{"a" 1}', "com.google.gson.stream.MalformedJsonException: Expected ':' at line 1 column 7 path $."),
+        (b"{,}", "com.google.gson.stream.MalformedJsonException: Expected name at line 1 column 2 path $."),
+        (b'{"a":"\\q"}', "com.google.gson.stream.MalformedJsonException: Invalid escape sequence at line 1 column 9 path $."),
+        (b'{"a":"x', "com.google.gson.stream.MalformedJsonException: Unterminated string at line 1 column 8 path $."),
+        (b'{\n"a":1 /* x', "com.google.gson.stream.MalformedJsonException: Unterminated comment at line 2 column 10 path $."),
+        # a bad \u escape is a NumberFormatException, which Gson does not wrap
+        (b'{"a":"\\uzz00"}', "\\uzz00"),
+    ],
+)  # fmt: skip
+def test_gson_body_errors__gson_2_8_9_texts(zs: ZStack, body, message) -> None:
+    rsp = zs.client.post("/zstack/v1/images", data=body, headers=zs.auth)
+    assert (rsp.status_code, rsp.get_data(as_text=True)) == (500, message)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{'params': {'name': 'n'}}",  # single quotes
+        b"{params: {name: n}}",  # unquoted names and values
+        b'[["params", {"name": "n"}]]',  # the map adapter's entry-array form
+        b'// a comment\n{"params": {"name": "n"}}',
+    ],
+)
+def test_gson_lenient_bodies__are_read(zs: ZStack, body) -> None:
+    rsp = zs.client.post("/zstack/v1/images", data=body, headers=zs.auth)
+    assert rsp.status_code == 202
+
+
+def test_actions__empty_array_body_is_an_empty_map(zs: ZStack) -> None:
+    rsp = zs.client.put(f"/zstack/v1/images/{'1' * 32}/actions", data=b"[]", headers=zs.auth)
+    assert (rsp.status_code, rsp.get_data(as_text=True)) == (
+        400,
+        f"the body doesn't contain action mapping to the URL[/v1/images/{'1' * 32}/actions]",
+    )
 
 
 def test_unknown_path__is_404_no_api_mapping(zs: ZStack) -> None:
@@ -117,8 +167,13 @@ def test_actions__empty_body_is_500_with_empty_body(zs: ZStack) -> None:
         ({"system": "yes"}, 400, "Invalid value for boolean field [system], [yes] is not a valid boolean string[true, false]."),
         ({"virtio": 1}, 400, "Invalid value for boolean field [virtio], [1] is not a valid boolean string[true, false]."),
         # Gson cannot read these shapes
-        ({"backupStorageUuids": "abc"}, 500, "com.google.gson.JsonSyntaxException: java.lang.IllegalStateException: Expected BEGIN_ARRAY but was STRING at path $.backupStorageUuids"),
-        ({"name": ["a"]}, 500, "com.google.gson.JsonSyntaxException: java.lang.IllegalStateException: Expected a string but was BEGIN_ARRAY at path $.name"),
+        # the location counts in rehashObject's re-serialised text: {"backupStorageUuids":"abc"}
+        ({"backupStorageUuids": "abc"}, 500, "java.lang.IllegalStateException: Expected BEGIN_ARRAY but was STRING at line 1 column 24 path $.backupStorageUuids"),
+        ({"name": ["a"]}, 500, "java.lang.IllegalStateException: Expected a string but was BEGIN_ARRAY at line 1 column 10 path $.name"),
+        ({"systemTags": "bootMode::UEFI"}, 500, "java.lang.IllegalStateException: Expected BEGIN_ARRAY but was STRING at line 1 column 16 path $.systemTags"),
+        ({"backupStorageUuids": 5}, 500, "java.lang.IllegalStateException: Expected BEGIN_ARRAY but was NUMBER at line 1 column 24 path $.backupStorageUuids"),
+        ({"backupStorageUuids": [["a"]]}, 500, "java.lang.IllegalStateException: Expected a string but was BEGIN_ARRAY at line 1 column 25 path $.backupStorageUuids[0]"),
+        ({"x": None, "name": {"a": 1}}, 500, "java.lang.IllegalStateException: Expected a string but was BEGIN_OBJECT at line 1 column 10 path $.name"),
     ],
 )  # fmt: skip
 def test_add_image__wrong_types_are_rest_errors(zs: ZStack, params, status, message) -> None:
@@ -220,4 +275,23 @@ def test_add_image__tags_as_a_map_is_linked_tree_map_cast_error(zs: ZStack) -> N
     assert (rsp.status_code, rsp.get_data(as_text=True)) == (
         500,
         "com.google.gson.internal.LinkedTreeMap cannot be cast to java.util.List",
+    )
+
+
+def test_api_response__keys_in_java_hashmap_order(zs: ZStack) -> None:
+    # ApiResponse extends HashMap: Gson writes its entries in bucket order
+    accepted = zs.add_image()
+    assert list(accepted.json or {}) == ["apiTimeout", "location"]
+    zs.poll(accepted)
+    rsp = zs.client.get("/zstack/v1/images?replyWithCount=true", headers=zs.auth)
+    assert list(rsp.json or {}) == ["schema", "total", "inventories"]
+
+
+def test_add_image__infinite_number_fails_the_rehash(zs: ZStack) -> None:
+    # the lenient reader takes 1e999 as Infinity; Gson refuses to write it back
+    rsp = zs.client.post("/zstack/v1/images", data=b'{"params":{"name":1e999}}', headers=zs.auth)
+    assert (rsp.status_code, rsp.get_data(as_text=True)) == (
+        500,
+        "Infinity is not a valid double value as per JSON specification. To override this "
+        "behavior, use GsonBuilder.serializeSpecialFloatingPointValues() method.",
     )

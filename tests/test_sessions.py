@@ -1,4 +1,4 @@
-"""LogInByAccount, LogOut and the session check (zstack-behaviour.md §1, §9)."""
+"""LogInByAccount, LogOut and the session check (docs/zstack-protocol.md)."""
 
 from __future__ import annotations
 

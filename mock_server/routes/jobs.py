@@ -10,7 +10,7 @@ from mock_server.errors import RestError
 from mock_server.routes.rest import operation, runtime, sync_faults, wants_schema
 from mock_server.spec import Spec
 from mock_server.state.jobs import Job, JobState
-from mock_server.wire import json_response, schema_map, text_response
+from mock_server.wire import api_response, schema_map, text_response
 
 JSON = Any
 bp = Blueprint("jobs", __name__, url_prefix="/v1/api-jobs")
@@ -31,9 +31,9 @@ def get_job(uuid: str) -> Response:
             return text_response(404, "the job has been expired")
         store.jobs.polled(job)
         if job.state is JobState.PROCESSING:
-            return json_response(202, {})
+            return api_response(202, {})
         body = job_result_body(rt.spec, job, wants_schema())
-    return json_response(503 if job.state is JobState.FAILED else 200, body)
+    return api_response(503 if job.state is JobState.FAILED else 200, body)
 
 
 def job_result_body(spec: Spec, job: Job, with_schema: bool) -> dict[str, JSON]:

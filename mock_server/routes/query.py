@@ -13,7 +13,7 @@ from mock_server.javamap import copy_capacity, iteration_order
 from mock_server.routes.rest import operation, runtime, sync_faults
 from mock_server.state import query as q
 from mock_server.validation import MessageSchema
-from mock_server.wire import json_response, schema_map
+from mock_server.wire import api_response, schema_map
 
 JSON = Any
 
@@ -161,4 +161,4 @@ def run_query(inventory: str, session: str, uuid: str | None) -> Response:
     if query.count or query.reply_with_count:
         body["total"] = total
     body["schema"] = schema_map(rt.spec, body, {"inventories": inventory})
-    return json_response(200, body)
+    return api_response(200, body)

@@ -20,7 +20,7 @@ from mock_server.state.jobs import Job
 from mock_server.state.journal import Finding, Journal
 from mock_server.state.store import Store
 from mock_server.webhooks import WebhookSender
-from mock_server.wire import json_response
+from mock_server.wire import api_response
 
 JSON = Any
 # the spec writes every path under ZStack's default context path
@@ -111,7 +111,7 @@ def accepted(job: Job, timeout_ms: int) -> Response:
     # scheme://host as the client addressed us (request.host_url costs ~25 µs of IRI decoding)
     base = f"{request.scheme}://{request.host}"
     g.job_uuid = job.uuid
-    return json_response(
+    return api_response(
         202,
         {"location": f"{base}{context_path()}/v1/api-jobs/{job.uuid}", "apiTimeout": timeout_ms},
     )

@@ -8,7 +8,7 @@ from mock_server.gson import as_message
 from mock_server.routes.query import query_message
 from mock_server.routes.rest import operation, read_body, runtime, sync_faults, wants_schema
 from mock_server.validation import read_message
-from mock_server.wire import json_response, schema_map
+from mock_server.wire import api_response, schema_map
 
 bp = Blueprint("sessions", __name__, url_prefix="/v1/accounts")
 
@@ -35,7 +35,7 @@ def log_in_by_account() -> Response:
         reply = {"inventory": session.to_inventory()}
     if wants_schema():
         reply["schema"] = schema_map(rt.spec, reply, {"inventory": "SessionInventory"})
-    return json_response(200, reply)
+    return api_response(200, reply)
 
 
 @bp.route("/sessions/<session_uuid>", methods=ANY_METHOD, provide_automatic_options=False)
@@ -46,4 +46,4 @@ def log_out(session_uuid: str) -> Response:
     sync_faults("LogOut", {"sessionUuid": session_uuid})
     with runtime().store.locked() as store:
         store.sessions.log_out(session_uuid)
-    return json_response(200, {})
+    return api_response(200, {})

@@ -185,7 +185,7 @@ class ImageBackend:
             image.account_uuid = account_uuid
         if image.uuid in self.images:
             # Not determinable from the source (eoCleanup then persist): the mock reports the
-            # duplicate key as an internal error in the job (zstack-behaviour.md §9).
+            # duplicate key as an internal error in the job (docs/zstack-protocol.md).
             raise InternalError(f"Duplicate entry '{image.uuid}' for key 'PRIMARY'")
         for bs_uuid in p["backupStorageUuids"]:
             # each backup storage writes the installPath before it downloads (paths.py)

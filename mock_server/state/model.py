@@ -194,7 +194,8 @@ class Session:
 
     def to_inventory(self) -> dict[str, JSON]:
         # Real server: Session.login builds the reply with SessionInventory.valueOf, which never
-        # sets userType; userUuid equals accountUuid for an account login (zstack-behaviour.md §9).
+        # sets userType; userUuid equals accountUuid for an account login
+        # (identity/.../AccountLoginBackend.java L50-54).
         return {
             "uuid": self.uuid,
             "accountUuid": self.account_uuid,

@@ -62,7 +62,7 @@ def check_system_tags(tags: list[str] | None, patterns: Iterable[str]) -> list[s
 
 
 def _check_boot_mode(tags: list[str]) -> None:
-    """ImageManagerImpl's BootModeValidator.validateSystemTagInCreateMessage L853-884."""
+    """ImageManagerImpl's BootModeValidator.validateSystemTagInCreateMessage L842-889."""
     count = 0
     for tag in tags:
         if not tag_matches(BOOT_MODE_PATTERN, tag):
