@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
 import gc
 import json
 import logging
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from flask import Flask
 
@@ -88,19 +90,12 @@ def serve(config: MockConfig, err: TextIO) -> int:
     except (FixtureError, StateFileError) as e:
         print(f"zstack-mock: cannot start: {e}", file=err)
         return 2
-    from granian import Granian
     from granian.constants import Interfaces
     from granian.log import LogLevels
 
-    os.environ[_ENV] = _to_env(config)
-    print(
-        f"zstack-mock: serving ZStack image APIs at http://{config.host}:{config.port}/zstack/v1 "
-        f"(deletion policy {config.deletion_policy.value}, job delay {config.job_delay:g}s)",
-        file=err,
-        flush=True,
-    )
     # one worker: the state lives in that one process; several would split it
-    Granian(
+    os.environ[_ENV] = _to_env(config)
+    server = _exclusive_server()(
         "mock_server.serve:app_from_env",
         address=config.host,
         port=config.port,
@@ -113,5 +108,60 @@ def serve(config: MockConfig, err: TextIO) -> int:
         log_access=False,
         # granian warns about that many threads on few cores; our own line says we started
         log_level=LogLevels.error,
-    ).serve()
+    )
+    # granian calls its startup hooks once the socket listens: only then do we say "serving"
+    server.on_startup(lambda: print(
+        f"zstack-mock: serving ZStack image APIs at http://{config.host}:{config.port}/zstack/v1 "
+        f"(deletion policy {config.deletion_policy.value}, job delay {config.job_delay:g}s)",
+        file=err, flush=True,
+    ))  # fmt: skip
+    try:
+        server.serve()
+    except PortInUse as e:
+        print(f"zstack-mock: cannot start: {e}", file=err)
+        return 2
     return 0
+
+
+class PortInUse(Exception):
+    """The address cannot be bound (in use, or not ours to bind)."""
+
+
+def listening_socket(host: str, port: int, backlog: int) -> socket.socket:
+    """A listening socket without SO_REUSEPORT, so a port in use fails instead of being shared."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        # SO_REUSEADDR (set by create_server) only reuses TIME_WAIT ports, never a listening one
+        sock = socket.create_server((host, port), family=family, backlog=backlog, reuse_port=False)
+    except OSError as e:
+        reason = "it is in use" if e.errno == errno.EADDRINUSE else e.strerror or str(e)
+        raise PortInUse(f"cannot listen on {host} port {port}: {reason}") from None
+    # as granian's own listener: accepted connections inherit TCP_NODELAY (without it a
+    # keep-alive client waits ~40 ms for each answer, measured: Nagle against delayed ACKs)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock
+
+
+def _exclusive_server() -> type[Any]:
+    """Granian's server, listening on a socket we bind ourselves.
+
+    granian 2.8's own listener (ListenerSpec) sets SO_REUSEPORT, so a second mock on a busy port
+    would share it and answer half the requests from another state.
+    """
+    from granian._granian import SocketHolder
+    from granian.server import MPServer  # granian's server on a GIL build (Python 3.11)
+
+    class ExclusiveGranian(MPServer):
+        def _init_shared_socket(self) -> None:
+            sock = listening_socket(self.bind_addr, self.bind_port, self.backlog)
+            sock.set_inheritable(True)
+            # what granian's own non-Linux path does: the worker serves this inherited socket
+            self._ssp = None
+            # SocketHolder(fd, is_uds, backlog), as granian pickles it; its stub omits __new__
+            holder = SocketHolder(sock.fileno(), False, self.backlog)  # type: ignore[call-arg]
+            # granian declares these None-typed; they hold the socket, as in its own code
+            self._shd = holder  # type: ignore[assignment]
+            self._sfd = sock.fileno()  # type: ignore[assignment]
+            self._sso = sock
+
+    return ExclusiveGranian
