@@ -94,7 +94,7 @@ def test_verdict__official_sdks_correct_use_gives_no_finding(zs: ZStack, recover
     assert journal["total"] == 14  # 5 async calls, each with its poll, 2 queries, in and out
 
 
-def _findings(zs: ZStack, api: str) -> list[tuple[str, str, str]]:
+def _findings(zs: ZStack, api: str | None) -> list[tuple[str, str, str]]:
     return [
         (f["level"], f["rule"], f["reason"])
         for e in _journal(zs)["entries"] if e["api"] == api for f in e["findings"]
