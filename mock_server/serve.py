@@ -11,6 +11,7 @@ import os
 import signal
 import socket
 import sys
+from multiprocessing.util import Finalize
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -18,6 +19,7 @@ from flask import Flask
 
 from mock_server.config import MockConfig
 from mock_server.resources import default_fixtures_path
+from mock_server.state.faults import FaultRules
 from mock_server.state.fixtures import FixtureError, load_fixtures
 from mock_server.state.model import DeletionPolicy
 from mock_server.state.persist import StateFile, StateFileError
@@ -73,6 +75,8 @@ def app_from_env() -> Flask:
         access.setLevel(logging.INFO)
         access.propagate = False
     app = create_app(config)
+    # granian's worker is a multiprocessing child: its exit runs Finalize callbacks, not atexit
+    Finalize(app, _close_state, args=(app,), exitpriority=10)
     # the store is many small long-lived objects: collect less often, and never scan what start-up
     # built (full collections over a large store showed up as 100 ms+ p99 spikes in `make bench`)
     gc.collect()
@@ -81,12 +85,23 @@ def app_from_env() -> Flask:
     return app
 
 
+def _close_state(app: Flask) -> None:
+    """A clean stop checkpoints the state file, so no -wal or -shm file is left beside it."""
+    persisted = app.extensions["zstack"].store.persisted
+    if persisted is not None:
+        persisted.close()
+
+
 def serve(config: MockConfig, err: TextIO) -> int:
     """Check the fixtures, then serve until SIGTERM or Ctrl-C."""
     try:
         load_fixtures(config.fixtures or default_fixtures_path())
         if config.state_file is not None:
-            StateFile(config.state_file).close()  # refuses a file it must not overwrite
+            state = StateFile(config.state_file)  # refuses a file it must not overwrite
+            try:
+                state.load_faults(FaultRules())
+            finally:
+                state.close()
     except (FixtureError, StateFileError) as e:
         print(f"zstack-mock: cannot start: {e}", file=err)
         return 2

@@ -201,3 +201,27 @@ def test_version__prints_the_package_version() -> None:
 
     out = subprocess.run([*ZSTACK_MOCK, "--version"], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == f"zstack-mock {version('zstack-image-contract')}"
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+def test_serve__state_keeps_fault_rules_and_leaves_no_wal_files(tmp_path: Path, sig) -> None:
+    state = tmp_path / "mock.db"
+    first = Served("--state", str(state))
+    rule = {"operation": "AddImage", "action": "fail_job", "code": "SYS.1002", "times": 2}
+    added = requests.post(f"{first.root}/_mock/faults", json=rule, timeout=10).json()
+    first.stop(sig)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mock.db"]
+    second = Served("--state", str(state))
+    try:
+        assert requests.get(f"{second.root}/_mock/faults", timeout=10).json()["faults"] == [added]
+        auth = {"Authorization": f"OAuth {second.session()}"}
+        params = {"name": "x", "url": IMAGE_URL, "format": "qcow2",
+                  "backupStorageUuids": [CONNECTED_BS]}  # fmt: skip
+        rsp = requests.post(f"{second.api}/images", json={"params": params}, headers=auth,
+                            timeout=10)  # fmt: skip
+        job = requests.get(rsp.json()["location"], timeout=10).json()
+        assert job["error"]["code"] == "SYS.1002"
+        next_rule = requests.post(f"{second.root}/_mock/faults", json=rule, timeout=10).json()
+        assert next_rule["id"] == "f2"  # ids go on where they stopped
+    finally:
+        second.stop()

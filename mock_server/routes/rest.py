@@ -42,7 +42,14 @@ class MockRuntime:
     def install(self, store: Store) -> None:
         """Make `store` the live state, wired to the webhook sender and the journal."""
         store.jobs.on_end = self._job_ended
+        persisted = store.persisted
+        self.faults.on_change = None if persisted is None else persisted.save_faults
         self.store = store
+
+    def restore_faults(self) -> None:
+        """--state: the fault rules saved with the state apply again after a restart."""
+        if self.store.persisted is not None:
+            self.store.persisted.load_faults(self.faults)
 
     def _job_ended(self, job: Job) -> None:
         """A job ended (however: due, polled, ticked, after a restart): webhook, late finding."""
