@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import io
 import signal
 import subprocess
 import sys
@@ -11,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from mock_server.gate_report import report
 from tests.served import free_port
 
 CLIENT = Path(__file__).with_name("clients") / "sample_client.py"
@@ -170,3 +173,31 @@ def test_gate__a_stop_signal_stops_client_and_mock_and_reports(tmp_path: Path, s
         suite.get("failures") == "1"
         and suite.find(".//testcase[@classname='LogInByAccount']") is not None
     )
+
+
+def _args(tmp_path: Path, **overrides) -> argparse.Namespace:
+    values = {"report": tmp_path / "gate.xml", "allow_warnings": False, "allow_no_requests": False}
+    return argparse.Namespace(**{**values, **overrides})
+
+
+def _entry(seq: int, query: str = "", findings: list | None = None) -> dict:
+    return {"seq": seq, "method": "POST", "path": "/zstack/v1/images", "query": query,
+            "status": 202, "api": "AddImage", "findings": findings or [],
+            "requestBody": '{"params": {"colour": "blue"}}'}  # fmt: skip
+
+
+def test_report__findings_that_fell_out_still_fail_and_are_counted(tmp_path: Path) -> None:
+    warning = {"level": "warning", "rule": "unknown-field", "reason": "'params.colour' ..."}
+    journal = {"entries": [_entry(7, findings=[warning]), _entry(8, query="x=1")],
+               "findings": {"violation": 2, "warning": 1}, "runTotal": 12_000}  # fmt: skip
+    out = io.StringIO()
+    assert report(journal, 0, ["client"], _args(tmp_path), out, None) == 1
+    text = out.getvalue()
+    assert "12000 requests, 2 violations, 1 warnings" in text
+    assert "2 violations and 0 warnings are counted but not listed" in text
+    assert 'request body: {"params": {"colour": "blue"}}' in text
+    suite = ET.parse(tmp_path / "gate.xml").getroot()
+    names = [c.get("name") for c in suite.iter("testcase")]
+    assert names == ["client", "7 POST /zstack/v1/images", "8 POST /zstack/v1/images?x=1",
+                     "unlisted findings"]  # fmt: skip
+    assert suite.get("failures") == "2"  # the warning, and the unlisted violations
