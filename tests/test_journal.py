@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
+from mock_server.redact import Secrets
 from mock_server.state.journal import Finding, Journal
 from tests.conftest import ADMIN_PASSWORD, ZStack, make_app
 
@@ -137,3 +140,28 @@ def test_journal__job_error_after_a_restart_names_the_starting_request(tmp_path)
     finally:
         log = second.stop()
     assert f"job={job} of POST /zstack/v1/images ended: verdict=violation" in log
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "hidden"),
+    [
+        # query strings: password= and session parameters, whatever their value
+        ("query", f"password={ADMIN_PASSWORD}&name=x", "password=b109…&name=x"),
+        ("query", "sessionId=abcdefgh12&q=uuid=1", "sessionId=abcd…&q=uuid=1"),
+        # bodies: a password field (hashed or not), any SHA-512; an image uuid stays
+        ("text", '{"password": "plain-secret"}', '{"password": "plai…"}'),
+        ("text", f"hash {ADMIN_PASSWORD} end", "hash b109… end"),
+        ("text", "image " + "a" * 32, "image " + "a" * 32),
+        ("text", "session " + "5" * 32, "session 5555…"),  # a session id seen before
+    ],
+)
+def test_redaction__secrets_by_their_first_4_characters(kind, text, hidden) -> None:
+    secrets = Secrets()
+    secrets.remember("5" * 32)
+    assert getattr(secrets, kind)(text) == hidden
+
+
+def test_redaction__authorization_and_named_tokens_in_headers() -> None:
+    headers = Secrets().headers([("Authorization", "OAuth token-12345"),
+                                 ("x-session-id", "token-12345")], frozenset({"token-12345"}))  # fmt: skip
+    assert headers == {"Authorization": "OAuth toke…", "x-session-id": "toke…"}
