@@ -103,6 +103,8 @@ class Mock:
             self.proc.kill()
             self.proc.wait()
         self._reader.join(5)
+        if self.proc.stderr is not None:
+            self.proc.stderr.close()
         return "\n".join(ln for ln in self.lines if not ln.startswith("zstack-mock: serving"))
 
 

@@ -58,6 +58,11 @@ def app_from_env() -> Flask:
     from mock_server.app import create_app
 
     _die_with_parent()
+    # the worker inherits granian's main-process handlers, which only set a flag there: a SIGTERM
+    # before granian installs the worker's own (after this factory) would be lost, and the main
+    # process would wait for this worker forever; until then, a stop signal simply ends it
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     data = json.loads(os.environ[_ENV])
     data["fixtures"] = Path(data["fixtures"]) if data["fixtures"] else None
     data["state_file"] = Path(data["state_file"]) if data["state_file"] else None
@@ -82,6 +87,11 @@ def app_from_env() -> Flask:
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 50, 100)
+    # the socket listens (granian's main process bound it) and the app is built: say so now, so a
+    # client or the gate that waits for this line finds a mock that answers
+    print(f"zstack-mock: serving ZStack image APIs at http://{config.host}:{config.port}/zstack/v1 "
+          f"(deletion policy {config.deletion_policy.value}, job delay {config.job_delay:g}s)",
+          file=sys.stderr, flush=True)  # fmt: skip
     return app
 
 
@@ -124,12 +134,6 @@ def serve(config: MockConfig, err: TextIO) -> int:
         # granian warns about that many threads on few cores; our own line says we started
         log_level=LogLevels.error,
     )
-    # granian calls its startup hooks once the socket listens: only then do we say "serving"
-    server.on_startup(lambda: print(
-        f"zstack-mock: serving ZStack image APIs at http://{config.host}:{config.port}/zstack/v1 "
-        f"(deletion policy {config.deletion_policy.value}, job delay {config.job_delay:g}s)",
-        file=err, flush=True,
-    ))  # fmt: skip
     try:
         server.serve()
     except PortInUse as e:

@@ -225,3 +225,19 @@ def test_serve__state_keeps_fault_rules_and_leaves_no_wal_files(tmp_path: Path, 
         assert next_rule["id"] == "f2"  # ids go on where they stopped
     finally:
         second.stop()
+
+
+def test_serve__sigterm_right_after_serving_stops_it() -> None:
+    # the line comes once the app answers; a stop signal then is never lost (it once was, and the
+    # main process waited for its worker forever)
+    proc = subprocess.Popen([*ZSTACK_MOCK, "serve", "--port", str(free_port()), "--quiet"],
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        assert proc.stderr is not None
+        assert proc.stderr.readline().startswith("zstack-mock: serving")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
