@@ -8,7 +8,7 @@ Real server: ApiMessageProcessorImpl.interceptorPositionToOrder (docs/zstack-pro
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from mock_server import validation
@@ -78,8 +78,9 @@ class Apis:
 
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
+        # named after the API, also where two share an operation (RecoverImage's is ExpungeImage's)
         self.schemas: dict[str, MessageSchema] = {
-            api: validation.message_schema(spec, spec.operations[op], envelope)
+            api: replace(validation.message_schema(spec, spec.operations[op], envelope), api=api)
             for api, (op, envelope) in MESSAGES.items()
         }
         self.system_tag_patterns: tuple[str, ...] = tuple(
@@ -104,7 +105,9 @@ class Apis:
             session = store.sessions.check(call.session_uuid)
             return handler(self, store, message, session)
 
-        return store.jobs.submit(job_uuid, call.api, work, call.webhook, call.wants_schema)
+        return store.jobs.submit(
+            job_uuid, call.api, work, call.webhook, call.wants_schema, judged=failure is None
+        )
 
     def log_in_by_account(self, store: Store, message: dict[str, JSON]) -> Session:
         message = dict(message)

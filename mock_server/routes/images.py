@@ -22,9 +22,9 @@ from mock_server.routes.rest import (
     top_level_tags,
     wrong_method,
 )
-from mock_server.state.journal import Finding
+from mock_server.state.journal import Finding, Origin
 from mock_server.validation import read_message
-from mock_server.verdict import envelope_findings, error_findings, query_findings
+from mock_server.verdict import envelope_findings, query_findings, unchecked_session
 
 bp = Blueprint("images", __name__, url_prefix="/v1/images")
 
@@ -40,10 +40,18 @@ def _submit(api: str, message: dict[str, object], spec_operation: str) -> Respon
         uuid = job_uuid(store)
         ms = api_timeout(timeout)
         call = ApiCall(api, message, session, _webhook(), "X-JSON-Schema" in request.headers)
+        # the job's error becomes a finding of this request when the job ends (late findings)
+        rt.journal.expect_job(uuid)
         job = rt.apis.submit(store, call, uuid, failure)
-        if job.error is not None and failure is None:
-            note(error_findings(job.error))
+        job.origin = _origin(api)
     return accepted(job, ms)
+
+
+def _origin(api: str) -> dict[str, object]:
+    """The starting request, redacted, kept with the job (and in --state) for a late finding."""
+    secrets = runtime().journal.secrets
+    return Origin(request.method, request.path,
+                  secrets.query(request.query_string.decode("latin-1")), api).to_json()  # fmt: skip
 
 
 def _webhook() -> str | None:
@@ -58,8 +66,10 @@ def _webhook() -> str | None:
     return url
 
 
-def _judge_envelope(api: str, body: object, envelope: str) -> None:
-    note(envelope_findings(runtime().apis.schemas[api], body, envelope))
+def _judge_envelope(
+    api: str, body: object, envelope: str, path_vars: dict[str, str] | None = None
+) -> None:
+    note(envelope_findings(runtime().apis.schemas[api], body, envelope, path_vars or {}))
 
 
 @bp.post("", provide_automatic_options=False)
@@ -96,7 +106,19 @@ def delete_image(uuid: str) -> Response:
     note(query_findings(schema, request.args, body is not None))
     message = query.query_message(schema)
     message["uuid"] = uuid
+    _judge_unchecked_session(uuid)
     return _submit("DeleteImage", message, "DeleteImage")
+
+
+def _judge_unchecked_session(image_uuid: str) -> None:
+    """DeleteImage of a missing image succeeds before the session check: judge the session."""
+    rt = runtime()
+    with rt.store.locked() as store:
+        if image_uuid in store.images.images:
+            return  # the job checks the session, and a bad one is its ID.1001
+        session = store.sessions.sessions.get(session_uuid())
+        if session is None or session.expired_date <= store.clock.now():
+            note(unchecked_session("DeleteImage"))
 
 
 @bp.put("/<image_uuid>/actions", provide_automatic_options=False)
@@ -111,7 +133,7 @@ def image_actions(image_uuid: str) -> Response:
         raise no_action_mapping()
     api = ACTION_APIS[key]
     operation(api)
-    _judge_envelope(api, body, key)
+    _judge_envelope(api, body, key, {"imageUuid": image_uuid})
     session_uuid()
     message = read_message(runtime().apis.schemas[api], _envelope(body, key))
     message["imageUuid"] = image_uuid  # URL variables are copied in after the body

@@ -14,11 +14,13 @@ from mock_server import gson
 from mock_server.apis import Apis
 from mock_server.config import MockConfig
 from mock_server.errors import RestError, ZStackError, injected_error
+from mock_server.request_log import log_late_findings
 from mock_server.spec import Spec
 from mock_server.state.faults import FaultAction, FaultRules
 from mock_server.state.jobs import Job
-from mock_server.state.journal import Finding, Journal
+from mock_server.state.journal import Finding, Journal, Origin
 from mock_server.state.store import Store
+from mock_server.verdict import job_findings
 from mock_server.webhooks import WebhookSender
 from mock_server.wire import api_response
 
@@ -40,13 +42,27 @@ class MockRuntime:
     webhooks: WebhookSender = field(default_factory=lambda: WebhookSender(()))
 
     def install(self, store: Store) -> None:
-        """Make `store` the live state, wired to the webhook sender."""
+        """Make `store` the live state, wired to the webhook sender and the journal."""
+        store.jobs.on_end = self._job_ended
+        persisted = store.persisted
+        self.faults.on_change = None if persisted is None else persisted.save_faults
+        self.store = store
+
+    def restore_faults(self) -> None:
+        """--state: the fault rules saved with the state apply again after a restart."""
+        if self.store.persisted is not None:
+            self.store.persisted.load_faults(self.faults)
+
+    def _job_ended(self, job: Job) -> None:
+        """A job ended (however: due, polled, ticked, after a restart): webhook, late finding."""
         from mock_server.routes.jobs import job_result_body
 
-        store.jobs.on_end = lambda job: self.webhooks.job_ended(
-            job, lambda j: job_result_body(self.spec, j, j.wants_schema)
-        )
-        self.store = store
+        self.webhooks.job_ended(job, lambda j: job_result_body(self.spec, j, j.wants_schema))
+        origin = None if job.origin is None else Origin.from_json(job.origin)
+        findings = job_findings(job)
+        entry = self.journal.job_ended(job.uuid, findings, origin, job.finished or job.submitted)
+        if entry is not None and self.config.access_log:
+            log_late_findings(entry, findings, self.config.log_format)
 
 
 def runtime() -> MockRuntime:
@@ -236,6 +252,7 @@ def injected_faults(api: str, message: dict[str, JSON]) -> ZStackError | None:
         if rule.action is FaultAction.LATENCY:
             time.sleep(rule.delay())
         elif rule.action is FaultAction.REST_ERROR:
+            g.fault_injected = True  # the client did not cause it: no finding (README)
             raise RestError(rule.status, rule.message)
         elif rule.action is FaultAction.BROKEN_BODY:
             g.broken_body = True
@@ -248,6 +265,7 @@ def sync_faults(api: str, message: dict[str, JSON]) -> None:
     """Apply the fault rules of a synchronous API; a `fail_job` rule fails the reply (503)."""
     failure = injected_faults(api, message)
     if failure is not None:
+        g.fault_injected = True  # the client did not cause it: no finding (README)
         raise failure
 
 
