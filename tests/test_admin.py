@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import copy
+import json
+import re
 import time
+from importlib import metadata
 
 import pytest
+import yaml
 
+from mock_server.spec import Spec
+from mock_server.state.ids import ManualClock
 from tests.conftest import ZStack, make_app
 
 
@@ -204,3 +211,62 @@ def test_fault__fail_job_carries_zstack_description_for_any_code(zs: ZStack) -> 
                                           "code": "SYS.1001", "details": "timeout"})  # fmt: skip
     error = zs.job_error(zs.add_image())
     assert (error["code"], error["description"]) == ("SYS.1001", "A message or a operation timeout")
+
+
+@pytest.mark.parametrize("path", ["/", "/_mock", "/_mock/"])
+def test_dashboard__root_and_admin_prefix_lead_to_it(client, path) -> None:
+    rsp = client.get(path)
+    assert (rsp.status_code, rsp.headers["Location"]) == (302, "/_mock/ui")
+    assert "<title>ZStack mock" in client.get(rsp.headers["Location"]).get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("accept", "mimetype", "parse"),
+    [
+        # no preference, or YAML asked for: the YAML form
+        (None, "application/yaml", yaml.safe_load),
+        ("application/yaml", "application/yaml", yaml.safe_load),
+        ("application/json", "application/json", json.loads),
+        # what Swagger UI's fetch sends
+        ("application/json,*/*", "application/json", json.loads),
+    ],
+)
+def test_spec__served_is_the_document_the_mock_runs(app, client, accept, mimetype, parse) -> None:
+    rsp = client.get("/_mock/spec", headers={"Accept": accept} if accept else {})
+    assert (rsp.status_code, rsp.mimetype) == (200, mimetype)
+    assert parse(rsp.get_data(as_text=True)) == app.extensions["zstack"].spec.doc
+
+
+def test_spec__served_is_the_runtime_spec_not_the_file(spec) -> None:
+    doc = copy.deepcopy(spec.doc)
+    doc["info"]["title"] = "a spec given to create_app"
+    client = make_app(Spec(doc)).test_client()
+    assert client.get("/_mock/spec").get_data(as_text=True).count("a spec given to create_app") == 1
+
+
+def test_docs__swagger_ui_served_from_the_package(client) -> None:
+    page = client.get("/_mock/docs").get_data(as_text=True)
+    assert 'url: "/_mock/spec"' in page
+    assets = re.findall(r'(?:src|href)="(/_mock/docs/[^"]+)"', page)
+    assert {"/_mock/docs/swagger-ui.css", "/_mock/docs/swagger-ui-bundle.js"} <= set(assets)
+    for asset in assets:
+        rsp = client.get(asset)
+        assert rsp.status_code == 200 and len(rsp.data) > 500, asset
+    # nothing from another host: it works offline
+    assert not re.search(r'(?:src|href)="(?:https?:)?//', page)
+
+
+def test_docs__unknown_asset_is_404_plain_text(client) -> None:
+    rsp = client.get("/_mock/docs/../../pyproject.toml")
+    assert (rsp.status_code, rsp.mimetype) == (404, "text/plain")
+
+
+def test_health__version_and_uptime(spec) -> None:
+    clock = ManualClock()
+    client = make_app(spec, clock=clock).test_client()
+    clock.advance(12.5)
+    client.post("/_mock/reset")  # a reset keeps the mock's start time
+    rsp = client.get("/_mock/health")
+    assert rsp.status_code == 200
+    assert rsp.json == {"status": "ok", "version": metadata.version("zstack-image-contract"),
+                        "uptimeSeconds": 12.5}  # fmt: skip
