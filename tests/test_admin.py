@@ -39,8 +39,10 @@ def test_fixtures__yaml_body_replaces_state(zs: ZStack) -> None:
 @pytest.mark.parametrize(
     ("body", "details"),
     [
-        ("accounts: [", "neither JSON nor YAML"),
-        ('{"zones": 3}', "field 'zones'"),
+        ("accounts: [", "fixtures: not valid YAML at line 1, column 12"),
+        ('{"zones": 3}', "field 'zones' (line 1, column 11)"),
+        ("", "fixtures: the fixtures are empty"),
+        ('{"zones": []}', "fixtures: field 'accounts': no account"),
         ('{"backupStorages": [{"uuid": "x"}]}', "field 'backupStorages/0"),
     ],
 )

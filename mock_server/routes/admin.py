@@ -17,7 +17,7 @@ from werkzeug.security import safe_join
 from mock_server import __version__
 from mock_server.routes.rest import runtime, spec_error
 from mock_server.state.faults import FaultAction
-from mock_server.state.fixtures import FixtureError, parse_fixtures
+from mock_server.state.fixtures import FixtureError, read_fixtures
 from mock_server.state.jobs import Job, JobState, Progression, ProgressionMode
 from mock_server.state.store import Store
 from mock_server.wire import json_response
@@ -91,13 +91,7 @@ def load_fixtures() -> Response:
     """Replace the fixtures with a JSON or YAML body; a bad one changes nothing."""
     rt = runtime()
     try:
-        data = yaml.safe_load(request.get_data(as_text=True))  # JSON is YAML too
-    except (yaml.YAMLError, UnicodeDecodeError) as e:
-        raise AdminError(
-            400, f"the body is neither JSON nor YAML: {str(e).splitlines()[0]}"
-        ) from None
-    try:
-        fixtures = parse_fixtures(data, "fixtures")
+        fixtures = read_fixtures(request.get_data(as_text=True), "fixtures")  # JSON is YAML too
     except FixtureError as e:
         raise AdminError(400, str(e)) from None
     with rt.store.locked() as store:
