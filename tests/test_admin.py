@@ -272,3 +272,52 @@ def test_health__version_and_uptime(spec) -> None:
     assert rsp.status_code == 200
     assert rsp.json == {"status": "ok", "version": metadata.version("zstack-image-contract"),
                         "uptimeSeconds": 12.5}  # fmt: skip
+
+
+def test_state__limit_keeps_the_newest_and_totals_count_all(zs: ZStack) -> None:
+    images = [zs.ready_image(name=f"i{n}")["uuid"] for n in range(3)]
+    state = zs.client.get("/_mock/state?limit=2").json
+    assert [i["uuid"] for i in state["images"]] == images[1:]
+    assert len(state["jobs"]) == 2
+    assert state["totals"] == {"images": 3, "sessions": 1, "jobs": 3}
+    assert len(zs.client.get("/_mock/jobs?limit=1").json["jobs"]) == 1
+
+
+@pytest.mark.parametrize("limit", ["0", "-1", "x", ""])
+def test_state__bad_limit_is_json_error(zs: ZStack, limit) -> None:
+    for path in ("/_mock/state", "/_mock/jobs"):
+        rsp = zs.client.get(f"{path}?limit={limit}")
+        assert (rsp.status_code, rsp.json["error"]["code"]) == (400, "MOCK.1000")
+        assert rsp.json["error"]["details"] == "limit must be an integer of at least 1"
+
+
+def test_jobs__show_their_image_and_times(zs: ZStack, clock) -> None:
+    zs.client.put("/_mock/jobs/progression", json={"mode": "seconds", "value": 5})
+    start = clock.now()
+    added = zs.add_image()
+    clock.advance(5)
+    image = zs.poll(added).json["inventory"]["uuid"]
+    deleted = zs.delete_image(image)
+    zs.client.put("/_mock/jobs/progression", json={"mode": "polls", "value": 3})
+    expunging = zs.expunge_image(image)
+    add, delete, expunge = zs.client.get("/_mock/jobs").json["jobs"]
+    assert (add["api"], add["image"], add["submitted"], add["due"], add["finished"]) == (
+        "AddImage", image, start, start + 5, start + 5)
+    assert (delete["api"], delete["image"], delete["state"]) == ("DeleteImage", image, "processing")
+    assert (expunge["image"], expunge["due"], expunge["finished"]) == (image, None, None)
+    assert deleted.status_code == expunging.status_code == 202
+
+
+def test_jobs__a_downloading_add_image_names_its_image(zs: ZStack) -> None:
+    zs.client.put("/_mock/jobs/progression", json={"mode": "polls", "value": 2})
+    zs.add_image()
+    [job] = zs.client.get("/_mock/jobs").json["jobs"]
+    [image] = zs.client.get("/_mock/state").json["images"]
+    assert (job["state"], job["image"], image["status"]) == ("processing", image["uuid"], "Downloading")
+
+
+def test_jobs__failed_job_shows_error_code_and_details(zs: ZStack) -> None:
+    error = zs.job_error(zs.add_image(format="nope"))
+    [job] = zs.client.get("/_mock/state").json["jobs"]
+    assert (job["state"], job["error"]["code"], job["error"]["details"]) == ("failed", "SYS.1007", error["details"])
+    assert job["image"] is None  # it failed before any image existed
