@@ -96,7 +96,9 @@ class Apis:
             store.sessions.check(call.session_uuid)
             return handler(store, message)
 
-        return store.jobs.submit(job_uuid, call.api, work, call.webhook, call.wants_schema)
+        return store.jobs.submit(
+            job_uuid, call.api, work, call.webhook, call.wants_schema, judged=failure is None
+        )
 
     def log_in_by_account(self, store: Store, message: dict[str, JSON]) -> Session:
         message = dict(message)

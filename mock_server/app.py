@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 
@@ -13,6 +12,7 @@ from mock_server import cors, verdict
 from mock_server.apis import Apis
 from mock_server.config import MockConfig
 from mock_server.errors import RestError, ZStackError
+from mock_server.request_log import record_exchange
 from mock_server.resources import default_fixtures_path
 from mock_server.routes import admin, backup_storage, images, jobs, sessions
 from mock_server.routes.rest import CONTEXT, MockRuntime, note, relative_path, runtime
@@ -70,27 +70,7 @@ def _finish(response: Response) -> Response:
         response.set_data(data[: max(1, len(data) // 2)])
     if request.path.startswith("/_mock/"):
         return response  # the control API is not part of the client's traffic
-    rt = runtime()
-    job = g.get("job_uuid")
-    if job is None and request.path.startswith(f"{CONTEXT}/v1/api-jobs/"):
-        job = request.path.rsplit("/", 1)[-1]
-    duration = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
-    entry = rt.journal.record(
-        time=time.time(), method=request.method, path=request.path,
-        query=request.query_string.decode("latin-1"), status=response.status_code,
-        duration_ms=duration, api=g.get("zstack_api"), job=job,
-        findings=tuple(g.get("findings", ())),
-    )  # fmt: skip
-    if rt.config.access_log:
-        if rt.config.log_format == "json":
-            access_log.info(
-                json.dumps({k: v for k, v in entry.to_json().items() if k != "findings"})
-            )
-        else:
-            access_log.info(
-                "%s %s %s %.1fms job=%s verdict=%s", entry.method, entry.path, entry.status,
-                entry.duration_ms, entry.job or "-", entry.verdict,
-            )  # fmt: skip
+    record_exchange(runtime(), request, response)
     return response
 
 
@@ -110,7 +90,7 @@ def _reject_head() -> Response | None:
 
 def _rest_text(status: int, message: str) -> Response:
     """A REST-layer rejection: plain text, and a violation in the client's verdict."""
-    if not request.path.startswith("/_mock/"):
+    if not request.path.startswith("/_mock/") and not g.get("fault_injected"):
         note(verdict.rest_error_findings(status, message))
     return text_response(status, message, _allow() if status == 405 else ())
 
@@ -119,7 +99,8 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ZStackError)
     def zstack_error(e: ZStackError) -> Response:
         error = e.to_error_code()
-        note(verdict.error_findings(error))
+        if not g.get("fault_injected"):
+            note(verdict.error_findings(error))
         return json_response(503, {"error": error.to_json()})
 
     @app.errorhandler(RestError)

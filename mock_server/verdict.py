@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from mock_server.errors import ErrorCode
+from mock_server.state.jobs import Job
 from mock_server.state.journal import Finding
 from mock_server.validation import MessageSchema
 
@@ -63,12 +64,25 @@ def session_in_query(args: Iterable[str]) -> list[Finding]:
 
 
 def error_findings(error: ErrorCode) -> list[Finding]:
-    """What a failed call says about the client: bad arguments are its fault; a bad session too."""
+    """What a failed call says about the client (README, "which errors are findings").
+
+    SYS.1007 (SysErrors.INVALID_ARGUMENT_ERROR) is the request's shape: a violation. ID.1001
+    (IdentityErrors.INVALID_SESSION, header/.../identity/IdentityErrors.java) is a warning. Every
+    other code comes from the state (a missing image, a wrong password, a full backup storage),
+    which correct clients meet in races and error-path tests: no finding.
+    """
     if error.code == "SYS.1007":
         return [Finding("violation", "invalid-argument", error.details or error.code)]
-    if error.code in ("ID.1001", "ID.1000"):
+    if error.code == "ID.1001":
         return [Finding("warning", "authentication", error.details or error.code)]
     return []
+
+
+def job_findings(job: Job) -> list[Finding]:
+    """A job's end: its error is judged unless a fault rule or the admin API decided it."""
+    if not job.judged or job.error is None:
+        return []
+    return error_findings(job.error)
 
 
 def rest_error_findings(status: int, message: str) -> list[Finding]:

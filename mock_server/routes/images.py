@@ -21,9 +21,9 @@ from mock_server.routes.rest import (
     tags,
     wrong_method,
 )
-from mock_server.state.journal import Finding
+from mock_server.state.journal import Finding, Origin
 from mock_server.validation import read_message
-from mock_server.verdict import envelope_findings, error_findings, query_findings
+from mock_server.verdict import envelope_findings, query_findings
 
 bp = Blueprint("images", __name__, url_prefix="/zstack/v1/images")
 
@@ -39,10 +39,18 @@ def _submit(api: str, message: dict[str, object], spec_operation: str) -> Respon
         uuid = job_uuid(store)
         ms = api_timeout(timeout)
         call = ApiCall(api, message, session, _webhook(), "X-JSON-Schema" in request.headers)
+        # the job's error becomes a finding of this request when the job ends (late findings)
+        rt.journal.expect_job(uuid)
         job = rt.apis.submit(store, call, uuid, failure)
-        if job.error is not None and failure is None:
-            note(error_findings(job.error))
+        job.origin = _origin(api)
     return accepted(job, ms)
+
+
+def _origin(api: str) -> dict[str, object]:
+    """The starting request, redacted, kept with the job (and in --state) for a late finding."""
+    secrets = runtime().journal.secrets
+    return Origin(request.method, request.path,
+                  secrets.query(request.query_string.decode("latin-1")), api).to_json()  # fmt: skip
 
 
 def _webhook() -> str | None:

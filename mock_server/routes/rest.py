@@ -16,8 +16,9 @@ from mock_server.errors import RestError, ZStackError, injected_error
 from mock_server.spec import Spec
 from mock_server.state.faults import FaultAction, FaultRules
 from mock_server.state.jobs import Job
-from mock_server.state.journal import Finding, Journal
+from mock_server.state.journal import Finding, Journal, Origin
 from mock_server.state.store import Store
+from mock_server.verdict import job_findings
 from mock_server.webhooks import WebhookSender
 from mock_server.wire import json_response
 
@@ -38,13 +39,17 @@ class MockRuntime:
     webhooks: WebhookSender = field(default_factory=lambda: WebhookSender(()))
 
     def install(self, store: Store) -> None:
-        """Make `store` the live state, wired to the webhook sender."""
+        """Make `store` the live state, wired to the webhook sender and the journal."""
+        store.jobs.on_end = self._job_ended
+        self.store = store
+
+    def _job_ended(self, job: Job) -> None:
+        """A job ended (however: due, polled, ticked, after a restart): webhook, late finding."""
         from mock_server.routes.jobs import job_result_body
 
-        store.jobs.on_end = lambda job: self.webhooks.job_ended(
-            job, lambda j: job_result_body(self.spec, j, j.wants_schema)
-        )
-        self.store = store
+        self.webhooks.job_ended(job, lambda j: job_result_body(self.spec, j, j.wants_schema))
+        origin = None if job.origin is None else Origin.from_json(job.origin)
+        self.journal.job_ended(job.uuid, job_findings(job), origin, job.finished or job.submitted)
 
 
 def runtime() -> MockRuntime:
@@ -159,6 +164,7 @@ def injected_faults(api: str, message: dict[str, JSON]) -> ZStackError | None:
         if rule.action is FaultAction.LATENCY:
             time.sleep(rule.delay())
         elif rule.action is FaultAction.REST_ERROR:
+            g.fault_injected = True  # the client did not cause it: no finding (README)
             raise RestError(rule.status, rule.message)
         elif rule.action is FaultAction.BROKEN_BODY:
             g.broken_body = True
@@ -171,6 +177,7 @@ def sync_faults(api: str, message: dict[str, JSON]) -> None:
     """Apply the fault rules of a synchronous API; a `fail_job` rule fails the reply (503)."""
     failure = injected_faults(api, message)
     if failure is not None:
+        g.fault_injected = True  # the client did not cause it: no finding (README)
         raise failure
 
 

@@ -84,6 +84,11 @@ class Job:
     # X-Web-Hook of the request, and whether it asked for `schema` (X-JSON-Schema)
     webhook: str | None = None
     wants_schema: bool = False
+    # whether the job's outcome says something about the client's request: not when a fault
+    # rule failed it, nor when it was completed or failed by hand (the verdict's table, README)
+    judged: bool = True
+    # the request that started it (method, path, query, api), for a finding after a restart
+    origin: dict[str, JSON] | None = None
 
     def to_json(self) -> dict[str, JSON]:
         out: dict[str, JSON] = {"uuid": self.uuid, "api": self.api, "state": self.state.value,
@@ -149,13 +154,13 @@ class JobQueue:
 
     def submit(
         self, uuid: str, api: str, work: JobWork, webhook: str | None = None,
-        wants_schema: bool = False,
+        wants_schema: bool = False, judged: bool = True,
     ) -> Job:  # fmt: skip
         """Run the job's work now; its result shows once the job is due."""
         now = self._clock.now()
         p = self.progression
         job = Job(uuid=uuid, api=api, submitted=now, due=now, webhook=webhook,
-                  wants_schema=wants_schema)  # fmt: skip
+                  wants_schema=wants_schema, judged=judged)  # fmt: skip
         if p.mode is ProgressionMode.SECONDS:
             job.due = now + p.value
         elif p.mode is ProgressionMode.POLLS:
@@ -197,13 +202,15 @@ class JobQueue:
             self._finish(job)
 
     def complete(self, job: Job) -> None:
-        """Finish a running job now, as if it were due."""
+        """Finish a running job now, as if it were due (by hand: its outcome is no finding)."""
+        job.judged = False
         self._finish(job)
 
     def fail(self, job: Job, error: ZStackError) -> None:
         """Fail a running job now with the given error, undoing what it had started."""
         if job.pending is None:
             return
+        job.judged = False
         if job.pending.abort is not None:
             job.pending.abort()
         self._pending.remove(job)

@@ -1,16 +1,29 @@
-"""The request journal: every request the mock answered, with the contract verdict, bounded."""
+"""The request journal: every request the mock answered, with the contract verdict.
+
+The journal keeps the newest entries (bounded), and beside them every entry with a finding that
+fell out of it (bounded separately), so the run's findings are never lost: the counts cover the
+whole run whatever the sizes. A job's error that arrives after the 202 is attached to the request
+that started the job (a late finding), and bumps the journal's `rev`, so pollers see it.
+"""
 
 from __future__ import annotations
 
 import threading
-from collections import deque
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import Any
+
+from mock_server.redact import Secrets
 
 JSON = Any
 
 # The journal keeps the newest entries and drops the oldest beyond this many.
 JOURNAL_SIZE = 10_000
+# Entries with findings that fell out of the journal are kept aside, up to this many.
+FLAGGED_SIZE = 10_000
+# Requests whose job has not ended yet, waiting for a late finding (jobs are bounded alike).
+OPEN_JOBS = 100_000
+LEVELS = ("violation", "warning")
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,8 +39,19 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
+class Exchange:
+    """What a request and its answer carried, already redacted and bounded."""
+
+    request_headers: dict[str, str] = field(default_factory=dict)
+    request_body: str = ""
+    response_headers: dict[str, str] = field(default_factory=dict)
+    response_body: str = ""
+
+
+@dataclass(slots=True)
 class Entry:
     seq: int
+    rev: int
     time: float
     method: str
     path: str
@@ -36,53 +60,183 @@ class Entry:
     duration_ms: float
     api: str | None = None
     job: str | None = None
-    findings: tuple[Finding, ...] = field(default_factory=tuple)
+    findings: list[Finding] = field(default_factory=list)
+    exchange: Exchange = field(default_factory=Exchange)
 
     @property
     def verdict(self) -> str:
         levels = {f.level for f in self.findings}
         return "violation" if "violation" in levels else "warning" if levels else "ok"
 
-    def to_json(self) -> dict[str, JSON]:
+    def summary(self) -> dict[str, JSON]:
+        """Everything but the headers and bodies (the request log's JSON line)."""
         return {
-            "seq": self.seq, "time": self.time, "method": self.method, "path": self.path,
-            "query": self.query, "status": self.status, "durationMs": round(self.duration_ms, 3),
-            "api": self.api, "job": self.job, "verdict": self.verdict,
-            "findings": [f.to_json() for f in self.findings],
+            "seq": self.seq, "rev": self.rev, "time": self.time, "method": self.method,
+            "path": self.path, "query": self.query, "status": self.status,
+            "durationMs": round(self.duration_ms, 3), "api": self.api, "job": self.job,
+            "verdict": self.verdict, "findings": [f.to_json() for f in self.findings],
         }  # fmt: skip
+
+    def to_json(self) -> dict[str, JSON]:
+        x = self.exchange
+        return {**self.summary(), "requestHeaders": x.request_headers,
+                "requestBody": x.request_body, "responseHeaders": x.response_headers,
+                "responseBody": x.response_body}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """The request that started a job, kept with the job so a late finding can name it."""
+
+    method: str
+    path: str
+    query: str
+    api: str | None
+
+    def to_json(self) -> dict[str, JSON]:
+        return {"method": self.method, "path": self.path, "query": self.query, "api": self.api}
+
+    @classmethod
+    def from_json(cls, data: dict[str, JSON]) -> Origin:
+        return cls(data["method"], data["path"], data["query"], data.get("api"))
 
 
 class Journal:
-    def __init__(self, size: int = JOURNAL_SIZE) -> None:
-        self._entries: deque[Entry] = deque(maxlen=size)
-        self._seq = 0
-        self._lock = threading.Lock()
+    def __init__(self, size: int = JOURNAL_SIZE, flagged_size: int = FLAGGED_SIZE) -> None:
         self.size = size
+        self.flagged_size = flagged_size
+        self.secrets = Secrets()
+        self._lock = threading.Lock()
+        self._entries: deque[Entry] = deque()
+        self._kept: OrderedDict[int, Entry] = OrderedDict()
+        self._open_jobs: OrderedDict[str, Entry] = OrderedDict()
+        # jobs submitted by a request not journaled yet; findings of those that already ended
+        self._expected: dict[str, list[Finding] | None] = {}
+        self._seq = 0
+        self._rev = 0
+        self._total = 0
+        self._dropped = 0
+        # the whole run's counts: never cleared, whatever falls out or is cleared
+        self.run_requests = 0
+        self.run_findings = dict.fromkeys(LEVELS, 0)
+        # flagged entries that fell out of the kept ones too (the gate says how many)
+        self.flagged_lost = 0
 
-    def record(self, **fields: Any) -> Entry:
+    def expect_job(self, job: str) -> None:
+        """A request is about to start `job`; its entry is recorded when the request ends."""
+        with self._lock:
+            self._expected[job] = None
+
+    def record(self, *, starts_job: bool = False, **fields: Any) -> Entry:
+        """Journal one answered request; `starts_job`: its `job` was started by it."""
         with self._lock:
             self._seq += 1
-            entry = Entry(seq=self._seq, **fields)
+            self._rev += 1
+            entry = Entry(seq=self._seq, rev=self._rev, **fields)
+            job = entry.job
+            if starts_job and job is not None:
+                ended = self._expected.pop(job, None)
+                if ended is None:
+                    self._open_job(job, entry)
+                else:
+                    entry.findings.extend(ended)
+            self._total += 1
+            self.run_requests += 1
+            self._count(entry.findings)
             self._entries.append(entry)
+            while len(self._entries) > self.size:
+                self._keep(self._entries.popleft())
             return entry
+
+    def job_ended(
+        self, job: str, findings: list[Finding], origin: Origin | None, when: float
+    ) -> None:
+        """Attach what a job's end says about the client to the request that started it.
+
+        A job that ends before its request is journaled hands its findings to that entry; one
+        whose request this journal never saw (the mock restarted, `--state`) gets an entry of
+        its own, named after the request kept with the job.
+        """
+        with self._lock:
+            if job in self._expected:
+                self._expected[job] = list(findings)
+                return
+            entry = self._open_jobs.pop(job, None)
+            if not findings:
+                return
+            if entry is None:
+                if origin is None:
+                    return
+                self._seq += 1
+                entry = Entry(seq=self._seq, rev=0, time=when, method=origin.method,
+                              path=origin.path, query=origin.query, status=202, duration_ms=0.0,
+                              api=origin.api, job=job)  # fmt: skip
+                self._kept[entry.seq] = entry
+            self._rev += 1
+            entry.rev = self._rev
+            entry.findings.extend(findings)
+            self._count(findings)
+            if self._entries and entry.seq < self._entries[0].seq and entry.seq not in self._kept:
+                self._kept[entry.seq] = entry
+            self._trim_kept()
+
+    def _open_job(self, job: str, entry: Entry) -> None:
+        self._open_jobs[job] = entry
+        while len(self._open_jobs) > OPEN_JOBS:
+            self._open_jobs.popitem(last=False)
+
+    def _count(self, findings: list[Finding]) -> None:
+        for f in findings:
+            self.run_findings[f.level] = self.run_findings.get(f.level, 0) + 1
+
+    def _keep(self, entry: Entry) -> None:
+        if not entry.findings:
+            self._dropped += 1
+            return
+        self._kept[entry.seq] = entry
+        self._trim_kept()
+
+    def _trim_kept(self) -> None:
+        while len(self._kept) > self.flagged_size:
+            self._kept.popitem(last=False)
+            self._dropped += 1
+            self.flagged_lost += 1
 
     def entries(
         self, *, method: str | None = None, path: str | None = None, status: int | None = None,
         verdict: str | None = None, api: str | None = None, since: int | None = None,
+        limit: int | None = None,
     ) -> list[Entry]:  # fmt: skip
-        """Entries matching every filter given; `path` matches as a substring."""
+        """Entries matching every filter, oldest first; `path` matches as a substring.
+
+        `since`: only entries whose rev is above it; `limit`: the newest that many matches.
+        """
         with self._lock:
-            entries = list(self._entries)
-        return [
+            entries = sorted(self._kept.values(), key=lambda e: e.seq) + list(self._entries)
+        matches = [
             e for e in entries
             if (method is None or e.method == method.upper())
             and (path is None or path in e.path)
             and (status is None or e.status == status)
             and (verdict is None or e.verdict == verdict)
             and (api is None or e.api == api)
-            and (since is None or e.seq > since)
+            and (since is None or e.rev > since)
         ]  # fmt: skip
+        return matches if limit is None else matches[len(matches) - limit :] if limit else []
+
+    def stats(self) -> dict[str, JSON]:
+        """The counts beside the entries: since the last clear, and for the whole run."""
+        with self._lock:
+            return {
+                "rev": self._rev, "total": self._total, "dropped": self._dropped,
+                "findings": dict(self.run_findings), "runTotal": self.run_requests,
+                "findingsLost": self.flagged_lost, "size": self.size,
+            }  # fmt: skip
 
     def clear(self) -> None:
+        """Forget the entries; the run's counts stay (a client cannot clear its findings away)."""
         with self._lock:
             self._entries.clear()
+            self._kept.clear()
+            self._total = self._dropped = 0
+            self._rev += 1

@@ -1,0 +1,99 @@
+"""Each answered client request: its journal entry (redacted, bounded) and its request log line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from flask import Request, Response, g
+
+from mock_server.redact import Secrets, bounded
+from mock_server.state.journal import Entry, Exchange
+
+if TYPE_CHECKING:
+    from mock_server.routes.rest import MockRuntime
+
+JSON = Any
+access_log = logging.getLogger("zstack_mock.access")
+SESSION_PARAMS = ("sessionId", "sessionUuid", "session")
+
+
+def _request_secrets(request: Request, secrets: Secrets) -> frozenset[str]:
+    """Remember the session ids this request names; return the tokens to hide in it."""
+    found: set[str] = set()
+    scheme, _, token = request.headers.get("Authorization", "").strip().partition(" ")
+    if scheme in ("OAuth", "ZStack") and token.strip():
+        found.add(token.strip())
+    for key in SESSION_PARAMS:
+        found.update(v for v in request.args.getlist(key) if v)
+    # LogOut and ValidateSession name the session in the path (/accounts/sessions/<uuid>)
+    parts = request.path.split("/")
+    if "sessions" in parts[:-1]:
+        found.add(parts[parts.index("sessions") + 1])
+    for secret in found:
+        secrets.remember(secret)
+    return frozenset(s for s in found if len(s) >= 8)
+
+
+def _login_session(response: Response) -> str | None:
+    """The session uuid a LogInByAccount answer hands out."""
+    try:
+        body = json.loads(response.get_data())
+        uuid = body["inventory"]["uuid"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return uuid if isinstance(uuid, str) else None
+
+
+def _request_body(request: Request, response: Response) -> str:
+    if response.status_code == 413:
+        return ""  # never read: it was larger than the limit
+    return request.get_data(cache=True).decode(errors="replace")
+
+
+def record_exchange(rt: MockRuntime, request: Request, response: Response) -> Entry:
+    """Journal the request with its verdict and exchange, secrets hidden; then log it."""
+    journal = rt.journal
+    secrets = journal.secrets
+    extra = _request_secrets(request, secrets)
+    api = g.get("zstack_api")
+    if api == "LogInByAccount" and response.status_code == 200:
+        session = _login_session(response)
+        if session is not None:
+            secrets.remember(session)
+    exchange = Exchange(
+        request_headers=secrets.headers(request.headers, extra),
+        request_body=bounded(secrets.text(_request_body(request, response), extra)),
+        response_headers=secrets.headers(response.headers, extra),
+        response_body=bounded(secrets.text(response.get_data(as_text=True), extra)),
+    )
+    started_job = g.get("job_uuid")
+    job = started_job
+    if job is None and "/v1/api-jobs/" in request.path:
+        job = request.path.rsplit("/", 1)[-1]
+    duration = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+    entry = journal.record(
+        time=time.time(), method=request.method, path=secrets.text(request.path, extra),
+        query=secrets.query(request.query_string.decode("latin-1"), extra),
+        status=response.status_code, duration_ms=duration, api=api, job=job,
+        findings=list(g.get("findings", ())), exchange=exchange,
+        starts_job=started_job is not None,
+    )  # fmt: skip
+    if rt.config.access_log:
+        access_log.info(log_line(entry, rt.config.log_format))
+    return entry
+
+
+def log_line(entry: Entry, log_format: str) -> str:
+    """One request log line: method, path and query, status, time, job, verdict and reasons."""
+    if log_format == "json":
+        return json.dumps(entry.summary())
+    target = f"{entry.path}?{entry.query}" if entry.query else entry.path
+    line = (
+        f"{entry.method} {target} {entry.status} {entry.duration_ms:.1f}ms "
+        f"job={entry.job or '-'} verdict={entry.verdict}"
+    )
+    reasons = "; ".join(f"{f.level} {f.rule}: {f.reason}" for f in entry.findings)
+    return f"{line} ({reasons})" if reasons else line

@@ -1,0 +1,103 @@
+"""GET /_mock/journal: since/rev/limit, late findings, redacted and bounded exchanges, run counts."""
+
+from __future__ import annotations
+
+from mock_server.state.journal import Finding, Journal
+from tests.conftest import ADMIN_PASSWORD, ZStack, make_app
+
+
+def journal(zs: ZStack, query: str = "") -> dict:
+    rsp = zs.client.get(f"/_mock/journal{query}")
+    assert rsp.status_code == 200, rsp.data
+    return dict(rsp.json or {})
+
+
+def test_journal__since_a_rev_and_limit(zs: ZStack) -> None:
+    zs.login()
+    zs.client.get("/zstack/v1/images", headers=zs.auth)
+    first = journal(zs)
+    assert first["rev"] == 2 and first["total"] == 2 and first["dropped"] == 0
+    zs.client.get("/zstack/v1/images", headers=zs.auth)
+    zs.client.get("/zstack/v1/nothing")
+    new = journal(zs, f"?since={first['rev']}")
+    assert [e["seq"] for e in new["entries"]] == [3, 4]
+    assert [e["path"] for e in journal(zs, "?limit=1")["entries"]] == ["/zstack/v1/nothing"]
+    assert journal(zs, "?limit=0")["entries"] == []
+    assert zs.client.get("/_mock/journal?limit=-1").status_code == 400
+    assert journal(zs)["findings"] == {"violation": 1, "warning": 0}
+
+
+def test_journal__late_job_error_is_a_finding_of_the_starting_request(spec, clock) -> None:
+    zs = ZStack(make_app(spec, job_delay=5, clock=clock).test_client())
+    accepted = zs.add_image(format=None)  # SYS.1007, reported when the job ends
+    before = journal(zs)
+    [add] = [e for e in before["entries"] if e["api"] == "AddImage"]
+    assert add["verdict"] == "ok" and accepted.status_code == 202
+    clock.advance(5)
+    after = journal(zs, f"?since={before['rev']}")
+    [late] = after["entries"]
+    assert (late["seq"], late["verdict"]) == (add["seq"], "violation")
+    assert late["findings"][0]["rule"] == "invalid-argument" and late["rev"] > before["rev"]
+    assert after["findings"] == {"violation": 1, "warning": 0}
+
+
+def test_journal__hand_failed_and_fault_failed_jobs_are_no_finding(spec, clock) -> None:
+    zs = ZStack(make_app(spec, job_delay=5, clock=clock).test_client())
+    job = zs.add_image(format=None).json["location"].rsplit("/", 1)[-1]
+    zs.client.post(f"/_mock/jobs/{job}/fail", json={"code": "SYS.1007"})
+    zs.client.post("/_mock/faults", json={"operation": "AddImage", "action": "fail_job",
+                                          "code": "SYS.1007"})  # fmt: skip
+    zs.add_image()
+    clock.advance(5)
+    zs.client.get("/zstack/v1/images", headers=zs.auth)
+    assert journal(zs)["findings"] == {"violation": 0, "warning": 0}
+
+
+def test_journal__exchange_kept_with_secrets_hidden(zs: ZStack) -> None:
+    zs.login()
+    session = zs.session
+    assert session is not None
+    zs.client.get(f"/zstack/v1/images?sessionId={session}&q=name=x", headers=zs.auth)
+    zs.client.delete(f"/zstack/v1/accounts/sessions/{session}")
+    login, query, logout = journal(zs)["entries"]
+    text = str([login, query, logout])
+    assert ADMIN_PASSWORD not in text and session not in text
+    assert f'"password": "{ADMIN_PASSWORD[:4]}…"' in login["requestBody"].replace('":"', '": "')
+    assert f'"uuid":"{session[:4]}…"' in login["responseBody"]
+    assert query["requestHeaders"]["Authorization"] == f"OAuth {session[:4]}…"
+    assert query["query"] == f"sessionId={session[:4]}…&q=name=x"
+    assert query["responseHeaders"]["Content-Type"].startswith("application/json")
+    assert logout["path"] == f"/zstack/v1/accounts/sessions/{session[:4]}…"
+
+
+def test_journal__bodies_bounded_with_a_marker(zs: ZStack) -> None:
+    zs.add_image(description="d" * 100_000)
+    [add] = journal(zs, "?api=AddImage")["entries"]
+    head, _, tail = add["requestBody"].partition("…[truncated ")
+    assert len(head.encode()) == 64 * 1024 and head.startswith('{"params"')
+    assert tail.endswith(" bytes]") and int(tail.removesuffix(" bytes]")) > 30_000
+
+
+def test_journal__findings_outlive_the_bounded_journal() -> None:
+    j = Journal(size=10, flagged_size=3)
+    j.record(time=0.0, method="GET", path="/bad", query="", status=404, duration_ms=0.0,
+             findings=[Finding("violation", "rest-layer", "404")])  # fmt: skip
+    for _ in range(25):
+        j.record(time=0.0, method="GET", path="/ok", query="", status=200, duration_ms=0.0)
+    stats = j.stats()
+    assert (stats["total"], stats["dropped"], stats["findings"]["violation"]) == (26, 15, 1)
+    assert [e.path for e in j.entries(verdict="violation")] == ["/bad"]
+    j.clear()
+    assert j.entries() == [] and j.stats()["findings"]["violation"] == 1
+    assert j.stats()["runTotal"] == 26
+
+
+def test_journal__late_finding_after_the_entry_fell_out_is_kept() -> None:
+    j = Journal(size=2)
+    j.expect_job("job1")
+    j.record(time=0.0, method="POST", path="/zstack/v1/images", query="", status=202,
+             duration_ms=0.0, job="job1", starts_job=True)  # fmt: skip
+    for _ in range(5):
+        j.record(time=0.0, method="GET", path="/ok", query="", status=200, duration_ms=0.0)
+    j.job_ended("job1", [Finding("violation", "invalid-argument", "bad")], None, 0.0)
+    assert [e.job for e in j.entries(verdict="violation")] == ["job1"]
