@@ -95,7 +95,8 @@ def serve(config: MockConfig, err: TextIO) -> int:
     os.environ[_ENV] = _to_env(config)
     print(
         f"zstack-mock: serving ZStack image APIs at http://{config.host}:{config.port}/zstack/v1 "
-        f"(deletion policy {config.deletion_policy.value}, job delay {config.job_delay:g}s)",
+        f"(deletion policy {config.deletion_policy.value}, job delay {config.job_delay:g}s); "
+        f"dashboard http://{config.host}:{config.port}/_mock/ui",
         file=err,
         flush=True,
     )

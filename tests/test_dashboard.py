@@ -21,7 +21,7 @@ from werkzeug.serving import make_server
 from mock_server.app import create_app
 from mock_server.config import MockConfig
 from tests.conftest import ADMIN_PASSWORD, CONNECTED_BS, IMAGE_URL
-from tests.served import ThreadedServer, _Quiet
+from tests.served import Served, ThreadedServer, _Quiet
 
 CHROMIUM = "/usr/bin/chromium"
 # as root, on a machine whose only network is the package registries
@@ -404,3 +404,12 @@ def test_docs__swagger_ui_offline_and_try_it_out_calls_the_mock(page, mock_url: 
     assert answered.value.status == 200
     expect(operation.locator(".live-responses-table")).to_contain_text("uptimeSeconds")
     expect(operation.locator(".request-url")).to_contain_text(f"{mock_url}/_mock/health")
+
+
+def test_serve__start_up_line_prints_the_dashboard_url() -> None:
+    served = Served(quiet=False)
+    try:
+        assert requests.get(f"{served.root}/", timeout=10).url == f"{served.root}/_mock/ui"
+    finally:
+        log = served.stop()
+    assert f"dashboard http://127.0.0.1:{served.port}/_mock/ui" in log.splitlines()[0]
