@@ -37,8 +37,10 @@ def browser() -> Iterator[Any]:
         if os.environ.get("CI"):
             pytest.fail("CI must have Debian's chromium: .ci/run installs it")
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # the machine's two cores are shared: wait longer than Playwright's 5 s before failing
+    expect.set_options(timeout=15_000)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
