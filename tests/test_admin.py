@@ -37,18 +37,20 @@ def test_fixtures__yaml_body_replaces_state(zs: ZStack) -> None:
 
 
 @pytest.mark.parametrize(
-    ("body", "details"),
+    ("body", "content_type", "details"),
     [
-        ("accounts: [", "fixtures: not valid YAML at line 1, column 12"),
-        ('{"zones": 3}', "field 'zones' (line 1, column 11)"),
-        ("", "fixtures: the fixtures are empty"),
-        ('{"zones": []}', "fixtures: field 'accounts': no account"),
-        ('{"backupStorages": [{"uuid": "x"}]}', "field 'backupStorages/0"),
+        ("accounts: [", "application/yaml", "fixtures: not valid YAML at line 1, column 12"),
+        # a JSON body is read as JSON: a tab-indented one is fine, a broken one says where
+        ('{"zones": [}', "application/json", "fixtures: not valid JSON at line 1, column 12"),
+        ('{"zones": 3}', "application/json", "field 'zones' (line 1, column 11)"),
+        ("", "application/yaml", "fixtures: the fixtures are empty"),
+        ('{\n\t"zones": []\n}', "application/json", "fixtures: field 'accounts': no account"),
+        ('{"backupStorages": [{"uuid": "x"}]}', "application/json", "field 'backupStorages/0"),
     ],
 )
-def test_fixtures__bad_body_is_a_clear_error_and_changes_nothing(zs: ZStack, body, details) -> None:
+def test_fixtures__bad_body_is_a_clear_error_and_changes_nothing(zs: ZStack, body, content_type, details) -> None:
     image = zs.ready_image()
-    rsp = zs.client.put("/_mock/fixtures", data=body, content_type="application/json")
+    rsp = zs.client.put("/_mock/fixtures", data=body, content_type=content_type)
     assert rsp.status_code == 400
     assert rsp.json["error"]["code"] == "MOCK.1000"
     assert details in rsp.json["error"]["details"]

@@ -415,3 +415,26 @@ def test_serve__start_up_line_prints_the_dashboard_url() -> None:
     finally:
         log = served.stop()
     assert f"dashboard http://127.0.0.1:{served.port}/_mock/ui" in log.splitlines()[0]
+
+
+def test_dashboard__progression_and_failing_a_job_by_hand(page, mock_url: str) -> None:
+    page.select_option("#progression-form select[name=mode]", "seconds")
+    page.fill("#progression-form input[name=value]", "0")
+    page.get_by_role("button", name="Set progression").click()
+    expect(page.locator("#jobs-error")).to_have_text("progression: mode seconds needs a value above 0")
+    page.select_option("#progression-form select[name=mode]", "polls")
+    page.fill("#progression-form input[name=value]", "3")
+    page.get_by_role("button", name="Set progression").click()
+    expect(page.locator("#progression-now")).to_have_text("now: after 3 polls")
+    assert requests.get(f"{mock_url}/_mock/jobs", timeout=10).json()["progression"] == {"mode": "polls", "value": 3.0}
+
+    accepted = Client(mock_url).add_image("to-fail")
+    job = page.locator("#jobs tbody tr", has_text="AddImage")
+    expect(job).to_contain_text("processing")
+    page.fill("#progression-form input[name=fail-code]", "SYS.1006")
+    page.fill("#progression-form input[name=fail-details]", "disk full")
+    job.get_by_role("button", name="Fail").click()
+    expect(job).to_contain_text("SYS.1006: disk full")
+    error = requests.get(accepted.json()["location"], timeout=10).json()["error"]
+    assert (error["code"], error["details"]) == ("SYS.1006", "disk full")
+    expect(page.locator("#images tbody tr")).to_have_count(0)  # a failed AddImage removes its image

@@ -76,10 +76,11 @@ def reset() -> Response:
 
 @bp.put("/fixtures")
 def load_fixtures() -> Response:
-    """Replace the fixtures with a JSON or YAML body; a bad one changes nothing."""
+    """Replace the fixtures with a YAML body (JSON with a JSON type); a bad one changes nothing."""
     rt = runtime()
     try:
-        fixtures = read_fixtures(request.get_data(as_text=True), "fixtures")  # JSON is YAML too
+        text = request.get_data(as_text=True)
+        fixtures = read_fixtures(text, "fixtures", json_only=request.mimetype == "application/json")
     except FixtureError as e:
         raise AdminError(400, str(e)) from None
     with rt.store.locked() as store:
