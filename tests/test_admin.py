@@ -323,3 +323,12 @@ def test_jobs__failed_job_shows_error_code_and_details(zs: ZStack) -> None:
     [job] = zs.client.get("/_mock/state").json["jobs"]
     assert (job["state"], job["error"]["code"], job["error"]["details"]) == ("failed", "SYS.1007", error["details"])
     assert job["image"] is None  # it failed before any image existed
+
+
+def test_state__unchanged_state_is_304_for_its_etag(zs: ZStack) -> None:
+    first = zs.client.get("/_mock/state")
+    etag = first.headers["ETag"]
+    assert zs.client.get("/_mock/state", headers={"If-None-Match": etag}).status_code == 304
+    zs.ready_image()
+    again = zs.client.get("/_mock/state", headers={"If-None-Match": etag})
+    assert again.status_code == 200 and len(again.json["images"]) == 1

@@ -242,6 +242,15 @@ def test_dashboard__polls_the_journal_incrementally(page, mock_url: str) -> None
     assert any(int(q["since"][0]) >= 1 for q in polls)
 
 
+def test_dashboard__unchanged_state_is_not_downloaded_again(page, mock_url: str) -> None:
+    answers: list[int] = []
+    page.on("response", lambda r: answers.append(r.status) if "/_mock/state" in r.url else None)
+    page.wait_for_timeout(3500)  # idle: the state answers 304 to the ETag the page sent
+    assert 200 in answers and 304 in answers, answers
+    Client(mock_url).add_image("changed")
+    expect(page.locator("#images tbody")).to_contain_text("changed")
+
+
 def test_dashboard__refresh_keeps_a_half_filled_form_and_selected_text(page, mock_url: str) -> None:
     client = Client(mock_url)
     page.select_option("#fault-form select[name=action]", "rest_error")

@@ -109,7 +109,11 @@ def state() -> Response:
                 "progression": store.jobs.progression.to_json(),
             },
         }
-    return json_response(200, body)
+    # a poller (the dashboard, every second) gets 304 while nothing changed
+    rsp = json_response(200, body)
+    rsp.add_etag()
+    rsp.make_conditional(request)  # in place
+    return rsp
 
 
 @bp.get("/jobs")
