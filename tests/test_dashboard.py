@@ -195,31 +195,34 @@ def test_dashboard__journal_filters(page, mock_url: str) -> None:
     requests.get(f"{mock_url}/zstack/v1/images?sessionId={client.session}", headers=client.auth,
                  timeout=10)  # a warning: a session id in the query string  # fmt: skip
     rows = page.locator("#journal tbody tr.entry")
-    expect(rows).to_have_count(4)
+    # each step waits for exactly these rows, newest first (a count alone could match the last
+    # step); a row's text runs its cells together: path, then status
+    login, add, missing, query = (re.compile(p) for p in (
+        r"PUT /zstack/v1/accounts/login", r"POST /zstack/v1/images202", r"GET /zstack/v1/images/404",
+        r"GET /zstack/v1/images\?sessionId="))  # fmt: skip
+    expect(rows).to_have_text([query, missing, add, login])
 
     page.select_option("#journal-filters select[name=verdict]", "violation")
-    expect(rows).to_have_count(1)
-    expect(rows).to_contain_text("/zstack/v1/images/")
+    expect(rows).to_have_text([missing])
     page.select_option("#journal-filters select[name=verdict]", "warning")
-    expect(rows).to_have_count(1)
-    expect(rows).to_contain_text("sessionId=")
+    expect(rows).to_have_text([query])
     page.select_option("#journal-filters select[name=verdict]", "")
+    expect(rows).to_have_text([query, missing, add, login])
 
     page.select_option("#journal-filters select[name=api]", "LogInByAccount")
-    expect(rows).to_have_count(1)
-    expect(rows).to_contain_text("PUT /zstack/v1/accounts/login")
+    expect(rows).to_have_text([login])
     page.select_option("#journal-filters select[name=api]", "")
+    expect(rows).to_have_text([query, missing, add, login])
 
     page.fill("#journal-filters input[name=status]", "404")
     page.locator("#journal-filters input[name=status]").dispatch_event("change")
-    expect(rows).to_have_count(1)
+    expect(rows).to_have_text([missing])
     page.fill("#journal-filters input[name=status]", "")
     page.locator("#journal-filters input[name=status]").dispatch_event("change")
-    expect(rows).to_have_count(4)
+    expect(rows).to_have_text([query, missing, add, login])
 
     page.fill("#journal-filters input[name=text]", "backupStorageUuids")  # in a request body only
-    expect(rows).to_have_count(1)
-    expect(rows).to_contain_text("POST /zstack/v1/images")
+    expect(rows).to_have_text([add])
 
 
 def test_dashboard__polls_the_journal_incrementally(page, mock_url: str) -> None:
