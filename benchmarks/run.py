@@ -95,7 +95,8 @@ def wait_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> Non
         try:
             requests.get(url, timeout=1)
             return
-        except requests.ConnectionError:
+        # the mock's port listens before its app is built: a read may time out until it is
+        except (requests.ConnectionError, requests.Timeout):
             time.sleep(0.2)
     raise RuntimeError(f"{url} did not come up")
 

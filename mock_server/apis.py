@@ -8,7 +8,7 @@ Real server: ApiMessageProcessorImpl.interceptorPositionToOrder, zstack-behaviou
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from mock_server import validation
@@ -73,8 +73,9 @@ class Apis:
 
     def __init__(self, spec: Spec) -> None:
         self.spec = spec
+        # named after the API, also where two share an operation (RecoverImage's is ExpungeImage's)
         self.schemas: dict[str, MessageSchema] = {
-            api: validation.message_schema(spec, spec.operations[op], envelope)
+            api: replace(validation.message_schema(spec, spec.operations[op], envelope), api=api)
             for api, (op, envelope) in MESSAGES.items()
         }
 

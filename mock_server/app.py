@@ -40,6 +40,7 @@ def create_app(config: MockConfig | None = None, spec: Spec | None = None) -> Fl
         webhooks=WebhookSender(config.webhook_allow, config.webhook_retry_interval),
     )  # fmt: skip
     rt.install(store)
+    rt.restore_faults()
     app.extensions["zstack"] = rt
     if config.background_jobs:
         start_ticker(rt)

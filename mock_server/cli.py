@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from importlib import metadata
 from pathlib import Path
 
+from mock_server import __version__
 from mock_server.config import MockConfig
 from mock_server.state.model import DeletionPolicy
 
@@ -28,6 +30,24 @@ def _port(text: str) -> int:
     if not 0 < value < 65536:
         raise argparse.ArgumentTypeError(f"a port is 1-65535, not {value}")
     return value
+
+
+def _version() -> str:
+    """The installed package's version (the source tree's when run from a checkout)."""
+    try:
+        return metadata.version("zstack-image-contract")
+    except metadata.PackageNotFoundError:
+        return __version__
+
+
+class _Help(argparse.ArgumentDefaultsHelpFormatter):
+    """Appends "(default: X)" only where the help states no default and X says something."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if action.default in (None, False, argparse.SUPPRESS) or "default" in text:
+            return text
+        return super()._get_help_string(action) or text
 
 
 def _add_serve_options(parser: argparse.ArgumentParser, port_default: int | None) -> None:
@@ -121,22 +141,26 @@ def build_parser() -> argparse.ArgumentParser:
         description="A stateful mock of ZStack's image REST APIs that behaves like a real "
         "management node: async jobs, the image lifecycle, ZStack's validation and errors.",
     )
+    parser.add_argument("--version", action="version", version=f"zstack-mock {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser(
         "serve",
         help="serve the mock over HTTP",
         description="Serve the mock at http://HOST:PORT/zstack/v1/... from one process.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_Help,
     )
     _add_serve_options(serve, 8080)
     run = sub.add_parser(
         "run",
         help="gate a client: run it against the mock and fail on contract violations",
-        usage="zstack-mock run [serve options] [--report FILE] [--allow-warnings] -- COMMAND...",
+        usage="zstack-mock run [serve options] [--report FILE] [--allow-warnings] "
+        "[--allow-no-requests] -- COMMAND...",
         description="Start the mock, run COMMAND with ZSTACK_URL, ZSTACK_HOST and ZSTACK_PORT "
         "set, stop the mock, and report every request that broke the contract. Exits non-zero "
-        "if COMMAND failed or any violation (or, unless --allow-warnings, any warning) was seen.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        "if COMMAND failed, sent no request, or any violation (or, unless --allow-warnings, any "
+        "warning) was seen; on SIGTERM or SIGINT it stops COMMAND's process group and the mock, "
+        "reports what was seen, and exits 128+signal.",
+        formatter_class=_Help,
     )
     _add_serve_options(run, None)
     run.add_argument(
@@ -150,6 +174,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--allow-warnings",
         action="store_true",
         help="pass the gate with warnings (what ZStack tolerates but should not see)",
+    )
+    run.add_argument(
+        "--allow-no-requests",
+        action="store_true",
+        help="pass the gate even if COMMAND sent the mock no request (by default that fails: "
+        "a client that never reached the mock proves nothing)",
     )
     return parser
 

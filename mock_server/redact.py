@@ -6,6 +6,7 @@ A session uuid (and any OAuth token) shows as its first 4 characters; a password
 from __future__ import annotations
 
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 
@@ -41,14 +42,16 @@ class Secrets:
     def __init__(self, size: int = REMEMBERED_SECRETS) -> None:
         self._known: OrderedDict[str, None] = OrderedDict()
         self._size = size
+        self._lock = threading.Lock()  # request threads remember while others redact
 
     def remember(self, secret: str) -> None:
         if len(secret) < 8:
             return  # too short to be a session id; hiding it would hide ordinary text
-        self._known[secret] = None
-        self._known.move_to_end(secret)
-        while len(self._known) > self._size:
-            self._known.popitem(last=False)
+        with self._lock:
+            self._known[secret] = None
+            self._known.move_to_end(secret)
+            while len(self._known) > self._size:
+                self._known.popitem(last=False)
 
     def text(self, text: str, extra: frozenset[str] = frozenset()) -> str:
         """Hide SHA-512 hex strings, and session ids known or named in `extra`."""

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Request, Response, g
 
 from mock_server.redact import Secrets, bounded
-from mock_server.state.journal import Entry, Exchange
+from mock_server.state.journal import Entry, Exchange, Finding
 
 if TYPE_CHECKING:
     from mock_server.routes.rest import MockRuntime
@@ -97,3 +97,15 @@ def log_line(entry: Entry, log_format: str) -> str:
     )
     reasons = "; ".join(f"{f.level} {f.rule}: {f.reason}" for f in entry.findings)
     return f"{line} ({reasons})" if reasons else line
+
+
+def log_late_findings(entry: Entry, findings: list[Finding], log_format: str) -> None:
+    """A job's end judged the request that started it: one more line naming that request."""
+    if log_format == "json":
+        access_log.info(json.dumps({"lateFindings": [f.to_json() for f in findings],
+                                    **entry.summary()}))  # fmt: skip
+        return
+    target = f"{entry.path}?{entry.query}" if entry.query else entry.path
+    reasons = "; ".join(f"{f.level} {f.rule}: {f.reason}" for f in findings)
+    access_log.info(f"job={entry.job} of {entry.method} {target} ended: verdict={entry.verdict} "
+                    f"({reasons})")  # fmt: skip

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
 import gc
 import json
 import logging
 import os
 import signal
+import socket
 import sys
+from multiprocessing.util import Finalize
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from flask import Flask
 
 from mock_server.config import MockConfig
 from mock_server.resources import default_fixtures_path
+from mock_server.state.faults import FaultRules
 from mock_server.state.fixtures import FixtureError, load_fixtures
 from mock_server.state.model import DeletionPolicy
 from mock_server.state.persist import StateFile, StateFileError
@@ -71,6 +75,8 @@ def app_from_env() -> Flask:
         access.setLevel(logging.INFO)
         access.propagate = False
     app = create_app(config)
+    # granian's worker is a multiprocessing child: its exit runs Finalize callbacks, not atexit
+    Finalize(app, _close_state, args=(app,), exitpriority=10)
     # the store is many small long-lived objects: collect less often, and never scan what start-up
     # built (full collections over a large store showed up as 100 ms+ p99 spikes in `make bench`)
     gc.collect()
@@ -79,29 +85,32 @@ def app_from_env() -> Flask:
     return app
 
 
+def _close_state(app: Flask) -> None:
+    """A clean stop checkpoints the state file, so no -wal or -shm file is left beside it."""
+    persisted = app.extensions["zstack"].store.persisted
+    if persisted is not None:
+        persisted.close()
+
+
 def serve(config: MockConfig, err: TextIO) -> int:
     """Check the fixtures, then serve until SIGTERM or Ctrl-C."""
     try:
         load_fixtures(config.fixtures or default_fixtures_path())
         if config.state_file is not None:
-            StateFile(config.state_file).close()  # refuses a file it must not overwrite
+            state = StateFile(config.state_file)  # refuses a file it must not overwrite
+            try:
+                state.load_faults(FaultRules())
+            finally:
+                state.close()
     except (FixtureError, StateFileError) as e:
         print(f"zstack-mock: cannot start: {e}", file=err)
         return 2
-    from granian import Granian
     from granian.constants import Interfaces
     from granian.log import LogLevels
 
-    os.environ[_ENV] = _to_env(config)
-    print(
-        f"zstack-mock: serving ZStack image APIs at http://{config.host}:{config.port}/zstack/v1 "
-        f"(deletion policy {config.deletion_policy.value}, job delay {config.job_delay:g}s); "
-        f"dashboard http://{config.host}:{config.port}/_mock/ui",
-        file=err,
-        flush=True,
-    )
     # one worker: the state lives in that one process; several would split it
-    Granian(
+    os.environ[_ENV] = _to_env(config)
+    server = _exclusive_server()(
         "mock_server.serve:app_from_env",
         address=config.host,
         port=config.port,
@@ -114,5 +123,61 @@ def serve(config: MockConfig, err: TextIO) -> int:
         log_access=False,
         # granian warns about that many threads on few cores; our own line says we started
         log_level=LogLevels.error,
-    ).serve()
+    )
+    # granian calls its startup hooks once the socket listens: only then do we say "serving"
+    server.on_startup(lambda: print(
+        f"zstack-mock: serving ZStack image APIs at http://{config.host}:{config.port}/zstack/v1 "
+        f"(deletion policy {config.deletion_policy.value}, job delay {config.job_delay:g}s); "
+        f"dashboard http://{config.host}:{config.port}/_mock/ui",
+        file=err, flush=True,
+    ))  # fmt: skip
+    try:
+        server.serve()
+    except PortInUse as e:
+        print(f"zstack-mock: cannot start: {e}", file=err)
+        return 2
     return 0
+
+
+class PortInUse(Exception):
+    """The address cannot be bound (in use, or not ours to bind)."""
+
+
+def listening_socket(host: str, port: int, backlog: int) -> socket.socket:
+    """A listening socket without SO_REUSEPORT, so a port in use fails instead of being shared."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        # SO_REUSEADDR (set by create_server) only reuses TIME_WAIT ports, never a listening one
+        sock = socket.create_server((host, port), family=family, backlog=backlog, reuse_port=False)
+    except OSError as e:
+        reason = "it is in use" if e.errno == errno.EADDRINUSE else e.strerror or str(e)
+        raise PortInUse(f"cannot listen on {host} port {port}: {reason}") from None
+    # as granian's own listener: accepted connections inherit TCP_NODELAY (without it a
+    # keep-alive client waits ~40 ms for each answer, measured: Nagle against delayed ACKs)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock
+
+
+def _exclusive_server() -> type[Any]:
+    """Granian's server, listening on a socket we bind ourselves.
+
+    granian 2.8's own listener (ListenerSpec) sets SO_REUSEPORT, so a second mock on a busy port
+    would share it and answer half the requests from another state.
+    """
+    from granian._granian import SocketHolder
+    from granian.server import MPServer  # granian's server on a GIL build (Python 3.11)
+
+    class ExclusiveGranian(MPServer):
+        def _init_shared_socket(self) -> None:
+            sock = listening_socket(self.bind_addr, self.bind_port, self.backlog)
+            sock.set_inheritable(True)
+            # what granian's own non-Linux path does: the worker serves this inherited socket
+            self._ssp = None
+            # SocketHolder(fd, is_uds, backlog), as granian pickles it; its stub omits __new__
+            holder = SocketHolder(sock.fileno(), False, self.backlog)  # type: ignore[call-arg]
+            # granian declares these None-typed; they hold the socket, as in its own code
+            self._shd = holder  # type: ignore[assignment]
+            self._sfd = sock.fileno()  # type: ignore[assignment]
+            self._sso = sock
+
+    return ExclusiveGranian

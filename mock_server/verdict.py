@@ -16,23 +16,44 @@ from mock_server.state.journal import Finding
 from mock_server.validation import MessageSchema
 
 JSON = Any
-TOP_LEVEL = frozenset({"systemTags", "userTags"})
+# NeedReplyMessage (every APIMessage's base) declares them, so ZStack reads them beside the
+# envelope and inside it (header/src/main/java/org/zstack/header/message/NeedReplyMessage.java
+# L20-21; APIMessage.java L24 extends it); the Java SDK sends them inside `params`
+MESSAGE_TAGS = frozenset({"systemTags", "userTags"})
 SESSION_PARAMS = frozenset({"sessionId", "sessionUuid", "session"})
+# what RestServer.handleQueryApi reads from a query's query string; it ignores every other key
+# (rest/src/main/java/org/zstack/rest/RestServer.java L1100-1187; "q" by `"q".startsWith(name)`)
+QUERY_PARAMS = frozenset(
+    {"limit", "start", "count", "groupBy", "replyWithCount", "filterName", "sort", "fields"}
+) | {"q", ""}
 
 
-def envelope_findings(schema: MessageSchema, body: JSON, envelope: str) -> list[Finding]:
-    """Unknown fields inside the envelope or beside it: ignored by the real server (Gson)."""
+def envelope_findings(
+    schema: MessageSchema, body: JSON, envelope: str, path_vars: dict[str, str]
+) -> list[Finding]:
+    """Unknown fields inside the envelope or beside it: ignored by the real server (Gson).
+
+    A path variable repeated in the body is harmless when it has the path's value: RestServer
+    copies the URL's variables into the message after the body (zstack-behaviour.md §6).
+    """
     found: list[Finding] = []
     if not isinstance(body, dict):
         return found
-    for key in sorted(set(body) - TOP_LEVEL - {envelope}):
+    for key in sorted(set(body) - MESSAGE_TAGS - {envelope}):
+        if key in path_vars and body[key] == path_vars[key]:
+            continue
         reason = f"top-level key '{key}' is not part of {schema.api}; ZStack ignores it"
         found.append(Finding("warning", "unknown-field", reason))
     inner = body.get(envelope)
     if isinstance(inner, dict):
-        for key in sorted(set(inner) - set(schema.properties)):
+        for key in sorted(set(inner) - set(schema.properties) - MESSAGE_TAGS):
             reason = f"'{envelope}.{key}' is not a field of {schema.api}; ZStack ignores it"
             found.append(Finding("warning", "unknown-field", reason))
+        for key in sorted(set(inner) & set(path_vars)):
+            if inner[key] != path_vars[key]:
+                reason = (f"'{envelope}.{key}' is {inner[key]!r} but the path says "
+                          f"{path_vars[key]!r}; ZStack uses the path's")  # fmt: skip
+                found.append(Finding("warning", "path-variable-differs", reason))
     return found
 
 
@@ -46,12 +67,35 @@ def query_findings(schema: MessageSchema, args: Iterable[str], has_body: bool) -
         found.append(Finding("warning", "body-ignored", reason))
     for key in sorted(set(args)):
         name = key.split(".")[0]
-        if name not in schema.properties and name not in SESSION_PARAMS:
-            reason = (
-                f"query parameter '{key}' is not a parameter of {schema.api}; ZStack ignores it"
-            )
-            found.append(Finding("warning", "unknown-parameter", reason))
+        if name not in schema.properties and name not in SESSION_PARAMS | MESSAGE_TAGS:
+            found.append(_unknown_parameter(key, schema.api))
     return found
+
+
+def query_api_findings(api: str, args: Iterable[str]) -> list[Finding]:
+    """QueryImage, QueryBackupStorage: a query string key handleQueryApi does not read."""
+    return [
+        _unknown_parameter(key, api)
+        for key in sorted(set(args))
+        if key.strip() not in QUERY_PARAMS and key not in SESSION_PARAMS
+    ]
+
+
+def _unknown_parameter(key: str, api: str) -> Finding:
+    reason = f"query parameter '{key}' is not a parameter of {api}; ZStack ignores it"
+    return Finding("warning", "unknown-parameter", reason)
+
+
+def unchecked_session(api: str) -> list[Finding]:
+    """A bad session ZStack never checks: DeleteImage of a missing image succeeds first.
+
+    Its @APIParam has successIfResourceNotExisting (header/src/main/java/org/zstack/header/image/
+    APIDeleteImageMsg.java L22), checked at SYSTEM, before the session check at FRONT
+    (header/src/main/java/org/zstack/header/apimediator/GlobalApiMessageInterceptor.java L8).
+    """
+    reason = (f"the session is unknown or expired (ID.1001); ZStack answers {api} of a missing "
+              "resource with success before it checks the session")  # fmt: skip
+    return [Finding("warning", "authentication", reason)]
 
 
 def session_in_query(args: Iterable[str]) -> list[Finding]:

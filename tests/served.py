@@ -40,7 +40,8 @@ class Served:
             try:
                 requests.get(f"{self.root}/_mock/jobs", timeout=1)
                 return
-            except requests.ConnectionError:
+            # the port listens before the app is built: a read may time out until it is
+            except (requests.ConnectionError, requests.Timeout):
                 time.sleep(0.1)
         self.stop()
         raise AssertionError("the mock did not start")

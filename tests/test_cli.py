@@ -151,3 +151,77 @@ def test_serve__clean_shutdown(sig: signal.Signals) -> None:
     assert "Traceback" not in err
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{served.root}/_mock/jobs", timeout=2)
+
+
+def test_serve__a_port_in_use_is_refused_without_serving() -> None:
+    first = Served("--seed", "1")
+    try:
+        second = subprocess.run(
+            [*ZSTACK_MOCK, "serve", "--port", str(first.port)],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert second.returncode == 2, second.stderr
+        assert second.stderr.strip().splitlines() == [
+            f"zstack-mock: cannot start: cannot listen on 127.0.0.1 port {first.port}: it is in use"
+        ]
+        # the first mock alone answers, every time (a shared port answers from either state)
+        for _ in range(20):
+            assert requests.get(f"{first.root}/_mock/state", timeout=5).json()["images"] == []
+            requests.delete(f"{first.root}/_mock/journal", timeout=5)
+    finally:
+        err = first.stop()
+    assert "Traceback" not in err
+
+
+def test_gate__a_port_in_use_fails_the_gate_before_the_client_runs() -> None:
+    first = Served()
+    try:
+        gate = subprocess.run(
+            [*ZSTACK_MOCK, "run", "--port", str(first.port), "--", sys.executable, "-c",
+             "print('client ran')"],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    finally:
+        first.stop()
+    assert gate.returncode == 2
+    assert f"port {first.port}: it is in use" in gate.stdout and "client ran" not in gate.stdout
+
+
+@pytest.mark.parametrize("command", ["serve", "run"])
+def test_help__states_each_default_once(command) -> None:
+    out = subprocess.run([*ZSTACK_MOCK, command, "--help"], capture_output=True, text=True,
+                         check=True).stdout  # fmt: skip
+    assert "(default: None)" not in out and "(default: False)" not in out
+    assert "(default: 500)" not in out  # its help says "ZStack's default 500" already
+    assert "(default: Delay)" in out
+
+
+def test_version__prints_the_package_version() -> None:
+    from importlib.metadata import version
+
+    out = subprocess.run([*ZSTACK_MOCK, "--version"], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == f"zstack-mock {version('zstack-image-contract')}"
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+def test_serve__state_keeps_fault_rules_and_leaves_no_wal_files(tmp_path: Path, sig) -> None:
+    state = tmp_path / "mock.db"
+    first = Served("--state", str(state))
+    rule = {"operation": "AddImage", "action": "fail_job", "code": "SYS.1002", "times": 2}
+    added = requests.post(f"{first.root}/_mock/faults", json=rule, timeout=10).json()
+    first.stop(sig)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mock.db"]
+    second = Served("--state", str(state))
+    try:
+        assert requests.get(f"{second.root}/_mock/faults", timeout=10).json()["faults"] == [added]
+        auth = {"Authorization": f"OAuth {second.session()}"}
+        params = {"name": "x", "url": IMAGE_URL, "format": "qcow2",
+                  "backupStorageUuids": [CONNECTED_BS]}  # fmt: skip
+        rsp = requests.post(f"{second.api}/images", json={"params": params}, headers=auth,
+                            timeout=10)  # fmt: skip
+        job = requests.get(rsp.json()["location"], timeout=10).json()
+        assert job["error"]["code"] == "SYS.1002"
+        next_rule = requests.post(f"{second.root}/_mock/faults", json=rule, timeout=10).json()
+        assert next_rule["id"] == "f2"  # ids go on where they stopped
+    finally:
+        second.stop()

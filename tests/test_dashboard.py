@@ -426,7 +426,8 @@ def test_serve__start_up_line_prints_the_dashboard_url() -> None:
         assert requests.get(f"{served.root}/", timeout=10).url == f"{served.root}/_mock/ui"
     finally:
         log = served.stop()
-    assert f"dashboard http://127.0.0.1:{served.port}/_mock/ui" in log.splitlines()[0]
+    [serving] = [line for line in log.splitlines() if line.startswith("zstack-mock: serving")]
+    assert serving.endswith(f"; dashboard http://127.0.0.1:{served.port}/_mock/ui")
 
 
 def test_dashboard__progression_and_failing_a_job_by_hand(page, mock_url: str) -> None:

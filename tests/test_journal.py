@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
+import pytest
+
+from mock_server.redact import Secrets
 from mock_server.state.journal import Finding, Journal
 from tests.conftest import ADMIN_PASSWORD, ZStack, make_app
 
@@ -101,3 +106,62 @@ def test_journal__late_finding_after_the_entry_fell_out_is_kept() -> None:
         j.record(time=0.0, method="GET", path="/ok", query="", status=200, duration_ms=0.0)
     j.job_ended("job1", [Finding("violation", "invalid-argument", "bad")], None, 0.0)
     assert [e.job for e in j.entries(verdict="violation")] == ["job1"]
+
+
+def test_journal__job_error_after_a_restart_names_the_starting_request(tmp_path) -> None:
+    import requests
+
+    from tests.conftest import CONNECTED_BS
+    from tests.served import Served
+
+    state = tmp_path / "mock.db"
+    first = Served("--state", str(state), "--job-delay", "3")
+    try:
+        auth = {"Authorization": f"OAuth {first.session()}"}
+        params = {"name": "x", "url": "http://h/x.qcow2", "format": None,
+                  "backupStorageUuids": [CONNECTED_BS]}  # fmt: skip
+        rsp = requests.post(
+            f"{first.api}/images", json={"params": params}, headers=auth, timeout=10
+        )
+        job = rsp.json()["location"].rsplit("/", 1)[-1]
+    finally:
+        first.stop()
+    second = Served("--state", str(state), port=first.port, quiet=False)
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            body = requests.get(f"{second.root}/_mock/journal?verdict=violation", timeout=10).json()
+            if body["entries"]:
+                break
+            time.sleep(0.2)
+        [entry] = body["entries"]
+        assert (entry["method"], entry["path"], entry["job"]) == ("POST", "/zstack/v1/images", job)
+        assert entry["findings"][0]["rule"] == "invalid-argument"
+    finally:
+        log = second.stop()
+    assert f"job={job} of POST /zstack/v1/images ended: verdict=violation" in log
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "hidden"),
+    [
+        # query strings: password= and session parameters, whatever their value
+        ("query", f"password={ADMIN_PASSWORD}&name=x", "password=b109…&name=x"),
+        ("query", "sessionId=abcdefgh12&q=uuid=1", "sessionId=abcd…&q=uuid=1"),
+        # bodies: a password field (hashed or not), any SHA-512; an image uuid stays
+        ("text", '{"password": "plain-secret"}', '{"password": "plai…"}'),
+        ("text", f"hash {ADMIN_PASSWORD} end", "hash b109… end"),
+        ("text", "image " + "a" * 32, "image " + "a" * 32),
+        ("text", "session " + "5" * 32, "session 5555…"),  # a session id seen before
+    ],
+)
+def test_redaction__secrets_by_their_first_4_characters(kind, text, hidden) -> None:
+    secrets = Secrets()
+    secrets.remember("5" * 32)
+    assert getattr(secrets, kind)(text) == hidden
+
+
+def test_redaction__authorization_and_named_tokens_in_headers() -> None:
+    headers = Secrets().headers([("Authorization", "OAuth token-12345"),
+                                 ("x-session-id", "token-12345")], frozenset({"token-12345"}))  # fmt: skip
+    assert headers == {"Authorization": "OAuth toke…", "x-session-id": "toke…"}

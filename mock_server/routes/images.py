@@ -23,7 +23,7 @@ from mock_server.routes.rest import (
 )
 from mock_server.state.journal import Finding, Origin
 from mock_server.validation import read_message
-from mock_server.verdict import envelope_findings, query_findings
+from mock_server.verdict import envelope_findings, query_findings, unchecked_session
 
 bp = Blueprint("images", __name__, url_prefix="/zstack/v1/images")
 
@@ -65,8 +65,10 @@ def _webhook() -> str | None:
     return url
 
 
-def _judge_envelope(api: str, body: object, envelope: str) -> None:
-    note(envelope_findings(runtime().apis.schemas[api], body, envelope))
+def _judge_envelope(
+    api: str, body: object, envelope: str, path_vars: dict[str, str] | None = None
+) -> None:
+    note(envelope_findings(runtime().apis.schemas[api], body, envelope, path_vars or {}))
 
 
 @bp.post("", provide_automatic_options=False)
@@ -103,7 +105,19 @@ def delete_image(uuid: str) -> Response:
     note(query_findings(schema, request.args, body is not None))
     message = query.query_message(schema)
     message["uuid"] = uuid
+    _judge_unchecked_session(uuid)
     return _submit("DeleteImage", message, "DeleteImage")
+
+
+def _judge_unchecked_session(image_uuid: str) -> None:
+    """DeleteImage of a missing image succeeds before the session check: judge the session."""
+    rt = runtime()
+    with rt.store.locked() as store:
+        if image_uuid in store.images.images:
+            return  # the job checks the session, and a bad one is its ID.1001
+        session = store.sessions.sessions.get(session_uuid())
+        if session is None or session.expired_date <= store.clock.now():
+            note(unchecked_session("DeleteImage"))
 
 
 @bp.put("/<image_uuid>/actions", provide_automatic_options=False)
@@ -118,7 +132,7 @@ def image_actions(image_uuid: str) -> Response:
         raise RestError(400, f"the body doesn't contain action mapping to the URL[{request.path}]")
     api = ACTION_APIS[key]
     operation(api)
-    _judge_envelope(api, body, key)
+    _judge_envelope(api, body, key, {"imageUuid": image_uuid})
     session_uuid()
     message = read_message(runtime().apis.schemas[api], _envelope(body, key))
     message["imageUuid"] = image_uuid  # URL variables are copied in after the body

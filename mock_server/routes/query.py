@@ -8,9 +8,10 @@ from typing import Any, Protocol
 from flask import Response, request
 
 from mock_server.errors import RestError
-from mock_server.routes.rest import operation, runtime, sync_faults
+from mock_server.routes.rest import note, operation, runtime, sync_faults
 from mock_server.state import query as q
 from mock_server.validation import MessageSchema
+from mock_server.verdict import query_api_findings
 from mock_server.wire import json_response, schema_map
 
 JSON = Any
@@ -100,6 +101,8 @@ def run_query(inventory: str, session: str, uuid: str | None) -> Response:
     rt = runtime()
     api = "QueryImage" if inventory == "ImageInventory" else "QueryBackupStorage"
     operation(api)
+    if uuid is None:
+        note(query_api_findings(api, request.args))
     sync_faults(api, {"uuid": uuid} if uuid else {})
     query = q.Query(conditions=(q.Condition("uuid", "=", uuid),)) if uuid else _parse_query()
     with rt.store.locked() as store:

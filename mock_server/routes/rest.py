@@ -13,6 +13,7 @@ from mock_server import gson
 from mock_server.apis import Apis
 from mock_server.config import MockConfig
 from mock_server.errors import RestError, ZStackError, injected_error
+from mock_server.request_log import log_late_findings
 from mock_server.spec import Spec
 from mock_server.state.faults import FaultAction, FaultRules
 from mock_server.state.jobs import Job
@@ -41,7 +42,14 @@ class MockRuntime:
     def install(self, store: Store) -> None:
         """Make `store` the live state, wired to the webhook sender and the journal."""
         store.jobs.on_end = self._job_ended
+        persisted = store.persisted
+        self.faults.on_change = None if persisted is None else persisted.save_faults
         self.store = store
+
+    def restore_faults(self) -> None:
+        """--state: the fault rules saved with the state apply again after a restart."""
+        if self.store.persisted is not None:
+            self.store.persisted.load_faults(self.faults)
 
     def _job_ended(self, job: Job) -> None:
         """A job ended (however: due, polled, ticked, after a restart): webhook, late finding."""
@@ -49,7 +57,10 @@ class MockRuntime:
 
         self.webhooks.job_ended(job, lambda j: job_result_body(self.spec, j, j.wants_schema))
         origin = None if job.origin is None else Origin.from_json(job.origin)
-        self.journal.job_ended(job.uuid, job_findings(job), origin, job.finished or job.submitted)
+        findings = job_findings(job)
+        entry = self.journal.job_ended(job.uuid, findings, origin, job.finished or job.submitted)
+        if entry is not None and self.config.access_log:
+            log_late_findings(entry, findings, self.config.log_format)
 
 
 def runtime() -> MockRuntime:

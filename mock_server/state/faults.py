@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import random
 import threading
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -74,17 +75,42 @@ class FaultRules:
     rules: dict[str, FaultRule] = field(default_factory=dict)
     _next: int = 1
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # called with the rules' state after every change (--state keeps them across restarts)
+    on_change: Callable[[dict[str, JSON]], None] | None = None
 
     def add(self, rule_fields: dict[str, JSON]) -> FaultRule:
         with self._lock:
             rule = FaultRule(id=f"f{self._next}", **rule_fields)
             self._next += 1
             self.rules[rule.id] = rule
+            self._changed()
             return rule
 
     def remove(self, rule_id: str) -> bool:
         with self._lock:
-            return self.rules.pop(rule_id, None) is not None
+            removed = self.rules.pop(rule_id, None) is not None
+            if removed:
+                self._changed()
+            return removed
+
+    def state(self) -> dict[str, JSON]:
+        """The rules as plain JSON, with the next id, so a restart goes on where it stopped."""
+        rules = [{**asdict(r), "action": r.action.value, "latency": list(r.latency)}
+                 for r in self.rules.values()]  # fmt: skip
+        return {"next": self._next, "rules": rules}
+
+    def restore(self, state: dict[str, JSON]) -> None:
+        with self._lock:
+            self._next = int(state["next"])
+            self.rules = {}
+            for data in state["rules"]:
+                rule = FaultRule(**{**data, "action": FaultAction(data["action"]),
+                                    "latency": tuple(data["latency"])})  # fmt: skip
+                self.rules[rule.id] = rule
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change(self.state())
 
     def listed(self) -> list[FaultRule]:
         with self._lock:
@@ -96,4 +122,6 @@ class FaultRules:
             hits = [r for r in self.rules.values() if r.matches(operation, message)]
             for rule in hits:
                 rule.use()
+            if hits:
+                self._changed()
             return hits

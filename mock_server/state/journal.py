@@ -150,23 +150,24 @@ class Journal:
 
     def job_ended(
         self, job: str, findings: list[Finding], origin: Origin | None, when: float
-    ) -> None:
+    ) -> Entry | None:
         """Attach what a job's end says about the client to the request that started it.
 
         A job that ends before its request is journaled hands its findings to that entry; one
         whose request this journal never saw (the mock restarted, `--state`) gets an entry of
-        its own, named after the request kept with the job.
+        its own, named after the request kept with the job. Returns the entry given findings
+        after it was journaled.
         """
         with self._lock:
             if job in self._expected:
                 self._expected[job] = list(findings)
-                return
+                return None
             entry = self._open_jobs.pop(job, None)
             if not findings:
-                return
+                return None
             if entry is None:
                 if origin is None:
-                    return
+                    return None
                 self._seq += 1
                 entry = Entry(seq=self._seq, rev=0, time=when, method=origin.method,
                               path=origin.path, query=origin.query, status=202, duration_ms=0.0,
@@ -179,6 +180,7 @@ class Journal:
             if self._entries and entry.seq < self._entries[0].seq and entry.seq not in self._kept:
                 self._kept[entry.seq] = entry
             self._trim_kept()
+            return entry
 
     def _open_job(self, job: str, entry: Entry) -> None:
         self._open_jobs[job] = entry

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from dataclasses import asdict, fields
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mock_server.errors import ErrorCode, InternalError
+from mock_server.state.faults import FaultRules
 from mock_server.state.jobs import Deferred, Job, JobState, Progression, ProgressionMode, replayed
 from mock_server.state.model import (
     BackupStorage,
@@ -77,6 +79,9 @@ def _job_record(job: Job) -> str:
 class StateFile:
     def __init__(self, path: Path) -> None:
         self.path = path
+        # one connection, written from request threads and the job ticker: one writer at a time
+        self._lock = threading.RLock()
+        self._closed = False
         existed = path.exists() and path.stat().st_size > 0
         try:
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
@@ -139,22 +144,24 @@ class StateFile:
 
     def save_all(self, store: Store) -> None:
         """Replace the whole file's content with the store (a new file, a reset, new fixtures)."""
-        self._db.execute("BEGIN IMMEDIATE")
-        for table in TABLES[1:]:
-            self._db.execute(f"DELETE FROM {table}")
-        store.images.touched.update(store.images.images)
-        store.sessions.touched.update(store.sessions.sessions)
-        store.jobs.touched.update(j.uuid for j in store.jobs.all())
-        self._write(store)
-        self._db.execute("COMMIT")
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            for table in TABLES[1:]:
+                self._db.execute(f"DELETE FROM {table}")
+            store.images.touched.update(store.images.images)
+            store.sessions.touched.update(store.sessions.sessions)
+            store.jobs.touched.update(j.uuid for j in store.jobs.all())
+            self._write(store)
+            self._db.execute("COMMIT")
 
     def save(self, store: Store) -> None:
         """Write what changed since the last save, in one transaction."""
         if not (store.images.touched or store.sessions.touched or store.jobs.touched):
             return
-        self._db.execute("BEGIN IMMEDIATE")
-        self._write(store)
-        self._db.execute("COMMIT")
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._write(store)
+            self._db.execute("COMMIT")
 
     def _write(self, store: Store) -> None:
         db = self._db
@@ -244,5 +251,33 @@ class StateFile:
         lost = InternalError("the mock restarted while this job was running and cannot finish it")
         return replayed(None, lost.to_error_code())
 
+    # -- fault rules (kept in meta: they are the runtime's, and a reset keeps them) -------------
+
+    def save_faults(self, data: dict[str, JSON]) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('faults', ?)", (json.dumps(data),)
+            )
+
+    def load_faults(self, rules: FaultRules) -> None:
+        """Put the saved fault rules (if any) into `rules`."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key='faults'").fetchone()
+        if row is None:
+            return
+        try:
+            rules.restore(json.loads(row[0]))
+        except (KeyError, TypeError, ValueError) as e:
+            raise StateFileError(
+                f"{self.path}: the saved fault rules cannot be read ({type(e).__name__}: {e}); "
+                "it was left untouched"
+            ) from None
+
     def close(self) -> None:
-        self._db.close()
+        """Checkpoint and close: a clean stop leaves no -wal or -shm file beside the state file."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._db.close()

@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from typing import Any
 
 BS = "c340364aad7b4130a12e641afe3a968f"
 
@@ -37,7 +38,7 @@ def call(
             return e.code, text
 
 
-def wait(location: str) -> object:
+def wait(location: str) -> Any:
     for _ in range(100):
         status, body = call("GET", location)
         if status != 202:
@@ -49,7 +50,8 @@ def wait(location: str) -> object:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--mistake", choices=["none", "unknown-field", "delete-body",
-                                              "session-in-query", "list-as-string"], default="none")  # fmt: skip
+                                              "session-in-query", "list-as-string",
+                                              "no-format"], default="none")  # fmt: skip
     mistake = parser.parse_args().mistake
     api = os.environ["ZSTACK_URL"] + "/zstack/v1"
     pw = hashlib.sha512(b"password").hexdigest()
@@ -63,11 +65,17 @@ def main() -> int:
         params["colour"] = "blue"
     if mistake == "list-as-string":
         params["backupStorageUuids"] = BS
+    if mistake == "no-format":
+        params["format"] = None  # SYS.1007, reported in the job's result
     status, accepted = call("POST", f"{api}/images", {"params": params}, session)
     if status != 202:
         print(f"AddImage answered {status}: {accepted}", file=sys.stderr)
         return 0  # a sloppy client that ignores errors: the gate must still catch it
-    image = wait(accepted["location"])["inventory"]
+    result = wait(accepted["location"])
+    if "error" in result:
+        print(f"AddImage failed: {result['error']}", file=sys.stderr)
+        return 0  # it ignores the error too
+    image = result["inventory"]
     query = f"?sessionId={session}" if mistake == "session-in-query" else ""
     call("GET", f"{api}/images/{image['uuid']}{query}", session=session)
     body = {"params": {"deleteMode": "Permissive"}} if mistake == "delete-body" else None
