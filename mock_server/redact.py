@@ -28,12 +28,23 @@ def short(secret: str) -> str:
     return f"{secret[:4]}…"
 
 
-def bounded(text: str, limit: int = BODY_LIMIT) -> str:
-    """`text` cut to `limit` bytes of UTF-8, with a marker saying how much was left out."""
+# what the journal keeps of a body: the bound, and enough more that a secret cut by it is still
+# recognised (and hidden) whole
+KEPT_BYTES = BODY_LIMIT + 256
+
+
+def shown(
+    kept: bytes, size: int, secrets: Secrets, extra: frozenset[str] = frozenset()
+) -> str:  # fmt: skip
+    """A body as the journal shows it: secrets hidden, cut to BODY_LIMIT bytes with a marker.
+
+    The marker says how many bytes of the original body were left out.
+    """
+    text = secrets.text(kept.decode(errors="replace"), extra)
     data = text.encode()
-    if len(data) <= limit:
+    if size <= BODY_LIMIT and len(data) <= BODY_LIMIT:
         return text
-    return data[:limit].decode(errors="ignore") + f"…[truncated {len(data) - limit} bytes]"
+    return data[:BODY_LIMIT].decode(errors="ignore") + f"…[truncated {size - BODY_LIMIT} bytes]"
 
 
 class Secrets:

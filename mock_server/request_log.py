@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Request, Response, g
 
-from mock_server.redact import Secrets, bounded
+from mock_server.redact import Secrets
 from mock_server.state.journal import Entry, Exchange, Finding
 
 if TYPE_CHECKING:
@@ -47,14 +47,14 @@ def _login_session(response: Response) -> str | None:
     return uuid if isinstance(uuid, str) else None
 
 
-def _request_body(request: Request, response: Response) -> str:
+def _request_body(request: Request, response: Response) -> bytes:
     if response.status_code == 413:
-        return ""  # never read: it was larger than the limit
-    return request.get_data(cache=True).decode(errors="replace")
+        return b""  # never read: it was larger than the limit
+    return request.get_data(cache=True)
 
 
 def record_exchange(rt: MockRuntime, request: Request, response: Response) -> Entry:
-    """Journal the request with its verdict and exchange, secrets hidden; then log it."""
+    """Journal the request with its verdict and exchange (secrets hidden when read); log it."""
     journal = rt.journal
     secrets = journal.secrets
     extra = _request_secrets(request, secrets)
@@ -63,12 +63,8 @@ def record_exchange(rt: MockRuntime, request: Request, response: Response) -> En
         session = _login_session(response)
         if session is not None:
             secrets.remember(session)
-    exchange = Exchange(
-        request_headers=secrets.headers(request.headers, extra),
-        request_body=bounded(secrets.text(_request_body(request, response), extra)),
-        response_headers=secrets.headers(response.headers, extra),
-        response_body=bounded(secrets.text(response.get_data(as_text=True), extra)),
-    )
+    exchange = Exchange.capture(request.headers.items(), _request_body(request, response),
+                                response.headers.items(), response.get_data(), extra)  # fmt: skip
     started_job = g.get("job_uuid")
     job = started_job
     if job is None and "/v1/api-jobs/" in request.path:

@@ -271,7 +271,8 @@ def journal() -> Response:
         pass  # jobs that have come due end first, so their late findings are in this answer
     stats = rt.journal.stats()  # before the entries: a poller never misses a rev in between
     entries = rt.journal.entries(**filters)
-    return json_response(200, {"entries": [e.to_json() for e in entries], **stats})
+    secrets = rt.journal.secrets
+    return json_response(200, {"entries": [e.to_json(secrets) for e in entries], **stats})
 
 
 @bp.delete("/journal")

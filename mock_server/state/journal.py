@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict, deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from mock_server.redact import Secrets
+from mock_server.redact import KEPT_BYTES, Secrets, shown
 
 JSON = Any
 
@@ -40,12 +41,38 @@ class Finding:
 
 @dataclass(frozen=True, slots=True)
 class Exchange:
-    """What a request and its answer carried, already redacted and bounded."""
+    """What a request and its answer carried, as received (bodies cut a little past the bound).
 
-    request_headers: dict[str, str] = field(default_factory=dict)
-    request_body: str = ""
-    response_headers: dict[str, str] = field(default_factory=dict)
-    response_body: str = ""
+    Secrets are hidden when the entry is read (`to_json`), not on the request's path: hiding
+    them costs more than the rest of the journaling, and most entries are never read.
+    """
+
+    request_headers: tuple[tuple[str, str], ...] = ()
+    request_body: bytes = b""
+    request_size: int = 0
+    response_headers: tuple[tuple[str, str], ...] = ()
+    response_body: bytes = b""
+    response_size: int = 0
+    # tokens this request named that are not session-id shaped (hidden wherever they appear)
+    hidden: frozenset[str] = frozenset()
+
+    @classmethod
+    def capture(
+        cls, request_headers: Iterable[tuple[str, str]], request_body: bytes,
+        response_headers: Iterable[tuple[str, str]], response_body: bytes,
+        hidden: frozenset[str],
+    ) -> Exchange:  # fmt: skip
+        return cls(tuple(request_headers), request_body[:KEPT_BYTES], len(request_body),
+                   tuple(response_headers), response_body[:KEPT_BYTES], len(response_body),
+                   hidden)  # fmt: skip
+
+    def to_json(self, secrets: Secrets) -> dict[str, JSON]:
+        return {
+            "requestHeaders": secrets.headers(self.request_headers, self.hidden),
+            "requestBody": shown(self.request_body, self.request_size, secrets, self.hidden),
+            "responseHeaders": secrets.headers(self.response_headers, self.hidden),
+            "responseBody": shown(self.response_body, self.response_size, secrets, self.hidden),
+        }
 
 
 @dataclass(slots=True)
@@ -77,11 +104,9 @@ class Entry:
             "verdict": self.verdict, "findings": [f.to_json() for f in self.findings],
         }  # fmt: skip
 
-    def to_json(self) -> dict[str, JSON]:
-        x = self.exchange
-        return {**self.summary(), "requestHeaders": x.request_headers,
-                "requestBody": x.request_body, "responseHeaders": x.response_headers,
-                "responseBody": x.response_body}  # fmt: skip
+    def to_json(self, secrets: Secrets) -> dict[str, JSON]:
+        """The entry with its exchange, secrets hidden."""
+        return {**self.summary(), **self.exchange.to_json(secrets)}
 
 
 @dataclass(frozen=True, slots=True)
