@@ -91,7 +91,8 @@ def app_from_env() -> Flask:
     # client or the gate that waits for this line finds a mock that answers
     print(f"zstack-mock: serving ZStack image APIs at "
           f"http://{config.host}:{config.port}{config.context_path}/v1 "
-          f"(deletion policy {config.deletion_policy.value}, job delay {config.job_delay:g}s)",
+          f"(deletion policy {config.deletion_policy.value}, job delay {config.job_delay:g}s); "
+          f"dashboard http://{config.host}:{config.port}/_mock/ui",
           file=sys.stderr, flush=True)  # fmt: skip
     return app
 

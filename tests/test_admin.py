@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import copy
+import json
+import re
 import time
+from importlib import metadata
 
 import pytest
+import yaml
 
+from mock_server.spec import Spec
+from mock_server.state.ids import ManualClock
 from tests.conftest import ZStack, make_app
 
 
@@ -30,16 +37,20 @@ def test_fixtures__yaml_body_replaces_state(zs: ZStack) -> None:
 
 
 @pytest.mark.parametrize(
-    ("body", "details"),
+    ("body", "content_type", "details"),
     [
-        ("accounts: [", "neither JSON nor YAML"),
-        ('{"zones": 3}', "field 'zones'"),
-        ('{"backupStorages": [{"uuid": "x"}]}', "field 'backupStorages/0"),
+        ("accounts: [", "application/yaml", "fixtures: not valid YAML at line 1, column 12"),
+        # a JSON body is read as JSON: a tab-indented one is fine, a broken one says where
+        ('{"zones": [}', "application/json", "fixtures: not valid JSON at line 1, column 12"),
+        ('{"zones": 3}', "application/json", "field 'zones' (line 1, column 11)"),
+        ("", "application/yaml", "fixtures: the fixtures are empty"),
+        ('{\n\t"zones": []\n}', "application/json", "fixtures: field 'accounts': no account"),
+        ('{"backupStorages": [{"uuid": "x"}]}', "application/json", "field 'backupStorages/0"),
     ],
 )
-def test_fixtures__bad_body_is_a_clear_error_and_changes_nothing(zs: ZStack, body, details) -> None:
+def test_fixtures__bad_body_is_a_clear_error_and_changes_nothing(zs: ZStack, body, content_type, details) -> None:
     image = zs.ready_image()
-    rsp = zs.client.put("/_mock/fixtures", data=body, content_type="application/json")
+    rsp = zs.client.put("/_mock/fixtures", data=body, content_type=content_type)
     assert rsp.status_code == 400
     assert rsp.json["error"]["code"] == "MOCK.1000"
     assert details in rsp.json["error"]["details"]
@@ -204,3 +215,120 @@ def test_fault__fail_job_carries_zstack_description_for_any_code(zs: ZStack) -> 
                                           "code": "SYS.1001", "details": "timeout"})  # fmt: skip
     error = zs.job_error(zs.add_image())
     assert (error["code"], error["description"]) == ("SYS.1001", "A message or a operation timeout")
+
+
+@pytest.mark.parametrize("path", ["/", "/_mock", "/_mock/"])
+def test_dashboard__root_and_admin_prefix_lead_to_it(client, path) -> None:
+    rsp = client.get(path)
+    assert (rsp.status_code, rsp.headers["Location"]) == (302, "/_mock/ui")
+    assert "<title>ZStack mock" in client.get(rsp.headers["Location"]).get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("accept", "mimetype", "parse"),
+    [
+        # no preference, or YAML asked for: the YAML form
+        (None, "application/yaml", yaml.safe_load),
+        ("application/yaml", "application/yaml", yaml.safe_load),
+        ("application/json", "application/json", json.loads),
+        # what Swagger UI's fetch sends
+        ("application/json,*/*", "application/json", json.loads),
+    ],
+)
+def test_spec__served_is_the_document_the_mock_runs(app, client, accept, mimetype, parse) -> None:
+    rsp = client.get("/_mock/spec", headers={"Accept": accept} if accept else {})
+    assert (rsp.status_code, rsp.mimetype) == (200, mimetype)
+    assert parse(rsp.get_data(as_text=True)) == app.extensions["zstack"].spec.doc
+
+
+def test_spec__served_is_the_runtime_spec_not_the_file(spec) -> None:
+    doc = copy.deepcopy(spec.doc)
+    doc["info"]["title"] = "a spec given to create_app"
+    client = make_app(Spec(doc)).test_client()
+    assert client.get("/_mock/spec").get_data(as_text=True).count("a spec given to create_app") == 1
+
+
+def test_docs__swagger_ui_served_from_the_package(client) -> None:
+    page = client.get("/_mock/docs").get_data(as_text=True)
+    assert 'url: "/_mock/spec"' in page
+    assets = re.findall(r'(?:src|href)="(/_mock/docs/[^"]+)"', page)
+    assert {"/_mock/docs/swagger-ui.css", "/_mock/docs/swagger-ui-bundle.js"} <= set(assets)
+    for asset in assets:
+        rsp = client.get(asset)
+        assert rsp.status_code == 200 and len(rsp.data) > 500, asset
+    # nothing from another host: it works offline
+    assert not re.search(r'(?:src|href)="(?:https?:)?//', page)
+
+
+def test_docs__unknown_asset_is_404_plain_text(client) -> None:
+    rsp = client.get("/_mock/docs/../../pyproject.toml")
+    assert (rsp.status_code, rsp.mimetype) == (404, "text/plain")
+
+
+def test_health__version_and_uptime(spec) -> None:
+    clock = ManualClock()
+    client = make_app(spec, clock=clock).test_client()
+    clock.advance(12.5)
+    client.post("/_mock/reset")  # a reset keeps the mock's start time
+    rsp = client.get("/_mock/health")
+    assert rsp.status_code == 200
+    assert rsp.json == {"status": "ok", "version": metadata.version("zstack-image-contract"),
+                        "uptimeSeconds": 12.5}  # fmt: skip
+
+
+def test_state__limit_keeps_the_newest_and_totals_count_all(zs: ZStack) -> None:
+    images = [zs.ready_image(name=f"i{n}")["uuid"] for n in range(3)]
+    state = zs.client.get("/_mock/state?limit=2").json
+    assert [i["uuid"] for i in state["images"]] == images[1:]
+    assert len(state["jobs"]) == 2
+    assert state["totals"] == {"images": 3, "sessions": 1, "jobs": 3}
+    assert len(zs.client.get("/_mock/jobs?limit=1").json["jobs"]) == 1
+
+
+@pytest.mark.parametrize("limit", ["0", "-1", "x", ""])
+def test_state__bad_limit_is_json_error(zs: ZStack, limit) -> None:
+    for path in ("/_mock/state", "/_mock/jobs"):
+        rsp = zs.client.get(f"{path}?limit={limit}")
+        assert (rsp.status_code, rsp.json["error"]["code"]) == (400, "MOCK.1000")
+        assert rsp.json["error"]["details"] == "limit must be an integer of at least 1"
+
+
+def test_jobs__show_their_image_and_times(zs: ZStack, clock) -> None:
+    zs.client.put("/_mock/jobs/progression", json={"mode": "seconds", "value": 5})
+    start = clock.now()
+    added = zs.add_image()
+    clock.advance(5)
+    image = zs.poll(added).json["inventory"]["uuid"]
+    deleted = zs.delete_image(image)
+    zs.client.put("/_mock/jobs/progression", json={"mode": "polls", "value": 3})
+    expunging = zs.expunge_image(image)
+    add, delete, expunge = zs.client.get("/_mock/jobs").json["jobs"]
+    assert (add["api"], add["image"], add["submitted"], add["due"], add["finished"]) == (
+        "AddImage", image, start, start + 5, start + 5)
+    assert (delete["api"], delete["image"], delete["state"]) == ("DeleteImage", image, "processing")
+    assert (expunge["image"], expunge["due"], expunge["finished"]) == (image, None, None)
+    assert deleted.status_code == expunging.status_code == 202
+
+
+def test_jobs__a_downloading_add_image_names_its_image(zs: ZStack) -> None:
+    zs.client.put("/_mock/jobs/progression", json={"mode": "polls", "value": 2})
+    zs.add_image()
+    [job] = zs.client.get("/_mock/jobs").json["jobs"]
+    [image] = zs.client.get("/_mock/state").json["images"]
+    assert (job["state"], job["image"], image["status"]) == ("processing", image["uuid"], "Downloading")
+
+
+def test_jobs__failed_job_shows_error_code_and_details(zs: ZStack) -> None:
+    error = zs.job_error(zs.add_image(format="nope"))
+    [job] = zs.client.get("/_mock/state").json["jobs"]
+    assert (job["state"], job["error"]["code"], job["error"]["details"]) == ("failed", "SYS.1007", error["details"])
+    assert job["image"] is None  # it failed before any image existed
+
+
+def test_state__unchanged_state_is_304_for_its_etag(zs: ZStack) -> None:
+    first = zs.client.get("/_mock/state")
+    etag = first.headers["ETag"]
+    assert zs.client.get("/_mock/state", headers={"If-None-Match": etag}).status_code == 304
+    zs.ready_image()
+    again = zs.client.get("/_mock/state", headers={"If-None-Match": etag})
+    assert again.status_code == 200 and len(again.json["images"]) == 1

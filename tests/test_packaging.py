@@ -25,6 +25,7 @@ def test_wheel__carries_spec_fixtures_and_both_packages(tmp_path: Path) -> None:
     assert "contract_tests/_data/zstack-image.yaml" in names
     assert "contract_tests/schemathesis.toml" in names
     assert "mock_server/ui/dashboard.html" in names
+    assert "mock_server/ui/docs.html" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "zstack-mock = mock_server.cli:main" in text

@@ -1,22 +1,27 @@
-"""The mock's own control API under /_mock/: reset, fixtures, state, jobs, faults, journal."""
+"""The mock's own control API under /_mock/: reset, fixtures, state, jobs, faults, journal, UI."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+import math
+import re
+from typing import Any, TypeVar
 
-import yaml
 from flask import Blueprint, Response, request
 
+from mock_server.routes import about
 from mock_server.routes.rest import runtime, spec_error
 from mock_server.state.faults import FaultAction
-from mock_server.state.fixtures import FixtureError, parse_fixtures
+from mock_server.state.fixtures import FixtureError, read_fixtures
 from mock_server.state.jobs import Job, JobState, Progression, ProgressionMode
+from mock_server.state.journal import Journal
 from mock_server.state.store import Store
 from mock_server.wire import json_response
 
 JSON = Any
+T = TypeVar("T")
 bp = Blueprint("admin", __name__, url_prefix="/_mock")
+bp.register_blueprint(about.bp)
+_IMAGE_IN_PATH = re.compile(r"/v1/images/([0-9a-f]{32})(?:/|$)")
 
 
 class AdminError(Exception):
@@ -71,16 +76,11 @@ def reset() -> Response:
 
 @bp.put("/fixtures")
 def load_fixtures() -> Response:
-    """Replace the fixtures with a JSON or YAML body; a bad one changes nothing."""
+    """Replace the fixtures with a YAML body (JSON with a JSON type); a bad one changes nothing."""
     rt = runtime()
     try:
-        data = yaml.safe_load(request.get_data(as_text=True))  # JSON is YAML too
-    except (yaml.YAMLError, UnicodeDecodeError) as e:
-        raise AdminError(
-            400, f"the body is neither JSON nor YAML: {str(e).splitlines()[0]}"
-        ) from None
-    try:
-        fixtures = parse_fixtures(data, "fixtures")
+        text = request.get_data(as_text=True)
+        fixtures = read_fixtures(text, "fixtures", json_only=request.mimetype == "application/json")
     except FixtureError as e:
         raise AdminError(400, str(e)) from None
     with rt.store.locked() as store:
@@ -91,12 +91,17 @@ def load_fixtures() -> Response:
 @bp.get("/state")
 def state() -> Response:
     rt = runtime()
+    limit = _int_arg("limit", minimum=1)
     with rt.store.locked() as store:
+        images = list(store.images.images.values())
+        sessions = list(store.sessions.sessions.values())
+        jobs = store.jobs.all()
         body = {
-            "images": [i.to_inventory() for i in store.images.images.values()],
+            "images": [i.to_inventory() for i in _newest(images, limit)],
             "backupStorages": [b.to_inventory() for b in store.backup_storages.values()],
-            "sessions": [s.to_inventory() for s in store.sessions.sessions.values()],
-            "jobs": [j.to_json() for j in store.jobs.all()],
+            "sessions": [s.to_inventory() for s in _newest(sessions, limit)],
+            "jobs": _job_views(rt.journal, _newest(jobs, limit)),
+            "totals": {"images": len(images), "sessions": len(sessions), "jobs": len(jobs)},
             "settings": {
                 "deletionPolicy": store.images.policy.value,
                 "expungePeriod": store.images.expunge_period,
@@ -104,14 +109,59 @@ def state() -> Response:
                 "progression": store.jobs.progression.to_json(),
             },
         }
-    return json_response(200, body)
+    # a poller (the dashboard, every second) gets 304 while nothing changed
+    rsp = json_response(200, body)
+    rsp.add_etag()
+    rsp.make_conditional(request)  # in place
+    return rsp
 
 
 @bp.get("/jobs")
 def list_jobs() -> Response:
-    with runtime().store.locked() as store:
-        return json_response(200, {"jobs": [j.to_json() for j in store.jobs.all()],
+    rt = runtime()
+    limit = _int_arg("limit", minimum=1)
+    with rt.store.locked() as store:
+        return json_response(200, {"jobs": _job_views(rt.journal, _newest(store.jobs.all(), limit)),
                                    "progression": store.jobs.progression.to_json()})  # fmt: skip
+
+
+def _int_arg(name: str, minimum: int) -> int | None:
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    if not raw.isdigit() or int(raw) < minimum:
+        raise AdminError(400, f"{name} must be an integer of at least {minimum}")
+    return int(raw)
+
+
+def _newest(items: list[T], limit: int | None) -> list[T]:
+    """The newest `limit` items of a list kept oldest first (all of them without a limit)."""
+    return items if limit is None else items[-limit:]
+
+
+def _job_views(journal: Journal, jobs: list[Job]) -> list[dict[str, JSON]]:
+    """Jobs with what the dashboard shows: their image, and when they started, are due and ended."""
+    images = {job.uuid: _job_image(job) for job in jobs}
+    if any(images[j.uuid] is None and j.api != "AddImage" for j in jobs):
+        # Delete/Expunge/Recover name their image only in the path of the request that started them
+        for entry in journal.entries(path="/v1/images/"):
+            if entry.job in images and (m := _IMAGE_IN_PATH.search(entry.path)):
+                images[entry.job] = images[entry.job] or m.group(1)
+    return [
+        {**job.to_json(), "image": images[job.uuid], "submitted": job.submitted,
+         "due": None if math.isinf(job.due) else job.due, "finished": job.finished}
+        for job in jobs
+    ]  # fmt: skip
+
+
+def _job_image(job: Job) -> str | None:
+    inventory = (job.result or {}).get("inventory")
+    if isinstance(inventory, dict) and isinstance(inventory.get("uuid"), str):
+        return str(inventory["uuid"])
+    resume = job.pending.resume if job.pending is not None else None
+    if resume is not None and isinstance(resume.get("download"), str):
+        return str(resume["download"])  # an AddImage still downloading
+    return None
 
 
 @bp.put("/jobs/progression")
@@ -229,10 +279,3 @@ def journal() -> Response:
 def clear_journal() -> Response:
     runtime().journal.clear()
     return json_response(200, {})
-
-
-@bp.get("/ui")
-def dashboard() -> Response:
-    """The dashboard: a static page that polls this API; no build step."""
-    html = (Path(__file__).resolve().parent.parent / "ui" / "dashboard.html").read_text()
-    return Response(html, mimetype="text/html")

@@ -11,10 +11,15 @@ from typing import Any
 import jsonschema
 import yaml
 
+from mock_server.state.model import ImageState, ImageStatus
+
 JSON = Any
 
 _UUID = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
 _NAME = {"type": "string", "minLength": 1, "maxLength": 255}
+# header/src/main/java/org/zstack/header/image/ImageStatus.java; a backup-storage ref has the same
+# enum (ImageBackupStorageRefVO.java L44: `private ImageStatus status`)
+_IMAGE_STATUS = {"enum": [s.value for s in ImageStatus]}
 
 # The fixtures file's own format (not a ZStack shape): what a seed may say, and nothing else.
 FIXTURES_SCHEMA: dict[str, JSON] = {
@@ -79,7 +84,8 @@ FIXTURES_SCHEMA: dict[str, JSON] = {
             "items": {
                 "type": "object",
                 "additionalProperties": False,
-                "required": ["uuid", "name", "url", "format", "backupStorageUuids"],
+                # and one of backupStorageUuids or backupStorageRefs (_check_image_refs)
+                "required": ["uuid", "name", "url", "format"],
                 "properties": {
                     "uuid": _UUID,
                     "name": _NAME,
@@ -89,7 +95,24 @@ FIXTURES_SCHEMA: dict[str, JSON] = {
                     "platform": {"enum": ["Linux", "Windows", "Other"]},
                     "guestOsType": {"type": "string"},
                     "description": {"type": "string"},
-                    "backupStorageUuids": {"type": "array", "minItems": 1, "items": _UUID},
+                    "status": _IMAGE_STATUS,
+                    "state": {"enum": [s.value for s in ImageState]},
+                    "backupStorageUuids": {
+                        "type": "array",
+                        "minItems": 1,
+                        "uniqueItems": True,
+                        "items": _UUID,
+                    },
+                    "backupStorageRefs": {
+                        "type": "array",
+                        "minItems": 1,
+                        "items": {
+                            "type": "object",
+                            "additionalProperties": False,
+                            "required": ["backupStorageUuid"],
+                            "properties": {"backupStorageUuid": _UUID, "status": _IMAGE_STATUS},
+                        },
+                    },
                 },
             },
         },
@@ -109,26 +132,71 @@ class Fixtures:
     images: list[dict[str, JSON]] = field(default_factory=list)
 
 
-def parse_fixtures(data: JSON, source: str) -> Fixtures:
-    """Check a parsed fixtures document and resolve cross references."""
-    if data is None:
-        data = {}
+def parse_fixtures(data: JSON, source: str, text: str | None = None) -> Fixtures:
+    """Check a parsed fixtures document and resolve cross references.
+
+    Args:
+        data: the parsed document.
+        source: the file name (or "fixtures") every message starts with.
+        text: the YAML or JSON it was parsed from, to name the line and column of a bad field.
+    """
+    if not data:
+        raise FixtureError(
+            f"{source}: the fixtures are empty; they need at least one account to log in with "
+            "(see docs/fixtures.md)"
+        )
     errors = sorted(
         jsonschema.Draft202012Validator(FIXTURES_SCHEMA).iter_errors(data),
         key=lambda e: list(e.absolute_path),
     )
     if errors:
         first = errors[0]
-        where = "/".join(str(p) for p in first.absolute_path) or "(top level)"
-        raise FixtureError(f"{source}: field '{where}': {first.message}")
+        raise FixtureError(f"{_where(source, list(first.absolute_path), text)}: {first.message}")
+    if not data.get("accounts"):
+        raise FixtureError(
+            f"{_where(source, ['accounts'], text)}: no account: a client could not log in "
+            "(give at least one, e.g. {uuid: 36c27e8ff05c4780bf6d2fa65700f22e, name: admin, "
+            "password: password})"
+        )
     fx = Fixtures(
-        accounts=[_account(a) for a in data.get("accounts", [])],
+        accounts=[_account(a) for a in data["accounts"]],
         zones=list(data.get("zones", [])),
         backup_storages=list(data.get("backupStorages", [])),
-        images=list(data.get("images", [])),
+        images=[],
     )
-    _check_references(fx, source)
+    bss = {b["uuid"] for b in fx.backup_storages}
+    fx.images.extend(
+        _image(img, i, bss, source, text) for i, img in enumerate(data.get("images", []))
+    )
+    _check_references(fx, source, text)
     return fx
+
+
+def _where(source: str, path: list[str | int], text: str | None) -> str:
+    """`<source>: field 'a/0/b'`, with the line and column when the text is at hand."""
+    where = f"{source}: field '{'/'.join(str(p) for p in path) or '(top level)'}'"
+    node = _yaml_node(text, path) if text is not None else None
+    if node is None:
+        return where
+    return f"{where} (line {node.start_mark.line + 1}, column {node.start_mark.column + 1})"
+
+
+def _yaml_node(text: str, path: list[str | int]) -> yaml.Node | None:
+    """The YAML node at a path (JSON is YAML too), for its position; None if not found."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    for part in path:
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if k.value == part), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            node = node.value[part] if part < len(node.value) else None
+        else:
+            return None
+        if node is None:
+            return None
+    return node
 
 
 def _account(a: dict[str, JSON]) -> dict[str, JSON]:
@@ -138,7 +206,54 @@ def _account(a: dict[str, JSON]) -> dict[str, JSON]:
     return out
 
 
-def _check_references(fx: Fixtures, source: str) -> None:
+def _image(
+    img: dict[str, JSON], i: int, bss: set[str], source: str, text: str | None
+) -> dict[str, JSON]:
+    """The image with its refs spelled out: `backupStorageRefs` [{backupStorageUuid, status}]."""
+    out = dict(img)
+    status = out.setdefault("status", ImageStatus.READY.value)
+    if ("backupStorageUuids" in out) == ("backupStorageRefs" in out):
+        raise FixtureError(
+            f"{_where(source, ['images', i], text)}: give either backupStorageUuids (refs in the "
+            "image's status) or backupStorageRefs (each ref with its own status)"
+        )
+    key = "backupStorageUuids" if "backupStorageUuids" in out else "backupStorageRefs"
+    refs = [
+        {"backupStorageUuid": r, "status": status}
+        if key == "backupStorageUuids"
+        else {"backupStorageUuid": r["backupStorageUuid"], "status": r.get("status", status)}
+        for r in out.pop(key)
+    ]
+    on: set[str] = set()
+    for j, ref in enumerate(refs):
+        b = ref["backupStorageUuid"]
+        if b not in bss or b in on:
+            problem = "unknown" if b not in bss else "a second ref on"
+            raise FixtureError(
+                f"{_where(source, ['images', i, key, j], text)}: {problem} backup storage {b}"
+            )
+        on.add(b)
+    out["backupStorageRefs"] = refs
+    _check_deleted_status(out, i, source, text)
+    return out
+
+
+def _check_deleted_status(img: dict[str, JSON], i: int, source: str, text: str | None) -> None:
+    """An image is Deleted exactly when every ref is, as ZStack keeps it.
+
+    Real server: ImageBase.handle(ImageDeletionMsg) sets a ref Deleted (L493) and the image
+    Deleted once no ref is anything else (L529-530); RecoverImage sets both back (L786, L791).
+    """
+    all_deleted = all(r["status"] == ImageStatus.DELETED for r in img["backupStorageRefs"])
+    if all_deleted != (img["status"] == ImageStatus.DELETED):
+        raise FixtureError(
+            f"{_where(source, ['images', i, 'status'], text)}: status {img['status']} with refs "
+            f"{[r['status'] for r in img['backupStorageRefs']]}: on ZStack an image is Deleted "
+            "exactly when all its backup storage refs are Deleted"
+        )
+
+
+def _check_references(fx: Fixtures, source: str, text: str | None) -> None:
     seen: set[str] = set()
     for kind, items in (
         ("accounts", fx.accounts),
@@ -149,28 +264,38 @@ def _check_references(fx: Fixtures, source: str) -> None:
         for i, item in enumerate(items):
             if item["uuid"] in seen:
                 raise FixtureError(
-                    f"{source}: field '{kind}/{i}/uuid': duplicate uuid {item['uuid']}"
+                    f"{_where(source, [kind, i, 'uuid'], text)}: duplicate uuid {item['uuid']}"
                 )
             seen.add(item["uuid"])
     zones = {z["uuid"] for z in fx.zones}
     for i, bs in enumerate(fx.backup_storages):
         for j, z in enumerate(bs.get("attachedZoneUuids", [])):
             if z not in zones:
-                raise FixtureError(
-                    f"{source}: field 'backupStorages/{i}/attachedZoneUuids/{j}': unknown zone {z}"
-                )
+                where = _where(source, ["backupStorages", i, "attachedZoneUuids", j], text)
+                raise FixtureError(f"{where}: unknown zone {z}")
         if bs["availableCapacity"] > bs["totalCapacity"]:
-            raise FixtureError(
-                f"{source}: field 'backupStorages/{i}/availableCapacity': exceeds totalCapacity"
-            )
-    bss = {b["uuid"] for b in fx.backup_storages}
-    for i, img in enumerate(fx.images):
-        for j, b in enumerate(img["backupStorageUuids"]):
-            if b not in bss:
-                raise FixtureError(
-                    f"{source}: field 'images/{i}/backupStorageUuids/{j}': "
-                    f"unknown backup storage {b}"
-                )
+            where = _where(source, ["backupStorages", i, "availableCapacity"], text)
+            raise FixtureError(f"{where}: exceeds totalCapacity")
+
+
+def read_fixtures(text: str, source: str, *, json_only: bool = False) -> Fixtures:
+    """Parse and check fixtures given as text; a syntax error names its line and column."""
+    try:
+        data = json.loads(text) if json_only else yaml.safe_load(text)
+    except json.JSONDecodeError as e:
+        raise FixtureError(
+            f"{source}: not valid JSON at line {e.lineno}, column {e.colno}: {e.msg}"
+        ) from None
+    except yaml.YAMLError as e:
+        raise FixtureError(f"{source}: not valid YAML{_yaml_position(e)}") from None
+    return parse_fixtures(data, source, text)
+
+
+def _yaml_position(e: yaml.YAMLError) -> str:
+    if not isinstance(e, yaml.MarkedYAMLError) or e.problem_mark is None:
+        return f": {str(e).splitlines()[0]}"
+    mark = e.problem_mark
+    return f" at line {mark.line + 1}, column {mark.column + 1}: {e.problem or e.context}"
 
 
 def load_fixtures(path: Path) -> Fixtures:
@@ -181,11 +306,4 @@ def load_fixtures(path: Path) -> Fixtures:
         raise FixtureError(f"{path}: cannot read: {e.strerror or e}") from None
     except UnicodeDecodeError:
         raise FixtureError(f"{path}: not UTF-8 text") from None
-    try:
-        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError) as e:
-        raise FixtureError(
-            f"{path}: not valid {'JSON' if path.suffix == '.json' else 'YAML'}: "
-            f"{str(e).splitlines()[0]}"
-        ) from None
-    return parse_fixtures(data, str(path))
+    return read_fixtures(text, str(path), json_only=path.suffix == ".json")

@@ -310,13 +310,16 @@ class ImageBackend:
         self.next_ref_id += 1
         return ref
 
-    def seed_image(self, image: Image, bs_uuids: list[str]) -> None:
-        """Put a Ready image from the fixtures in place."""
-        for bs_uuid in bs_uuids:
+    def seed_image(self, image: Image, refs: dict[str, ImageStatus]) -> None:
+        """Put an image from the fixtures in place, with a ref in the given status on each BS."""
+        for bs_uuid, status in refs.items():
             bs = self.backup_storages[bs_uuid]
-            image.refs.append(
-                self._new_ref(image.uuid, bs_uuid, ImageStatus.READY, install_path(bs, image))
-            )
+            ref = self._new_ref(image.uuid, bs_uuid, status, install_path(bs, image))
+            if status is ImageStatus.DELETED:
+                ref.deleted_at = ref.create_date  # the expunge period runs from the mock's start
+            image.refs.append(ref)
+        if image.status is ImageStatus.DELETED:
+            self.awaiting_expunge.add(image.uuid)
         self.images[image.uuid] = image
         self.touched.add(image.uuid)
 

@@ -18,6 +18,7 @@ from mock_server.state.model import (
     BackupStorageStatus,
     DeletionPolicy,
     Image,
+    ImageState,
     ImageStatus,
     Zone,
 )
@@ -89,7 +90,10 @@ class Store:
         )
         self.jobs = JobQueue(self.clock, Progression.from_delay(settings.job_delay))
         for img in fixtures.images:
-            self.images.seed_image(_fixture_image(img, now), img["backupStorageUuids"])
+            refs = {
+                r["backupStorageUuid"]: ImageStatus(r["status"]) for r in img["backupStorageRefs"]
+            }
+            self.images.seed_image(_fixture_image(img, now), refs)
         self.persisted = persisted
         if persisted is None and settings.state_file is not None:
             persisted = self.persisted = StateFile(settings.state_file)
@@ -124,7 +128,10 @@ def _fixture_image(img: dict[str, object], now: float) -> Image:
     platform = img.get("platform")
     if platform is None and media != "DataVolumeTemplate":
         platform = "Linux"
-    size, actual, md5 = simulated_download(url, fmt)
+    status = ImageStatus(str(img["status"]))
+    # size and md5 are known once the download ends (ImageManagerImpl.handleAddImageMsg)
+    downloaded = status not in (ImageStatus.CREATING, ImageStatus.DOWNLOADING)
+    size, actual, md5 = simulated_download(url, fmt) if downloaded else (0, 0, None)
     return Image(
         uuid=str(img["uuid"]),
         name=str(img["name"]),
@@ -132,7 +139,8 @@ def _fixture_image(img: dict[str, object], now: float) -> Image:
         url=url,
         media_type=media,
         format=fmt,
-        status=ImageStatus.READY,
+        status=status,
+        state=ImageState(str(img.get("state", ImageState.ENABLED.value))),
         create_date=now,
         last_op_date=now,
         size=size,
