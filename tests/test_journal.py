@@ -32,6 +32,15 @@ def test_journal__since_a_rev_and_limit(zs: ZStack) -> None:
     assert journal(zs)["findings"] == {"violation": 1, "warning": 0}
 
 
+def test_journal__the_mocks_own_pages_are_not_journaled(zs: ZStack) -> None:
+    for path in ("/", "/_mock", "/_mock/", "/_mock/ui"):
+        assert zs.client.get(path).status_code in (200, 302)
+    zs.client.get("/zstack/v1/nothing")
+    body = journal(zs)
+    assert [e["path"] for e in body["entries"]] == ["/zstack/v1/nothing"]
+    assert body["total"] == 1
+
+
 def test_journal__late_job_error_is_a_finding_of_the_starting_request(spec, clock) -> None:
     zs = ZStack(make_app(spec, job_delay=5, clock=clock).test_client())
     accepted = zs.add_image(format=None)  # SYS.1007, reported when the job ends
