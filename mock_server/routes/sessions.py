@@ -1,4 +1,4 @@
-"""LogInByAccount and LogOut: synchronous, and need no Authorization."""
+"""LogInByAccount, LogOut and ValidateSession: synchronous, and need no Authorization."""
 
 from __future__ import annotations
 
@@ -47,3 +47,14 @@ def log_out(session_uuid: str) -> Response:
     with runtime().store.locked() as store:
         store.sessions.log_out(session_uuid)
     return api_response(200, {})
+
+
+@bp.route("/sessions/<session_uuid>/valid", methods=ANY_METHOD, provide_automatic_options=False)
+def validate_session(session_uuid: str) -> Response:
+    """ValidateSession: 200 {"valid": true|false} (APIValidateSessionReply `valid=validSession`)."""
+    operation("ValidateSession")
+    read_body()
+    sync_faults("ValidateSession", {"sessionUuid": session_uuid})
+    with runtime().store.locked() as store:
+        valid = store.sessions.is_valid(session_uuid)
+    return api_response(200, {"valid": valid})
