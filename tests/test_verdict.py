@@ -99,7 +99,8 @@ def test_verdict__official_sdks_correct_use_gives_no_finding(zs: ZStack, recover
     body = {"expungeImage": {"backupStorageUuids": [CONNECTED_BS]}}
     assert sdk.send("PUT", f"/images/{image}/actions", body).status_code == 200
     if recover == "go":
-        # the Go SDK's calls carry Authorization and x-session-id, as its Logout below does
+        # zstack-sdk-go ValidateSessionId: GetWithSpec("v1/accounts/sessions", id, "valid", ...)
+        # into a map[string]bool, with the headers its Logout below carries too
         headers = {"Authorization": f"OAuth {sdk.session}", "x-session-id": sdk.session or ""}
         rsp = zs.client.get(f"/zstack/v1/accounts/sessions/{sdk.session}/valid", headers=headers)
         assert rsp.status_code == 200 and rsp.json == {"valid": True}
