@@ -9,7 +9,11 @@ from flask import Flask, Response, request
 from openapi_core import OpenAPI
 from openapi_core.contrib.flask import FlaskOpenAPIRequest
 from openapi_core.contrib.werkzeug import WerkzeugOpenAPIResponse
-from openapi_core.templating.paths.exceptions import OperationNotFound, PathNotFound
+from openapi_core.templating.paths.exceptions import (
+    OperationNotFound,
+    PathNotFound,
+    ServerNotFound,
+)
 from openapi_core.validation.response.exceptions import MissingData
 
 from mock_server.spec import Spec
@@ -34,7 +38,9 @@ def install_response_validation(app: Flask, spec: Spec) -> None:
         result = openapi.unmarshal_response(
             FlaskOpenAPIRequest(request), WerkzeugOpenAPIResponse(response)
         )
-        errors = [e for e in result.errors if not isinstance(e, PathNotFound | OperationNotFound)]
+        # an undocumented path (openapi-core says ServerNotFound for one with a trailing slash)
+        undocumented = PathNotFound | OperationNotFound | ServerNotFound
+        errors = [e for e in result.errors if not isinstance(e, undocumented)]
         if response.mimetype == "text/plain" and not response.get_data():
             # RestServer's 500 for an NPE has an empty body; the spec says "possibly empty"
             errors = [e for e in errors if not isinstance(e, MissingData)]
