@@ -14,7 +14,7 @@ from typing import Any, NoReturn, ParamSpec, TypeVar
 
 from contract_tests.client import Exchange, JobRun
 from contract_tests.messages import Message
-from contract_tests.model import Rejection
+from contract_tests.model import Rejection, java_trim
 from contract_tests.spec import Contract
 
 JSON = Any
@@ -224,7 +224,8 @@ def image_echo_conformance(
 ) -> None:
     """What was sent comes back: the name trimmed, resourceUuid honoured, refs on usable storage."""
     name = "image_echo_conformance"
-    if inv.get("name") != str(sent["name"]).strip():
+    # APIMessage.validate trims with String.trim (header/.../message/APIMessage.java L218-221)
+    if inv.get("name") != java_trim(str(sent["name"])):
         _fail(name, "the name comes back trimmed", ex, repr(inv.get("name")))
     if "resourceUuid" in sent and inv.get("uuid") != sent["resourceUuid"]:
         _fail(name, "resourceUuid becomes the image uuid", ex, repr(inv.get("uuid")))

@@ -32,6 +32,16 @@ def test_add_image__inventory_fields_and_defaults(zstack: ZStackSession) -> None
     assert inventory["status"] == "Ready", run.result.describe()
 
 
+def test_add_image__name_is_trimmed_as_javas_string_trim(zstack: ZStackSession) -> None:
+    # String.trim strips U+0000..U+0020 and keeps U+00A0 (APIMessage.java L218-221)
+    run, sent = zstack.add_image(name=f"\x01 {zstack.image_name()}\u00a0 ")
+    inventory = zstack.check(checks.job_success_conformance, run)["inventory"]
+    zstack.check(
+        checks.image_echo_conformance, inventory, sent, zstack.usable_backup_storages, run.result
+    )
+    assert inventory["name"].endswith("\u00a0"), run.result.describe()
+
+
 @pytest.fixture
 def unusable_backup_storage(zstack: ZStackSession) -> str:
     unusable = zstack.unusable_backup_storage_uuid

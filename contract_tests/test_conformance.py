@@ -186,7 +186,7 @@ def prepare(case: Case[Any], zstack: ZStackSession, draw: Draw) -> None:
         # the real server copies any 32 characters into `location` unescaped; such a job id is a
         # client bug the suite does not need to send (the wrong-length 400 stays tested)
         case.headers["X-Job-UUID"] = draw(HEX_UUID, "X-Job-UUID")
-    if op == "LogOut":
+    if op in ("LogOut", "ValidateSession"):
         case.path_parameters["sessionUuid"] = draw(HEX_UUID, "sessionUuid")
 
 

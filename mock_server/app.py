@@ -73,13 +73,18 @@ def _start() -> None:
     note(verdict.session_in_query(request.args))
 
 
+def _own_page(path: str) -> bool:
+    """The mock's own pages (`/_mock/...`, and `/` and `/_mock`, the dashboard's redirects)."""
+    return path in ("/", "/_mock") or path.startswith("/_mock/")
+
+
 def _finish(response: Response) -> Response:
     """Break the body if a fault says so, then journal and log the request."""
     if g.get("broken_body") and response.mimetype == "application/json":
         data = response.get_data()
         response.set_data(data[: max(1, len(data) // 2)])
-    if request.path.startswith("/_mock/"):
-        return response  # the control API is not part of the client's traffic
+    if _own_page(request.path):
+        return response  # the mock's own pages are not part of the client's traffic
     record_exchange(runtime(), request, response)
     return response
 
@@ -91,7 +96,7 @@ def _allow() -> tuple[str, ...]:
 
 def _rest_text(status: int, message: str) -> Response:
     """A REST-layer rejection: plain text, and a violation in the client's verdict."""
-    if not request.path.startswith("/_mock/") and not g.get("fault_injected"):
+    if not _own_page(request.path) and not g.get("fault_injected"):
         note(verdict.rest_error_findings(status, message))
     return text_response(status, message, _allow() if status == 405 else ())
 

@@ -31,6 +31,11 @@ def _unlisted(journal: JSON) -> dict[str, int]:
     return {level: max(0, journal["findings"][level] - listed[level]) for level in LEVELS}
 
 
+def _count(n: int, noun: str) -> str:
+    """`1 violation`, `2 violations`: the noun agrees with its count."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _command_outcome(code: int, signum: int | None) -> str:
     if signum is not None:
         return f"the gate was stopped by {signal.Signals(signum).name}"
@@ -45,8 +50,8 @@ def report(
     entries: list[JSON] = journal["entries"]
     counts = journal["findings"]
     requests, violations, warnings = journal["runTotal"], counts["violation"], counts["warning"]
-    print(f"\nzstack-mock run: {requests} requests, {violations} violations, {warnings} warnings; "
-          f"{_command_outcome(code, signum)}", file=out)  # fmt: skip
+    print(f"\nzstack-mock run: {_count(requests, 'request')}, {_count(violations, 'violation')}, "
+          f"{_count(warnings, 'warning')}; {_command_outcome(code, signum)}", file=out)  # fmt: skip
     flagged = [e for e in entries if e["findings"]]
     if flagged:
         print(f"{'level':<10} {'rule':<18} {'request':<48} reason", file=out)
@@ -57,9 +62,9 @@ def report(
                 print(f"{'':<10} request body: {_one_line(e['requestBody'], TABLE_BODY)}", file=out)
     unlisted = _unlisted(journal)
     if any(unlisted.values()):
-        print(f"zstack-mock run: {unlisted['violation']} violations and {unlisted['warning']} "
-              "warnings are counted but not listed: their requests fell out of the journal or "
-              "it was cleared", file=out)  # fmt: skip
+        print(f"zstack-mock run: {_count(unlisted['violation'], 'violation')} and "
+              f"{_count(unlisted['warning'], 'warning')} are counted but not listed: their "
+              "requests fell out of the journal or it was cleared", file=out)  # fmt: skip
     silent = requests == 0 and not args.allow_no_requests
     if silent:
         print("zstack-mock run: the command made no request to the mock: a client that never "
@@ -105,8 +110,8 @@ def _write_junit(
     if any(unlisted.values()):
         tests += 1
         case = ET.SubElement(suite, "testcase", classname="client", name="unlisted findings")
-        message = (f"{unlisted['violation']} violations and {unlisted['warning']} warnings fell "
-                   "out of the journal")  # fmt: skip
+        message = (f"{_count(unlisted['violation'], 'violation')} and "
+                   f"{_count(unlisted['warning'], 'warning')} fell out of the journal")  # fmt: skip
         if unlisted["violation"] or not args.allow_warnings:
             failures += 1
             ET.SubElement(case, "failure", message=message)

@@ -29,6 +29,20 @@ class StopRouting(Exception):  # noqa: N818 - ZStack's name for it
 
 ResourceExists = Callable[[str, str], bool]
 
+# java.lang.String.trim strips every char up to U+0020 (controls included), and nothing else:
+# not U+00A0, U+3000 or the other Unicode spaces Python's str.strip() also strips
+_JAVA_TRIMMED = "".join(chr(c) for c in range(0x21))
+
+
+def java_trim(value: str) -> str:
+    """APIMessage.validate's trim of a String field (header/.../message/APIMessage.java L218-221).
+
+    Every instance field but the static, @APINoSee, transient and @GsonTransient ones is a
+    parameter there, with `@APIParam(required = false)` where it has none (L114-141), so every
+    String field is trimmed unless it says `noTrim`; none of this spec's messages does.
+    """
+    return value.strip(_JAVA_TRIMMED)
+
 
 @dataclass(frozen=True, slots=True)
 class MessageSchema:
@@ -93,8 +107,7 @@ def check_params(schema: MessageSchema, message: dict[str, JSON], exists: Resour
             continue
         value = message.get(name)
         if isinstance(value, str):
-            # APIMessage.validate trims every String field before it is checked
-            value = message[name] = value.strip()
+            value = message[name] = java_trim(value)
         if value is None:
             if name in schema.required:
                 raise InvalidArgumentError(

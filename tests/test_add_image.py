@@ -21,6 +21,28 @@ SYS_1007 = "One or more API argument is invalid"
 ADMIN_UUID = "36c27e8ff05c4780bf6d2fa65700f22e"
 
 
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        ("\x00\x1f TinyLinux\t\x0b\x1c", "TinyLinux"),  # every char <= U+0020, controls too
+        ("\u00a0TinyLinux\u3000", "\u00a0TinyLinux\u3000"),  # Unicode spaces are not trimmed
+        ("\x85TinyLinux\u2028 ", "\x85TinyLinux\u2028"),
+    ],
+)
+def test_add_image__strings_are_trimmed_as_javas_string_trim(zs: ZStack, sent, kept) -> None:
+    image = zs.ready_image(name=sent, description=sent)
+    assert (image["name"], image["description"]) == (kept, kept)
+
+
+def test_add_image__length_is_checked_after_javas_trim(zs: ZStack) -> None:
+    assert zs.ready_image(name="\x01" + "x" * 255 + "\x02")["name"] == "x" * 255
+    rsp = zs.poll(zs.add_image(name="x" * 255 + "\u00a0"))
+    assert rsp.json["error"]["details"] == (
+        f"field[name] of message[{V}] exceeds max length of string. expected was <= 255, "
+        "actual was 256"
+    )
+
+
 def test_add_image__fills_defaults_and_downloads(zs: ZStack) -> None:
     image = zs.ready_image(name="  TinyLinux  ")
     assert image["name"] == "TinyLinux"  # strings are trimmed

@@ -63,7 +63,7 @@ def test_gate__contract_breaks_fail_with_the_reason(tmp_path: Path, mistake, lev
 def test_gate__allow_warnings_passes_a_tolerated_mistake() -> None:
     result = gate("--allow-warnings", mistake="unknown-field")
     assert result.returncode == 0, result.stdout
-    assert "1 warnings" in result.stdout
+    assert "0 violations, 1 warning;" in result.stdout
 
 
 def test_gate__failing_command_fails_the_gate() -> None:
@@ -94,7 +94,7 @@ def test_gate__violation_followed_by_10050_correct_requests_fails() -> None:
     result = subprocess.run([*RUN, "--", sys.executable, str(FLOOD), "10050"],
                             capture_output=True, text=True, timeout=600)  # fmt: skip
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "10051 requests, 1 violations, 0 warnings" in result.stdout
+    assert "10051 requests, 1 violation, 0 warnings" in result.stdout
     assert "GET /zstack/v1/images/ -> 404" in result.stdout  # still listed, with its reason
     assert "no api mapping to /v1/images/" in result.stdout
 
@@ -163,7 +163,7 @@ def test_gate__a_stop_signal_stops_client_and_mock_and_reports(tmp_path: Path, s
             gate.kill()
     assert gate.returncode == 128 + sig, out + err
     assert "Traceback" not in out + err
-    assert f"stopped by {signal.Signals(sig).name}" in out and "1 requests" in out
+    assert f"stopped by {signal.Signals(sig).name}" in out and "1 request, 0 violations" in out
     deadline = time.monotonic() + 10
     while any(_alive(p) for p in watched) and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -193,7 +193,7 @@ def test_report__findings_that_fell_out_still_fail_and_are_counted(tmp_path: Pat
     out = io.StringIO()
     assert report(journal, 0, ["client"], _args(tmp_path), out, None) == 1
     text = out.getvalue()
-    assert "12000 requests, 2 violations, 1 warnings" in text
+    assert "12000 requests, 2 violations, 1 warning;" in text
     assert "2 violations and 0 warnings are counted but not listed" in text
     assert 'request body: {"params": {"colour": "blue"}}' in text
     suite = ET.parse(tmp_path / "gate.xml").getroot()
@@ -201,3 +201,18 @@ def test_report__findings_that_fell_out_still_fail_and_are_counted(tmp_path: Pat
     assert names == ["client", "7 POST /zstack/v1/images", "8 POST /zstack/v1/images?x=1",
                      "unlisted findings"]  # fmt: skip
     assert suite.get("failures") == "2"  # the warning, and the unlisted violations
+
+
+def test_report__a_count_of_one_is_singular(tmp_path: Path) -> None:
+    violation = {"level": "violation", "rule": "rest-layer", "reason": "no api mapping"}
+    journal = {"entries": [], "findings": {"violation": 1, "warning": 1}, "runTotal": 1}
+    out = io.StringIO()
+    assert report(journal, 0, ["client"], _args(tmp_path), out, None) == 1
+    text = out.getvalue()
+    assert "1 request, 1 violation, 1 warning;" in text
+    assert "1 violation and 1 warning are counted but not listed" in text
+    journal = {"entries": [_entry(1, findings=[violation])],
+               "findings": {"violation": 1, "warning": 0}, "runTotal": 2}  # fmt: skip
+    out = io.StringIO()
+    report(journal, 0, ["client"], _args(tmp_path), out, None)
+    assert "2 requests, 1 violation, 0 warnings;" in out.getvalue()

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from mock_server.redact import Secrets
-from mock_server.state.journal import Finding, Journal
+from mock_server.state.journal import BODY_BUDGET, Exchange, Finding, Journal
 from tests.conftest import ADMIN_PASSWORD, ZStack, make_app
 
 
@@ -30,6 +30,15 @@ def test_journal__since_a_rev_and_limit(zs: ZStack) -> None:
     assert journal(zs, "?limit=0")["entries"] == []
     assert zs.client.get("/_mock/journal?limit=-1").status_code == 400
     assert journal(zs)["findings"] == {"violation": 1, "warning": 0}
+
+
+def test_journal__the_mocks_own_pages_are_not_journaled(zs: ZStack) -> None:
+    for path in ("/", "/_mock", "/_mock/", "/_mock/ui"):
+        assert zs.client.get(path).status_code in (200, 302)
+    zs.client.get("/zstack/v1/nothing")
+    body = journal(zs)
+    assert [e["path"] for e in body["entries"]] == ["/zstack/v1/nothing"]
+    assert body["total"] == 1
 
 
 def test_journal__late_job_error_is_a_finding_of_the_starting_request(spec, clock) -> None:
@@ -81,6 +90,36 @@ def test_journal__bodies_bounded_with_a_marker(zs: ZStack) -> None:
     head, _, tail = add["requestBody"].partition("…[truncated ")
     assert len(head.encode()) == 64 * 1024 and head.startswith('{"params"')
     assert tail.endswith(" bytes]") and int(tail.removesuffix(" bytes]")) > 30_000
+
+
+def _with_bodies(j: Journal, path: str, size: int, findings: list | None = None) -> None:
+    exchange = Exchange.capture((), b"q" * size, (), b"r" * size, frozenset())
+    j.record(time=0.0, method="POST", path=path, query="", status=200, duration_ms=0.0,
+             findings=findings or [], exchange=exchange)  # fmt: skip
+
+
+def test_journal__stored_bodies_have_a_total_budget_oldest_dropped_first() -> None:
+    assert BODY_BUDGET == 256 * 1024 * 1024
+    j = Journal(size=100, body_budget=10_000)
+    bad = [Finding("violation", "rest-layer", "404")]
+    _with_bodies(j, "/first", 2_000, bad)  # 4,000 bytes of bodies per entry
+    _with_bodies(j, "/second", 2_000)
+    assert [e.exchange.bodies_dropped for e in j.entries()] == [False, False]
+    _with_bodies(j, "/third", 2_000)  # 12,000 > 10,000: the oldest bodies go
+    first, second, third = (e.to_json(j.secrets) for e in j.entries())
+    assert first["requestBody"] == "…[dropped 2000 bytes: the journal's bodies were over their budget]"
+    assert first["responseBody"].startswith("…[dropped 2000 bytes")
+    assert first["findings"] == [bad[0].to_json()] and first["path"] == "/first"
+    assert second["requestBody"] == "q" * 2_000 and third["responseBody"] == "r" * 2_000
+    assert j.stats()["total"] == 3 and j.stats()["findings"]["violation"] == 1
+
+
+def test_journal__bodies_of_entries_that_fell_out_leave_the_budget() -> None:
+    j = Journal(size=2, flagged_size=1, body_budget=10_000)
+    for i in range(500):  # 500 x 4,000 bytes went through; only the 2 newest are held
+        _with_bodies(j, f"/r{i}", 2_000)
+    assert [e.to_json(j.secrets)["requestBody"] for e in j.entries()] == ["q" * 2_000] * 2
+    assert j._body_bytes <= 10_000 and len(j._bodied) <= 2 * 2 + 64 + 1
 
 
 def test_journal__findings_outlive_the_bounded_journal() -> None:

@@ -275,3 +275,39 @@ def test_delete_image__indexed_form_replaces_the_plain_key(zs: ZStack) -> None:
     [after] = zs.query_image(image["uuid"])
     statuses = {r["backupStorageUuid"]: r["status"] for r in after["backupStorageRefs"]}
     assert statuses == {CONNECTED_BS: "Ready", CEPH_BS: "Deleted"}
+
+
+def _refs(zs: ZStack, uuid: str) -> list[tuple[str, str]]:
+    [image] = zs.query_image(uuid)
+    return [(r["backupStorageUuid"], r["status"]) for r in image["backupStorageRefs"]]
+
+
+def test_expunge_task__a_ready_images_deleted_ref_expires(spec) -> None:
+    # ImageManagerImpl.startExpungeTask L951-960: every Deleted ref, whatever the image's status
+    app = make_app(spec, expunge_period=100)
+    zs = ZStack(app.test_client())
+    image = two_ref_image(zs)
+    zs.poll(zs.delete_image(image["uuid"], f"?backupStorageUuids={CEPH_BS}"))
+    assert sorted(_refs(zs, image["uuid"])) == sorted(
+        [(CONNECTED_BS, "Ready"), (CEPH_BS, "Deleted")]
+    )
+    clock = app.extensions["zstack"].config.clock
+    clock.advance(99)
+    zs.login()
+    assert (CEPH_BS, "Deleted") in _refs(zs, image["uuid"])
+    clock.advance(2)  # past the ref's lastOpDate + expungePeriod (L992)
+    zs.login()
+    assert _refs(zs, image["uuid"]) == [(CONNECTED_BS, "Ready")]
+    assert zs.query_image(image["uuid"])[0]["status"] == "Ready"
+
+
+def test_expunge_task__the_ref_a_partial_recover_left_deleted_expires(spec) -> None:
+    app = make_app(spec, expunge_period=100)
+    zs = ZStack(app.test_client())
+    image = two_ref_image(zs)
+    zs.poll(zs.delete_image(image["uuid"]))
+    body = {"recoverImage": {"backupStorageUuids": [CONNECTED_BS]}}
+    assert zs.poll(zs.action(image["uuid"], body)).status_code == 200
+    app.extensions["zstack"].config.clock.advance(101)
+    zs.login()
+    assert _refs(zs, image["uuid"]) == [(CONNECTED_BS, "Ready")]

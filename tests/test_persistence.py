@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from mock_server.state.persist import StateFileError
-from tests.conftest import CONNECTED_BS, IMAGE_URL, ZStack, make_app
+from tests.conftest import CEPH_BS, CONNECTED_BS, IMAGE_URL, ZStack, make_app
 from tests.served import Served, free_port
 
 
@@ -32,6 +32,20 @@ def test_state__survives_a_restart(spec, tmp_path: Path) -> None:
     assert again.client.get(location).json["inventory"]["name"] == "third"
     refs = again.query_image(kept["uuid"])[0]["backupStorageRefs"]
     assert refs == kept["backupStorageRefs"]
+
+
+def test_state__a_ready_images_deleted_ref_still_expires_after_restart(
+    spec, clock, tmp_path: Path
+) -> None:
+    state = tmp_path / "mock.db"
+    zs = ZStack(make_app(spec, state_file=state, clock=clock, expunge_period=100).test_client())
+    image = zs.ready_image(backupStorageUuids=[CONNECTED_BS, CEPH_BS])
+    zs.poll(zs.delete_image(image["uuid"], f"?backupStorageUuids={CEPH_BS}"))
+    again = ZStack(make_app(spec, state_file=state, clock=clock, expunge_period=100).test_client())
+    clock.advance(101)
+    again.login()
+    [after] = again.query_image(image["uuid"])
+    assert [r["backupStorageUuid"] for r in after["backupStorageRefs"]] == [CONNECTED_BS]
 
 
 def test_state__running_job_ends_after_restart(spec, tmp_path: Path) -> None:

@@ -75,6 +75,24 @@ def test_log_out__ends_session_and_ignores_unknown(zs: ZStack) -> None:
     assert zs.client.delete("/zstack/v1/accounts/sessions/unknown").status_code == 200
 
 
+def test_validate_session__live_unknown_expired_and_logged_out(zs: ZStack, clock) -> None:
+    def valid(session: str | None) -> object:
+        rsp = zs.client.get(f"/zstack/v1/accounts/sessions/{session}/valid")
+        assert rsp.status_code == 200, rsp.data
+        return rsp.json
+
+    zs.login()
+    assert valid(zs.session) == {"valid": True}  # no Authorization: @SuppressCredentialCheck
+    assert valid("unknown") == {"valid": False}
+    clock.advance(7199)
+    assert valid(zs.session) == {"valid": True}
+    clock.advance(1)
+    assert valid(zs.session) == {"valid": False}
+    zs.login()
+    zs.client.delete(f"/zstack/v1/accounts/sessions/{zs.session}")
+    assert valid(zs.session) == {"valid": False}
+
+
 def test_log_in_by_account__session_cap(app, zs: ZStack) -> None:
     app.extensions["zstack"].store.sessions.max_concurrent = 3
     for _ in range(3):

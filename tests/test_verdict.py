@@ -50,6 +50,14 @@ class JavaSdk:
         body = {"logInByAccount": {"accountName": "admin", "password": ADMIN_PASSWORD}}
         self.session = self.send("PUT", "/accounts/login", body).json["inventory"]["uuid"]
 
+    def validate_session(self) -> bool:
+        # ValidateSessionAction: GET, sessionUuid in the path, needSession = false (L80-84)
+        session, self.session = self.session, None
+        rsp = self.send("GET", f"/accounts/sessions/{session}/valid")
+        self.session = session
+        assert rsp.status_code == 200, rsp.data
+        return bool(rsp.json["valid"])
+
     def log_out(self) -> None:
         session, self.session = self.session, None  # LogOut: needSession = false
         assert self.send("DELETE", f"/accounts/sessions/{session}").status_code == 200
@@ -76,6 +84,7 @@ def test_verdict__official_sdks_correct_use_gives_no_finding(zs: ZStack, recover
     sdk.log_in()
     secret = sdk.session
     assert secret is not None
+    assert sdk.validate_session() is True
     image = _add_image(sdk)
     assert sdk.send("GET", "/images", query=f"?q=uuid%3D{image}&limit=10&start=0&replyWithCount=true"
                     "&sort=%2BcreateDate&fields=uuid,name").status_code == 200  # fmt: skip
@@ -90,6 +99,14 @@ def test_verdict__official_sdks_correct_use_gives_no_finding(zs: ZStack, recover
     body = {"expungeImage": {"backupStorageUuids": [CONNECTED_BS]}}
     assert sdk.send("PUT", f"/images/{image}/actions", body).status_code == 200
     if recover == "go":
+        # zstack-sdk-go ValidateSessionId: GetWithSpec("v1/accounts/sessions", id, "valid", ...)
+        # into a map[string]bool, with the headers its Logout below carries too
+        headers = {"Authorization": f"OAuth {sdk.session}", "x-session-id": sdk.session or ""}
+        rsp = zs.client.get(f"/zstack/v1/accounts/sessions/{sdk.session}/valid", headers=headers)
+        assert rsp.status_code == 200 and rsp.json == {"valid": True}
+    else:
+        assert sdk.validate_session() is True
+    if recover == "go":
         # zstack-sdk-go v1.0.1 Logout: Delete("v1/accounts/sessions", id, "") with its headers
         # Authorization and x-session-id (pkg/client/zstack_http_client.go L409-410, L513-537)
         headers = {"Authorization": f"OAuth {sdk.session}", "x-session-id": sdk.session or ""}
@@ -103,7 +120,8 @@ def test_verdict__official_sdks_correct_use_gives_no_finding(zs: ZStack, recover
     journal = _journal(zs)
     flagged = [(e["api"], e["findings"]) for e in journal["entries"] if e["findings"]]
     assert flagged == [] and journal["findings"] == {"violation": 0, "warning": 0}
-    assert journal["total"] == 14  # 5 async calls, each with its poll, 2 queries, in and out
+    # 5 async calls, each with its poll, 2 queries, 2 ValidateSessions, in and out
+    assert journal["total"] == 16
 
 
 def _findings(zs: ZStack, api: str | None) -> list[tuple[str, str, str]]:

@@ -1,4 +1,4 @@
-"""LogInByAccount and LogOut: synchronous, and need no Authorization."""
+"""LogInByAccount, LogOut and ValidateSession: synchronous, and need no Authorization."""
 
 from __future__ import annotations
 
@@ -38,12 +38,26 @@ def log_in_by_account() -> Response:
     return api_response(200, reply)
 
 
+def _session_api(api: str, session_uuid: str) -> None:
+    """An API naming its session in the path: the body is parsed, then the faults apply."""
+    operation(api)
+    read_body()
+    sync_faults(api, {"sessionUuid": session_uuid})
+
+
 @bp.route("/sessions/<session_uuid>", methods=ANY_METHOD, provide_automatic_options=False)
 def log_out(session_uuid: str) -> Response:
     """LogOut: 200 {}; an unknown session is silently ignored."""
-    operation("LogOut")
-    read_body()
-    sync_faults("LogOut", {"sessionUuid": session_uuid})
+    _session_api("LogOut", session_uuid)
     with runtime().store.locked() as store:
         store.sessions.log_out(session_uuid)
     return api_response(200, {})
+
+
+@bp.route("/sessions/<session_uuid>/valid", methods=ANY_METHOD, provide_automatic_options=False)
+def validate_session(session_uuid: str) -> Response:
+    """ValidateSession: 200 {"valid": true|false} (APIValidateSessionReply `valid=validSession`)."""
+    _session_api("ValidateSession", session_uuid)
+    with runtime().store.locked() as store:
+        valid = store.sessions.is_valid(session_uuid)
+    return api_response(200, {"valid": valid})

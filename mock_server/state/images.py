@@ -140,7 +140,8 @@ class ImageBackend:
         self.next_ref_id = 1
         # uuids of images changed since the store last saved them (for --state)
         self.touched: set[str] = set()
-        # images whose refs wait for the expunge task, so it never scans every image
+        # images with a Deleted ref (whatever their own status), so the expunge task never
+        # scans every image
         self.awaiting_expunge: set[str] = set()
         self._last_expunge_run = float("-inf")
 
@@ -318,7 +319,7 @@ class ImageBackend:
             if status is ImageStatus.DELETED:
                 ref.deleted_at = ref.create_date  # the expunge period runs from the mock's start
             image.refs.append(ref)
-        if image.status is ImageStatus.DELETED:
+        if has_deleted_ref(image):
             self.awaiting_expunge.add(image.uuid)
         self.images[image.uuid] = image
         self.touched.add(image.uuid)
@@ -361,8 +362,9 @@ class ImageBackend:
             for ref in targets:
                 if ref.status is not ImageStatus.DELETED:
                     ref.status, ref.deleted_at, ref.last_op_date = ImageStatus.DELETED, now, now
+            if has_deleted_ref(image):
+                self.awaiting_expunge.add(uuid)  # a Ready image's Deleted ref expires too
             if all(r.status is ImageStatus.DELETED for r in image.refs):
-                self.awaiting_expunge.add(uuid)
                 image.status, image.last_op_date = ImageStatus.DELETED, now
         return {}
 
@@ -384,7 +386,8 @@ class ImageBackend:
         for ref in self._deleted_targets(image, backup_storage_uuids, action="recover"):
             ref.status, ref.deleted_at, ref.last_op_date = ImageStatus.READY, None, now
         image.status, image.last_op_date = ImageStatus.READY, now
-        self.awaiting_expunge.discard(uuid)
+        if not has_deleted_ref(image):
+            self.awaiting_expunge.discard(uuid)
         return {"inventory": image.to_inventory()}
 
     def _deleted_targets(
@@ -427,7 +430,15 @@ class ImageBackend:
             self.images.pop(image.uuid, None)
 
     def expunge_expired(self) -> None:
-        """The periodic expunge task: Deleted refs past expungePeriod go (policy Delay only)."""
+        """The periodic expunge task: Deleted refs past expungePeriod go (policy Delay only).
+
+        Real server: ImageManagerImpl.startExpungeTask L943-1010 picks every
+        ImageBackupStorageRefVO whose status is Deleted, whatever its image's status (L951-960),
+        and expunges it once `lastOpDate + expungePeriod` has passed (L987-992); ImageBase.handle
+        (ExpungeImageMsg) L285-345 drops that ref, and the image with its last one. A Deleted
+        ref's `deleted_at` is its lastOpDate: both are set when it is deleted, and only a
+        recover changes it again.
+        """
         now = self._clock.now()
         # like ZStack's task (expungeInterval), it runs now and then, not on every request
         if self.policy is not DeletionPolicy.DELAY or now - self._last_expunge_run < 1.0:
@@ -436,13 +447,18 @@ class ImageBackend:
         horizon = now - self.expunge_period
         for uuid in list(self.awaiting_expunge):
             image = self.images.get(uuid)
-            if image is None or image.status is not ImageStatus.DELETED:
+            if image is None or not has_deleted_ref(image):
                 self.awaiting_expunge.discard(uuid)
                 continue
             for ref in [
                 r for r in image.refs if r.deleted_at is not None and r.deleted_at <= horizon
             ]:
                 self._remove_ref(image, ref)
+
+
+def has_deleted_ref(image: Image) -> bool:
+    """Whether the expunge task has work on this image: a ref in status Deleted."""
+    return any(r.status is ImageStatus.DELETED for r in image.refs)
 
 
 def _java_str(value: JSON) -> str:

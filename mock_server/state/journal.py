@@ -8,6 +8,7 @@ that started the job (a late finding), and bumps the journal's `rev`, so pollers
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Iterable
@@ -25,6 +26,14 @@ FLAGGED_SIZE = 10_000
 # Requests whose job has not ended yet, waiting for a late finding (jobs are bounded alike).
 OPEN_JOBS = 100_000
 LEVELS = ("violation", "warning")
+# The bodies the journal stores (each bounded to KEPT_BYTES), all together: past this many bytes
+# the oldest entries lose theirs (a marker stays); entries and findings are kept.
+BODY_BUDGET = 256 * 1024 * 1024
+
+
+def dropped_body(size: int) -> str:
+    """What the journal shows for a body it dropped to stay within BODY_BUDGET."""
+    return f"…[dropped {size} bytes: the journal's bodies were over their budget]" if size else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +64,8 @@ class Exchange:
     response_size: int = 0
     # tokens this request named that are not session-id shaped (hidden wherever they appear)
     hidden: frozenset[str] = frozenset()
+    # the bodies were dropped to keep the journal within BODY_BUDGET
+    bodies_dropped: bool = False
 
     @classmethod
     def capture(
@@ -66,12 +77,26 @@ class Exchange:
                    tuple(response_headers), response_body[:KEPT_BYTES], len(response_body),
                    hidden)  # fmt: skip
 
+    @property
+    def stored_bytes(self) -> int:
+        return len(self.request_body) + len(self.response_body)
+
+    def without_bodies(self) -> Exchange:
+        return dataclasses.replace(
+            self, request_body=b"", response_body=b"", bodies_dropped=True
+        )
+
+    def _body(self, kept: bytes, size: int, secrets: Secrets) -> str:
+        if self.bodies_dropped:
+            return dropped_body(size)
+        return shown(kept, size, secrets, self.hidden)
+
     def to_json(self, secrets: Secrets) -> dict[str, JSON]:
         return {
             "requestHeaders": secrets.headers(self.request_headers, self.hidden),
-            "requestBody": shown(self.request_body, self.request_size, secrets, self.hidden),
+            "requestBody": self._body(self.request_body, self.request_size, secrets),
             "responseHeaders": secrets.headers(self.response_headers, self.hidden),
-            "responseBody": shown(self.response_body, self.response_size, secrets, self.hidden),
+            "responseBody": self._body(self.response_body, self.response_size, secrets),
         }
 
 
@@ -127,9 +152,16 @@ class Origin:
 
 
 class Journal:
-    def __init__(self, size: int = JOURNAL_SIZE, flagged_size: int = FLAGGED_SIZE) -> None:
+    def __init__(
+        self, size: int = JOURNAL_SIZE, flagged_size: int = FLAGGED_SIZE,
+        body_budget: int = BODY_BUDGET,
+    ) -> None:  # fmt: skip
         self.size = size
         self.flagged_size = flagged_size
+        self.body_budget = body_budget
+        # entries that may still hold bodies, oldest first, and the bytes those bodies take
+        self._bodied: deque[Entry] = deque()
+        self._body_bytes = 0
         self.secrets = Secrets()
         self._lock = threading.Lock()
         self._entries: deque[Entry] = deque()
@@ -171,7 +203,40 @@ class Journal:
             self._entries.append(entry)
             while len(self._entries) > self.size:
                 self._keep(self._entries.popleft())
+            self._hold_bodies(entry)
             return entry
+
+    def _hold_bodies(self, entry: Entry) -> None:
+        """Count the new entry's bodies; drop the oldest bodies while over the budget."""
+        if entry.exchange.stored_bytes:
+            self._bodied.append(entry)
+            self._body_bytes += entry.exchange.stored_bytes
+        live = len(self._entries) + len(self._kept) + len(self._open_jobs)
+        if len(self._bodied) > 2 * live + 64:
+            self._forget_unreachable()
+        while self._body_bytes > self.body_budget and self._bodied:
+            oldest = self._bodied.popleft()
+            if not oldest.exchange.bodies_dropped:
+                self._body_bytes -= oldest.exchange.stored_bytes
+                oldest.exchange = oldest.exchange.without_bodies()
+
+    def _forget_unreachable(self) -> None:
+        """Stop counting the bodies of entries nobody can read any more (amortised O(1))."""
+        first = self._entries[0].seq if self._entries else None
+        held: deque[Entry] = deque()
+        for e in self._bodied:
+            reachable = (
+                (first is not None and e.seq >= first)
+                or self._kept.get(e.seq) is e
+                or (e.job is not None and self._open_jobs.get(e.job) is e)
+            )
+            if e.exchange.bodies_dropped:
+                continue
+            if reachable:
+                held.append(e)
+            else:
+                self._body_bytes -= e.exchange.stored_bytes
+        self._bodied = held
 
     def job_ended(
         self, job: str, findings: list[Finding], origin: Origin | None, when: float

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from mock_server.errors import ErrorCode, InternalError
 from mock_server.state.faults import FaultRules
+from mock_server.state.images import has_deleted_ref
 from mock_server.state.jobs import Deferred, Job, JobState, Progression, ProgressionMode, replayed
 from mock_server.state.model import (
     BackupStorage,
@@ -216,7 +217,7 @@ class StateFile:
             store.images.images.clear()
             for uuid, data in db.execute("SELECT uuid, data FROM images"):
                 image = store.images.images[uuid] = _image(json.loads(data))
-                if image.status is ImageStatus.DELETED:
+                if has_deleted_ref(image):
                     store.images.awaiting_expunge.add(uuid)
             for _, data in db.execute("SELECT uuid, data FROM sessions ORDER BY rowid"):
                 store.sessions.add(Session(**json.loads(data)))

@@ -87,6 +87,18 @@ class SessionBackend:
             raise InvalidSession("Session expired")
         return session
 
+    def is_valid(self, session_uuid: str) -> bool:
+        """ValidateSession: is the session live? An expired one is dropped as it is found.
+
+        Real server: AccountManagerImpl.handle(APIValidateSessionMsg) L451-461 replies
+        `errorCode == null` of Session.checkSessionExpired (identity/.../Session.java L193-225).
+        """
+        try:
+            self.check(session_uuid)
+        except InvalidSession:
+            return False
+        return True
+
     def _drop_expired(self) -> None:
         # every session lives `timeout` seconds, so the oldest expire first: stop at a live one
         now = self._clock.now()

@@ -59,6 +59,10 @@ def main() -> int:
         "PUT", f"{api}/accounts/login", {"logInByAccount": {"accountName": "admin", "password": pw}}
     )
     session = login["inventory"]["uuid"]
+    _, valid = call("GET", f"{api}/accounts/sessions/{session}/valid")  # ValidateSession
+    if valid != {"valid": True}:
+        print(f"ValidateSession answered {valid}", file=sys.stderr)
+        return 4
     params: dict[str, object] = {"name": "gate", "url": "http://example/x.qcow2", "format": "qcow2",
                                  "backupStorageUuids": [BS]}  # fmt: skip
     if mistake == "unknown-field":
