@@ -6,7 +6,8 @@ configurations in the languages a real ZStack speaks (issue 13 §9: zh_CN, its d
 en_US): 26 served mocks, each checked by `pytest contract_tests --target-url`
 in its own process. They run concurrently (job waits use no CPU): the whole suite where jobs end
 at once, and with job delay only the async-protocol and lifecycle tests, whose waits it changes.
-Measured on the 2-core machine with four other test runs beside it (load average 10): 334 s.
+Measured on the 2-core machine with four other test runs beside it (load average 10): 334 s for
+24; with the two language configurations, 26 in 212 s (load average 5).
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -199,3 +200,21 @@ def test_language_seen__a_target_that_changes_language_fails(catalogue: Catalogu
     assert "zh_CN (messages_zh_CN.properties L5739): '不支持的镜像类型[d]'" in seen.expected(
         catalogue, Text.of("unsupported image type[%s]", "d")
     )
+
+
+def test_run__passes_the_locale_to_the_served_mock(tmp_path: Path) -> None:
+    client, out = tmp_path / "client.py", tmp_path / "details.txt"
+    client.write_text(
+        "import os, pathlib, requests\n"
+        "body = {'logInByAccount': {'accountName': 'admin', 'password': '0' * 128}}\n"
+        "r = requests.put(os.environ['ZSTACK_URL'] + '/zstack/v1/accounts/login', json=body, timeout=10)\n"
+        f"pathlib.Path({str(out)!r}).write_text(r.json()['error']['details'], encoding='utf-8')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "mock_server", "run", "--locale", "zh_CN", "--",
+         sys.executable, str(client)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert out.exists(), result.stdout + result.stderr
+    # messages_zh_CN.properties L15035
+    assert out.read_text(encoding="utf-8") == "错误信息: 错误的帐号或密码"
