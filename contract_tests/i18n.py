@@ -89,7 +89,8 @@ class Entry:
 
     def render(self, language: Language, args: tuple[Arg, ...]) -> str:
         entry = None if language == "raw" else self.entries.get(language)
-        if entry is None:
+        # Platform.toI18nString L866-868: an empty entry also falls back to the source text
+        if entry is None or not entry[1]:
             return java_string_format(self.fmt, args)
         return message_format(entry[1], args)
 

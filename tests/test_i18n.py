@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from contract_tests.i18n import LANGUAGES, Catalogue, LanguageSeen, Text, message_format
+from contract_tests.i18n import LANGUAGES, Catalogue, Entry, LanguageSeen, Text, message_format
 from mock_server.spec import Spec
 from tests.conftest import CONNECTED_BS, ZStack, make_app
 
@@ -218,3 +218,10 @@ def test_run__passes_the_locale_to_the_served_mock(tmp_path: Path) -> None:
     assert out.exists(), result.stdout + result.stderr
     # messages_zh_CN.properties L15035
     assert out.read_text(encoding="utf-8") == "错误信息: 错误的帐号或密码"
+
+
+def test_catalogue__an_empty_entry_is_the_source_text() -> None:
+    """Platform.toI18nString L866-868: an untranslated (empty) entry gives String.format."""
+    entry = Entry("unknown format[%s]", "test", {"en_US": (1, ""), "zh_CN": (1, "未知格式[{0}]")})
+    assert entry.render("en_US", ("x",)) == "unknown format[x]"
+    assert entry.render("zh_CN", ("x",)) == "未知格式[x]"
