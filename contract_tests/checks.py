@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, NoReturn, ParamSpec, TypeVar
 
 from contract_tests.client import Exchange, JobRun
+from contract_tests.i18n import Text
 from contract_tests.messages import Message
 from contract_tests.model import Rejection, java_trim
 from contract_tests.spec import Contract
@@ -140,21 +141,31 @@ def error_envelope_conformance(ex: Exchange, contract: Contract) -> dict[str, JS
 
 
 def error_code_conformance(
-    ex: Exchange, contract: Contract, code: str, details: str | None = None,
+    ex: Exchange, contract: Contract, code: str, details: Text | None = None,
     contains: str | None = None,
 ) -> dict[str, JSON]:  # fmt: skip
-    """The failure carries the real server's code and message for this case."""
+    """The failure carries the real server's code and message for this case.
+
+    `details` is checked in the target's language (i18n.py): the source format rendered as
+    ZStack renders it in each language the target's details so far are consistent with.
+    """
     error = error_envelope_conformance(ex, contract)
     name = "error_code_conformance"
     if error["code"] != code:
         _fail(name, f"the real server fails this with {code}", ex, error["code"])
-    if details is not None and error["details"] != details:
-        _fail(
-            name, f"details is the real server's message: {details!r}", ex, repr(error["details"])
-        )
+    if details is not None and not in_target_language(contract, details, error["details"]):
+        said = contract.language.expected(contract.catalogue, details)
+        _fail(name, f"details is the real server's message: {said}", ex, repr(error["details"]))
     if contains is not None and contains not in error["details"]:
         _fail(name, f"details names {contains!r}", ex, repr(error["details"]))
     return error
+
+
+def in_target_language(contract: Contract, expected: Text, details: object) -> bool:
+    """Whether `details` is `expected` in a language the target may speak; narrows the language."""
+    return isinstance(details, str) and contract.language.accept(
+        contract.catalogue, expected, details
+    )
 
 
 def message_variant_conformance(
@@ -399,7 +410,7 @@ def image_status_conformance(inv: JSON, status: str | None, ex: Exchange) -> Non
 # -- the generated layer's oracle for invalid input (issue 13 §4) ----------------------------
 
 
-def negative_data_rejection(rejection: Rejection, run: JobRun) -> None:
+def negative_data_rejection(rejection: Rejection, run: JobRun, contract: Contract) -> None:
     """A request the contract's model of ZStack's checks rejects gets the answer it predicts:
     the REST layer's plain-text 400/500, or a 202 whose job fails with the predicted error."""
     name = "negative_data_rejection"
@@ -415,12 +426,15 @@ def negative_data_rejection(rejection: Rejection, run: JobRun) -> None:
         _fail(name, f"{rule} inside the job: the request is accepted with 202", run.accepted)
     body = run.result.json_or_none() if run.result.status == 503 else None
     error = body.get("error") if isinstance(body, dict) else None
-    wanted = f"{rejection.code} {rejection.details or rejection.variant_of or ''}"
+    text = rejection.details.raw() if rejection.details else rejection.variant_of or ""
+    wanted = f"{rejection.code} {text}"
     if not isinstance(error, dict) or error.get("code") != rejection.code:
         _fail(name, f"{rule}: the job fails with {wanted!r}", run.result)
     details = str(error.get("details"))
-    if rejection.details is not None and details != rejection.details:
-        _fail(name, f"{rule}: details is {rejection.details!r}", run.result, repr(details))
+    expected = rejection.details
+    if expected is not None and not in_target_language(contract, expected, details):
+        said = contract.language.expected(contract.catalogue, expected)
+        _fail(name, f"{rule}: details is {said}", run.result, repr(details))
     variant = rejection.variant_of
     if variant is not None and variant.match(details, *rejection.variant_args) is None:
         _fail(name, f"{rule}: details is a known {variant.key}", run.result, repr(details))

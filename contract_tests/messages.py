@@ -61,3 +61,7 @@ RESOURCE_UUID = Message(
 # L791-797 answers as inerr(t.getMessage()): SYS.1000 whose details end with this text (the
 # wrapping exceptions' class names stand before it).
 ZQL_NO_FIELD = "inventory class[class %s] not having field[%s]"
+
+# PortApiValidator L98-99: a uuid field naming no resource (SYS.1003); its catalogue entries are in
+# the spec's x-zstack-messages (i18n.py renders it in the target's language)
+INVALID_FIELD = "invalid field[%s], resource[uuid:%s, type:%s] not found"

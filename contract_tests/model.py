@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from contract_tests import messages
+from contract_tests.i18n import Text
 from contract_tests.spec import Contract
 
 JSON = Any
@@ -65,7 +66,8 @@ class Rejection:
     rule: str
     status: int
     code: str | None = None
-    details: str | None = None
+    # the detail as ZStack's source formats it; checked in the target's language (i18n.py)
+    details: Text | None = None
     # a job message whose wording releases differ in (messages.py)
     variant_of: messages.Message | None = None
     variant_args: tuple[str, ...] = ()
@@ -177,7 +179,9 @@ def suite_tag_rule(tags: list[str]) -> Rejection | None:
         return None  # L906-921: only a list with a non-ephemeral tag is checked
     for tag in dict.fromkeys(tags):
         if tag == NO_SUCH_TAG:
-            return _job("SYS.1007", f"no system tag matches {tag}", "TagManagerImpl L943-945")
+            return _job(
+                "SYS.1007", Text.of("no system tag matches %s", tag), "TagManagerImpl L943-945"
+            )
         if tag not in SAFE_TAGS:
             raise Undecided
     if sum(t.startswith("bootMode::") for t in dict.fromkeys(tags)) > 1:
@@ -185,7 +189,7 @@ def suite_tag_rule(tags: list[str]) -> Rejection | None:
     return None
 
 
-def _job(code: str, details: str, rule: str) -> Rejection:
+def _job(code: str, details: Text, rule: str) -> Rejection:
     return Rejection(rule, 503, code, details)
 
 
@@ -197,8 +201,14 @@ def _api_param(
     if "maxLength" in fs and units > fs["maxLength"]:
         return _job(
             "SYS.1007",
-            f"field[{name}] of message[{VALIDATOR}] exceeds max length of string. "
-            f"expected was <= {fs['maxLength']}, actual was {units}",
+            Text.of(
+                "field[%s] of message[%s] exceeds max length of string. expected was <= %s, "
+                "actual was %s",
+                name,
+                VALIDATOR,
+                fs["maxLength"],
+                units,
+            ),  # fmt: skip
             "ApiMessageParamValidator L28-34: maxLength",
         )
     if "enum" in fs and "x-zstack-checked-by" not in fs:
@@ -206,21 +216,26 @@ def _api_param(
             if java_text(v) not in fs["enum"]:
                 return _job(
                     "SYS.1007",
-                    f"valid value for field[{name}] of message[{VALIDATOR}] are "
-                    f"[{', '.join(fs['enum'])}], but {java_text(v)} found",
+                    Text.of(
+                        "valid value for field[%s] of message[%s] are %s, but %s found",
+                        name,
+                        VALIDATOR,
+                        f"[{', '.join(fs['enum'])}]",
+                        java_text(v),
+                    ),  # fmt: skip
                     "ApiMessageParamValidator L44-52: validValues",
                 )
     if isinstance(value, list):
         if fs.get("minItems", 0) >= 1 and not value:
             return _job(
                 "SYS.1007",
-                f"field[{name}] must be a nonempty list",
+                Text.of("field[%s] must be a nonempty list", name),
                 "ApiMessageParamValidator L63-68: nonempty",
             )
         if any(v is None for v in value):
             return _job(
                 "SYS.1007",
-                f"field[{name}] cannot contain a NULL element",
+                Text.of("field[%s] cannot contain a NULL element", name),
                 "ApiMessageParamValidator L70-77: nullElements",
             )
         vo = fs.get("x-zstack-resource")
@@ -228,8 +243,12 @@ def _api_param(
         if missing:
             return _job(
                 "SYS.1003",
-                f"invalid field[{name}], resource[uuids:[{', '.join(missing)}], "
-                f"type:{vo}] not found",
+                Text.of(
+                    "invalid field[%s], resource[uuids:%s, type:%s] not found",
+                    name,
+                    f"[{', '.join(missing)}]",
+                    vo,
+                ),  # fmt: skip
                 "PortApiValidator L62-65",
             )
     return None
@@ -242,17 +261,21 @@ def _image_api_interceptor(m: dict[str, JSON], props: dict[str, JSON]) -> Reject
         fmt = "iso"
     if m.get("system") and (media_type == ISO or fmt == "iso"):
         return _job(
-            "SYS.1007", "ISO cannot be used as system image", "ImageApiInterceptor L141-145"
+            "SYS.1007",
+            Text.of("ISO cannot be used as system image"),
+            "ImageApiInterceptor L141-145",
         )
     if fmt not in props["format"]["enum"]:
         return _job(
             "SYS.1007",
-            f"unknown format[{'null' if fmt is None else fmt}]",
+            Text.of("unknown format[%s]", fmt),
             "ImageApiInterceptor L147-149",
         )
     if m.get("type") is not None and m["type"] not in props["type"]["enum"]:
         return _job(
-            "SYS.1007", f"unsupported image type[{m['type']}]", "ImageApiInterceptor L151-153"
+            "SYS.1007",
+            Text.of("unsupported image type[%s]", m["type"]),
+            "ImageApiInterceptor L151-153",
         )
     return None
 
@@ -286,7 +309,9 @@ def predict_add_image(
             if name in schema["required"]:
                 return _job(
                     "SYS.1007",
-                    f"field[{name}] of message[{VALIDATOR}] is mandatory, can not be null",
+                    Text.of(
+                        "field[%s] of message[%s] is mandatory, can not be null", name, VALIDATOR
+                    ),
                     "ApiMessageParamValidator L18-22: required",
                 )
             continue

@@ -145,6 +145,8 @@ def zstack(
     try:
         yield session
     finally:
+        # the language every detail checked was in (issue 13 §9; i18n.LanguageSeen)
+        facts["language"] = zstack_contract.language.describe()
         # runs after failures and on Ctrl-C too (pytest tears session fixtures down)
         session.clean_up()
         client.log_out()

@@ -11,6 +11,8 @@ from openapi_schema_validator import OAS30Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
+from contract_tests.i18n import Catalogue, LanguageSeen
+
 JSON = Any
 _HERE = Path(__file__).resolve().parent
 _BASE = "urn:zstack-contract"
@@ -30,6 +32,8 @@ def spec_path() -> Path:
 class Contract:
     def __init__(self, doc: dict[str, JSON]) -> None:
         self.doc = doc
+        # the target's language as the details checked so far show it (one contract per run)
+        self.language = LanguageSeen()
         self._registry: Registry[JSON] = Registry().with_resource(
             _BASE, Resource.from_contents(doc, default_specification=DRAFT4)
         )
@@ -50,6 +54,10 @@ class Contract:
             f"{'/'.join(str(p) for p in e.absolute_path) or '$'}: {e.message}"
             for e in self.validator(schema_name).iter_errors(value)
         ]
+
+    @cached_property
+    def catalogue(self) -> Catalogue:
+        return Catalogue.from_spec(self.doc)
 
     @cached_property
     def error_descriptions(self) -> dict[str, str]:

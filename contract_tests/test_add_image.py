@@ -9,10 +9,20 @@ import pytest
 
 from contract_tests import checks, model
 from contract_tests.client import JobRun
+from contract_tests.i18n import Text
 from contract_tests.session import ZStackSession
 
 V = "org.zstack.header.message.ApiMessageParamValidator"
-URL_RULE = "url must starts with 'file:///', 'http://', 'https://'， 'ftp://', 'sftp://' or '/'"
+# the source formats (spec's x-zstack-messages: where each is sent, its catalogue entries)
+MANDATORY = "field[%s] of message[%s] is mandatory, can not be null"
+VALID_VALUES = "valid value for field[%s] of message[%s] are %s, but %s found"
+NO_USABLE = (
+    "no backup storage specified in uuids%s is available for adding this image; they are not in "
+    "status %s or not in state %s, or the uuid is invalid backup storage uuid"
+)
+URL_RULE = Text.of(
+    "url must starts with 'file:///', 'http://', 'https://'， 'ftp://', 'sftp://' or '/'"
+)
 
 
 def new_zstack_uuid() -> str:
@@ -74,7 +84,7 @@ def test_add_image__only_unusable_backup_storage_is_sys_1006(
 ) -> None:
     run, _ = zstack.add_image(backupStorageUuids=[unusable_backup_storage])
     zstack.check(checks.error_code_conformance, run.result, zstack.contract, "SYS.1006",
-                 contains=f"no backup storage specified in uuids[{unusable_backup_storage}] is available")  # fmt: skip
+                 Text.of(NO_USABLE, f"[{unusable_backup_storage}]", "Connected", "Enabled"))  # fmt: skip
 
 
 def test_add_image__unknown_fields_are_ignored(zstack: ZStackSession) -> None:
@@ -89,24 +99,24 @@ def test_add_image__unknown_fields_are_ignored(zstack: ZStackSession) -> None:
 # (params overriding a valid request, code, exact details)
 VALIDATION = [
     # required fields
-    ({"name": None}, "SYS.1007", f"field[name] of message[{V}] is mandatory, can not be null"),
-    ({"url": None}, "SYS.1007", f"field[url] of message[{V}] is mandatory, can not be null"),
-    ({"backupStorageUuids": None}, "SYS.1007", f"field[backupStorageUuids] of message[{V}] is mandatory, can not be null"),
+    ({"name": None}, "SYS.1007", Text.of(MANDATORY, "name", V)),
+    ({"url": None}, "SYS.1007", Text.of(MANDATORY, "url", V)),
+    ({"backupStorageUuids": None}, "SYS.1007", Text.of(MANDATORY, "backupStorageUuids", V)),
     # lengths: test_add_image__max_length_* below
     # enums (case-sensitive)
-    ({"mediaType": "iso"}, "SYS.1007", f"valid value for field[mediaType] of message[{V}] are [RootVolumeTemplate, ISO, DataVolumeTemplate], but iso found"),
-    ({"platform": "Mac"}, "SYS.1007", f"valid value for field[platform] of message[{V}] are [Linux, Windows, Other, Paravirtualization, WindowsVirtio], but Mac found"),
-    ({"architecture": "i386"}, "SYS.1007", f"valid value for field[architecture] of message[{V}] are [x86_64, aarch64, mips64el, loongarch64], but i386 found"),
+    ({"mediaType": "iso"}, "SYS.1007", Text.of(VALID_VALUES, "mediaType", V, "[RootVolumeTemplate, ISO, DataVolumeTemplate]", "iso")),
+    ({"platform": "Mac"}, "SYS.1007", Text.of(VALID_VALUES, "platform", V, "[Linux, Windows, Other, Paravirtualization, WindowsVirtio]", "Mac")),
+    ({"architecture": "i386"}, "SYS.1007", Text.of(VALID_VALUES, "architecture", V, "[x86_64, aarch64, mips64el, loongarch64]", "i386")),
     # lists
-    ({"backupStorageUuids": []}, "SYS.1007", "field[backupStorageUuids] must be a nonempty list"),
-    ({"backupStorageUuids": [None]}, "SYS.1007", "field[backupStorageUuids] cannot contain a NULL element"),
+    ({"backupStorageUuids": []}, "SYS.1007", Text.of("field[%s] must be a nonempty list", "backupStorageUuids")),
+    ({"backupStorageUuids": [None]}, "SYS.1007", Text.of("field[%s] cannot contain a NULL element", "backupStorageUuids")),
     # unknown backup storage (PortApiValidator)
-    ({"backupStorageUuids": ["0" * 32]}, "SYS.1003", f"invalid field[backupStorageUuids], resource[uuids:[{'0' * 32}], type:BackupStorageVO] not found"),
+    ({"backupStorageUuids": ["0" * 32]}, "SYS.1003", Text.of("invalid field[%s], resource[uuids:%s, type:%s] not found", "backupStorageUuids", f"[{'0' * 32}]", "BackupStorageVO")),
     # ImageApiInterceptor
-    ({"system": True, "mediaType": "ISO"}, "SYS.1007", "ISO cannot be used as system image"),
-    ({"format": None}, "SYS.1007", "unknown format[null]"),
-    ({"format": "Qcow2"}, "SYS.1007", "unknown format[Qcow2]"),
-    ({"type": "docker"}, "SYS.1007", "unsupported image type[docker]"),
+    ({"system": True, "mediaType": "ISO"}, "SYS.1007", Text.of("ISO cannot be used as system image")),
+    ({"format": None}, "SYS.1007", Text.of("unknown format[%s]", None)),
+    ({"format": "Qcow2"}, "SYS.1007", Text.of("unknown format[%s]", "Qcow2")),
+    ({"type": "docker"}, "SYS.1007", Text.of("unsupported image type[%s]", "docker")),
     ({"url": "gopher://host/image"}, "SYS.1007", URL_RULE),
     ({"url": "Http://host/image"}, "SYS.1007", URL_RULE),
     # resourceUuid: test_errors.py checks ApiMediatorImpl's text and its variants
@@ -117,7 +127,7 @@ VALIDATION = [
     ("params", "code", "details"), VALIDATION, ids=[str(v[0])[:40] for v in VALIDATION]
 )
 def test_add_image__validation(
-    zstack: ZStackSession, params: dict[str, Any], code: str, details: str
+    zstack: ZStackSession, params: dict[str, Any], code: str, details: Text
 ) -> None:
     run, _ = zstack.add_image(**params) if None not in params.values() else _without(zstack, params)
     zstack.check(checks.job_accepted_conformance, run.accepted, 259200000)
@@ -206,8 +216,8 @@ def test_add_image__max_length_one_over_is_sys_1007(zstack: ZStackSession, field
     limit = MAX_LENGTHS[field]
     run, _ = zstack.add_image(**{field: _of_length(zstack, field, limit + 1)})
     zstack.check(checks.error_code_conformance, run.result, zstack.contract, "SYS.1007",
-                 f"field[{field}] of message[{V}] exceeds max length of string. expected was "
-                 f"<= {limit}, actual was {limit + 1}")  # fmt: skip
+                 Text.of("field[%s] of message[%s] exceeds max length of string. expected was <= %s, "
+                         "actual was %s", field, V, limit, limit + 1))  # fmt: skip
 
 
 # -- installPath (issue 13 §1) ---------------------------------------------------------------
@@ -261,7 +271,7 @@ def test_add_image__system_tag_matching_no_pattern_is_sys_1007(
         run = zstack.client.add_image(zstack.image_params(), systemTags=[NO_SUCH_TAG])
         zstack.track(run)
     zstack.check(checks.error_code_conformance, run.result, zstack.contract, "SYS.1007",
-                 f"no system tag matches {NO_SUCH_TAG}")  # fmt: skip
+                 Text.of("no system tag matches %s", NO_SUCH_TAG))  # fmt: skip
 
 
 def test_add_image__registered_system_tag_in_params_is_accepted(zstack: ZStackSession) -> None:

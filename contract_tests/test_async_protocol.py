@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import secrets
 
-from contract_tests import checks
+from contract_tests import checks, messages
+from contract_tests.i18n import Text
 from contract_tests.session import ZStackSession
 
 
@@ -29,7 +30,7 @@ def test_expunge_image__accepted_with_30_minute_timeout(zstack: ZStackSession) -
     zstack.check(checks.job_accepted_conformance, run.accepted, 1800000)
     if gone:  # PortApiValidator.java L99 (SYS.1003: RESOURCE_NOT_FOUND)
         zstack.check(checks.error_code_conformance, run.result, zstack.contract, "SYS.1003",
-                     f"invalid field[imageUuid], resource[uuid:{image['uuid']}, type:ImageVO] not found")  # fmt: skip
+                     Text.of(messages.INVALID_FIELD, "imageUuid", image["uuid"], "ImageVO"))  # fmt: skip
     else:
         zstack.check(checks.empty_result_conformance, run.result)
 

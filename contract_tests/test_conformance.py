@@ -99,7 +99,7 @@ def zstack_checks(zstack: ZStackSession) -> list[Any]:
         ex = _exchange(response, case)
         run = zstack.client.follow(ex) if ex.status == 202 else JobRun(ex, ())
         zstack.track(run)
-        zstack.check(checks.negative_data_rejection, rejection, run)
+        zstack.check(checks.negative_data_rejection, rejection, run, zstack.contract)
         return None
 
     return [zstack_error_conformance, zstack_job_conformance, zstack_negative_data_rejection]

@@ -16,6 +16,7 @@ import pytest
 
 from contract_tests import checks
 from contract_tests.client import JobRun
+from contract_tests.i18n import Text
 from contract_tests.session import ZStackSession
 
 UNKNOWN = "7d0f1e2a3b4c4d5e8f6a7b8c9d0e1f2a"
@@ -92,8 +93,8 @@ def test_delete_image__comma_joined_value_is_one_uuid(
     run = zstack.client.delete_image(image["uuid"], [("backupStorageUuids", joined)])
     zstack.check(
         checks.error_code_conformance, run.result, zstack.contract, "SYS.1003",
-        f"invalid field[backupStorageUuids], resource[uuids:[{joined}], type:BackupStorageVO] "
-        "not found",
+        Text.of("invalid field[%s], resource[uuids:%s, type:%s] not found",
+                "backupStorageUuids", f"[{joined}]", "BackupStorageVO"),
     )  # fmt: skip
 
 
@@ -141,4 +142,4 @@ def test_delete_image__unknown_well_formed_uuid_succeeds(zstack: ZStackSession) 
 def test_delete_image__unknown_malformed_uuid_is_sys_1003(zstack: ZStackSession) -> None:
     run = zstack.client.delete_image("not-a-zstack-uuid")
     zstack.check(checks.error_code_conformance, run.result, zstack.contract, "SYS.1003",
-                 "invalid value[not-a-zstack-uuid] of field [uuid]")  # fmt: skip
+                 Text.of("invalid value[%s] of field [%s]", "not-a-zstack-uuid", "uuid"))  # fmt: skip

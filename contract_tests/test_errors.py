@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from contract_tests import checks, messages
+from contract_tests.i18n import Text
 from contract_tests.session import ZStackSession
 
 V = "org.zstack.header.message.ApiMessageParamValidator"
@@ -52,14 +53,14 @@ def test_login__wrong_password_is_id_1000(zstack: ZStackSession) -> None:
         ex,
         zstack.contract,
         "ID.1000",
-        "wrong account name or password",
+        Text.of("wrong account name or password"),
     )
 
 
 def test_login__missing_fields_is_sys_1007(zstack: ZStackSession) -> None:
     ex = zstack.client.request("PUT", "/v1/accounts/login", body={"logInByAccount": {}}, auth=False)
     zstack.check(checks.error_code_conformance, ex, zstack.contract, "SYS.1007",
-                 f"field[password] of message[{V}] is mandatory, can not be null")  # fmt: skip
+                 Text.of("field[%s] of message[%s] is mandatory, can not be null", "password", V))  # fmt: skip
 
 
 def test_rest__malformed_json_is_500_plain_text(zstack: ZStackSession) -> None:

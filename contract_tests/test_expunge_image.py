@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from contract_tests import checks
+from contract_tests import checks, messages
+from contract_tests.i18n import Text
 from contract_tests.session import ZStackSession
 
 
@@ -30,7 +31,7 @@ def test_expunge_image__not_deleted_on_any_backup_storage(zstack: ZStackSession)
     image = zstack.ready_image()
     run = zstack.client.expunge_image(image["uuid"])
     zstack.check(checks.error_code_conformance, run.result, zstack.contract, "SYS.1006",
-                 f"the image[uuid:{image['uuid']}, name:{image['name']}] is not deleted on any backup storage")  # fmt: skip
+                 Text.of("the image[uuid:%s, name:%s] is not deleted on any backup storage", image["uuid"], image["name"]))  # fmt: skip
 
 
 def test_expunge_image__backup_storage_not_holding_the_image(zstack: ZStackSession) -> None:
@@ -43,7 +44,7 @@ def test_expunge_image__backup_storage_not_holding_the_image(zstack: ZStackSessi
         pytest.skip("the target has a single backup storage")
     run = zstack.client.expunge_image(image["uuid"], [other[0]])
     zstack.check(checks.error_code_conformance, run.result, zstack.contract, "SYS.1007",
-                 f"the image[uuid:{image['uuid']}, name:{image['name']}] is not on the backup storage[uuid:{other[0]}]")  # fmt: skip
+                 Text.of("the image[uuid:%s, name:%s] is not on the backup storage[uuid:%s]", image["uuid"], image["name"], other[0]))  # fmt: skip
 
 
 def test_expunge_image__backup_storage_not_deleted(zstack: ZStackSession) -> None:
@@ -51,14 +52,14 @@ def test_expunge_image__backup_storage_not_deleted(zstack: ZStackSession) -> Non
     bs = image["backupStorageRefs"][0]["backupStorageUuid"]
     run = zstack.client.expunge_image(image["uuid"], [bs])
     zstack.check(checks.error_code_conformance, run.result, zstack.contract, "SYS.1007",
-                 f"the image[uuid:{image['uuid']}, name:{image['name']}] is not deleted on the backup storage[uuid:{bs}]")  # fmt: skip
+                 Text.of("the image[uuid:%s, name:%s] is not deleted on the backup storage[uuid:%s]", image["uuid"], image["name"], bs))  # fmt: skip
 
 
 def test_expunge_image__unknown_image_is_sys_1003(zstack: ZStackSession) -> None:
     uuid = "7d0f1e2a3b4c4d5e8f6a7b8c9d0e1f2b"
     run = zstack.client.expunge_image(uuid)
     zstack.check(checks.error_code_conformance, run.result, zstack.contract, "SYS.1003",
-                 f"invalid field[imageUuid], resource[uuid:{uuid}, type:ImageVO] not found")  # fmt: skip
+                 Text.of(messages.INVALID_FIELD, "imageUuid", uuid, "ImageVO"))  # fmt: skip
 
 
 def test_recover_image__returns_the_image_to_ready(zstack: ZStackSession) -> None:

@@ -8,7 +8,8 @@ import time
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from mock_server import cors, verdict
+from contract_tests.i18n import Catalogue
+from mock_server import cors, i18n, verdict
 from mock_server.apis import Apis
 from mock_server.config import MockConfig
 from mock_server.errors import RestError, ZStackError
@@ -38,6 +39,7 @@ def create_app(config: MockConfig | None = None, spec: Spec | None = None) -> Fl
     config = config or MockConfig()
     spec = spec or Spec.load()
     fixtures = load_fixtures(config.fixtures or default_fixtures_path())
+    i18n.use_locale(config.locale, Catalogue.from_spec(spec.doc))
     app = Flask(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body
     app.url_map.strict_slashes = True

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from mock_server import __version__
 from mock_server.config import DEFAULT_CONTEXT_PATH, MockConfig, normalize_context_path
+from mock_server.i18n import LANGUAGES
 from mock_server.state.model import DeletionPolicy
 
 
@@ -73,6 +74,14 @@ def _add_serve_options(parser: argparse.ArgumentParser, port_default: int | None
         help="the context path the APIs are served under, as a ZStack deployment's servlet "
         "context: /zstack (a management node) or / (ZStack's test deployments); "
         "ZSTACK_URL stays the server root",
+    )
+    parser.add_argument(
+        "--locale",
+        choices=list(LANGUAGES),
+        default="raw",
+        help="the language of every error detail ZStack translates: raw is the source text, "
+        "en_US and zh_CN render ZStack's catalogues as a real ZStack with that `locale` global "
+        "property does (a stock install: zh_CN)",
     )
     parser.add_argument(
         "--job-delay",
@@ -220,6 +229,7 @@ def config_from_args(args: argparse.Namespace) -> MockConfig:
         background_jobs=True,
         state_file=args.state,
         max_sessions=args.max_sessions,
+        locale=args.locale,
     )
 
 

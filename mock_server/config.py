@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mock_server.i18n import Language
 from mock_server.state.ids import Clock, SystemClock
 from mock_server.state.images import DEFAULT_EXPUNGE_PERIOD
 from mock_server.state.model import DeletionPolicy
@@ -50,6 +51,8 @@ class MockConfig:
     # --state: keep the state in this SQLite file; None keeps it in memory
     state_file: Path | None = None
     max_sessions: int = MAX_CONCURRENT_SESSIONS
+    # --locale: the language of every i18n'd detail; raw is ZStack's source text (i18n.py)
+    locale: Language = "raw"
     clock: Clock = field(default_factory=SystemClock)
 
     def store_settings(self) -> StoreSettings:

@@ -39,7 +39,7 @@ def _serve_command(args: argparse.Namespace, port: int) -> list[str]:
     cmd = [sys.executable, "-m", "mock_server", "serve", "--host", args.host, "--port", str(port),
            "--job-delay", str(args.job_delay), "--deletion-policy", args.deletion_policy,
            "--expunge-period", str(args.expunge_period), "--quiet",
-           "--context-path", args.context_path or "/"]  # fmt: skip
+           "--context-path", args.context_path or "/", "--locale", args.locale]  # fmt: skip
     if args.fixtures:
         cmd += ["--fixtures", str(args.fixtures)]
     if args.seed is not None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from mock_server import gson
 from mock_server.errors import InvalidArgumentError, ResourceNotFound
+from mock_server.i18n import localized
 from mock_server.spec import Operation, Spec
 from mock_server.state.ids import is_zstack_uuid
 
@@ -111,7 +112,9 @@ def check_params(schema: MessageSchema, message: dict[str, JSON], exists: Resour
         if value is None:
             if name in schema.required:
                 raise InvalidArgumentError(
-                    f"field[{name}] of message[{VALIDATOR}] is mandatory, can not be null"
+                    localized(
+                        "field[%s] of message[%s] is mandatory, can not be null", name, VALIDATOR
+                    )
                 )
             continue
         _check_value(name, fs, value)
@@ -122,21 +125,32 @@ def _check_value(name: str, fs: dict[str, JSON], value: JSON) -> None:
     checked_elsewhere = "x-zstack-checked-by" in fs
     if isinstance(value, str) and "maxLength" in fs and len(value) > fs["maxLength"]:
         raise InvalidArgumentError(
-            f"field[{name}] of message[{VALIDATOR}] exceeds max length of string. expected was "
-            f"<= {fs['maxLength']}, actual was {len(value)}"
+            localized(
+                "field[%s] of message[%s] exceeds max length of string. expected was <= %s, "
+                "actual was %s",
+                name,
+                VALIDATOR,
+                fs["maxLength"],
+                len(value),
+            )  # fmt: skip
         )
     if "enum" in fs and not checked_elsewhere:
         for v in value if isinstance(value, list) else [value]:
             if gson.java_to_string(v) not in fs["enum"]:
                 raise InvalidArgumentError(
-                    f"valid value for field[{name}] of message[{VALIDATOR}] are "
-                    f"[{', '.join(fs['enum'])}], but {gson.java_to_string(v)} found"
+                    localized(
+                        "valid value for field[%s] of message[%s] are %s, but %s found",
+                        name,
+                        VALIDATOR,
+                        f"[{', '.join(fs['enum'])}]",
+                        gson.java_to_string(v),
+                    )  # fmt: skip
                 )
     if isinstance(value, list):
         if fs.get("minItems", 0) >= 1 and not value:
-            raise InvalidArgumentError(f"field[{name}] must be a nonempty list")
+            raise InvalidArgumentError(localized("field[%s] must be a nonempty list", name))
         if any(v is None for v in value):
-            raise InvalidArgumentError(f"field[{name}] cannot contain a NULL element")
+            raise InvalidArgumentError(localized("field[%s] cannot contain a NULL element", name))
 
 
 def _check_resource(name: str, fs: dict[str, JSON], value: JSON, exists: ResourceExists) -> None:
@@ -148,8 +162,12 @@ def _check_resource(name: str, fs: dict[str, JSON], value: JSON, exists: Resourc
         missing = [v for v in value if not exists(vo, v)]
         if missing:
             raise ResourceNotFound(
-                f"invalid field[{name}], resource[uuids:{gson.java_to_string(missing)}, type:{vo}] "
-                "not found"
+                localized(
+                    "invalid field[%s], resource[uuids:%s, type:%s] not found",
+                    name,
+                    gson.java_to_string(missing),
+                    vo,
+                )  # fmt: skip
             )
         return
     if exists(vo, value):
@@ -157,8 +175,10 @@ def _check_resource(name: str, fs: dict[str, JSON], value: JSON, exists: Resourc
     if fs.get("x-zstack-success-if-missing"):
         if is_zstack_uuid(value):
             raise StopRouting()
-        raise ResourceNotFound(f"invalid value[{value}] of field [{name}]")
-    raise ResourceNotFound(f"invalid field[{name}], resource[uuid:{value}, type:{vo}] not found")
+        raise ResourceNotFound(localized("invalid value[%s] of field [%s]", value, name))
+    raise ResourceNotFound(
+        localized("invalid field[%s], resource[uuid:%s, type:%s] not found", name, value, vo)
+    )
 
 
 def check_resource_uuid(message: dict[str, JSON]) -> None:
@@ -169,12 +189,15 @@ def check_resource_uuid(message: dict[str, JSON]) -> None:
     """
     value = message.get("resourceUuid")
     if value is not None and not is_zstack_uuid(value):
-        raise InvalidArgumentError(
-            f"resourceUuid[{value}] is not a valid uuid. A valid uuid is a UUID(v4 recommended) "
-            "with '-' stripped. see http://en.wikipedia.org/wiki/Universally_unique_identifier "
-            "for format of UUID, the regular expression uses to validate a UUID is "
-            "'[0-9a-f]{8}[0-9a-f]{4}[1-5][0-9a-f]{3}[89ab][0-9a-f]{3}[0-9a-f]{12}'"
-        )
+        # the catalogues' entry (L9831) spells "uuid(v4" in lower case: no key matches, every
+        # locale sends the source text
+        raise InvalidArgumentError(localized(
+            "resourceUuid[%s] is not a valid uuid. A valid uuid is a UUID(v4 recommended) with "
+            "'-' stripped. see http://en.wikipedia.org/wiki/Universally_unique_identifier for "
+            "format of UUID, the regular expression uses to validate a UUID is "
+            "'[0-9a-f]{8}[0-9a-f]{4}[1-5][0-9a-f]{3}[89ab][0-9a-f]{3}[0-9a-f]{12}'",
+            value,
+        ))  # fmt: skip
 
 
 def read_message(schema: MessageSchema, raw: dict[str, JSON] | None) -> dict[str, JSON]:

@@ -1,10 +1,13 @@
 """The suite passes the mock in every configuration a real ZStack can be in (issue 13 §2).
 
 Deletion policy Delay, Direct, Never x job delay 0 and 0.3 s x one or two usable backup storages x
-context path /zstack and /: 24 served mocks, each checked by `pytest contract_tests --target-url`
+context path /zstack and /, in the mock's default language (the source text), plus two zero-delay
+configurations in the languages a real ZStack speaks (issue 13 §9: zh_CN, its default, and
+en_US): 26 served mocks, each checked by `pytest contract_tests --target-url`
 in its own process. They run concurrently (job waits use no CPU): the whole suite where jobs end
 at once, and with job delay only the async-protocol and lifecycle tests, whose waits it changes.
-Measured on the 2-core machine with four other test runs beside it (load average 10): 334 s.
+Measured on the 2-core machine with four other test runs beside it (load average 10): 334 s for
+24; with the two language configurations, 26 in 212 s (load average 5).
 """
 
 from __future__ import annotations
@@ -42,18 +45,20 @@ class Config:
     job_delay: float
     backup_storages: int
     context_path: str
+    # --locale: raw (the source text), en_US or zh_CN
+    locale: str = "raw"
 
     @property
     def id(self) -> str:
         return (
             f"{self.policy}-delay{self.job_delay:g}-{self.backup_storages}bs-"
-            f"context{self.context_path}"
+            f"context{self.context_path}" + ("" if self.locale == "raw" else f"-{self.locale}")
         )
 
     def serve_args(self) -> list[str]:
         return ["--deletion-policy", self.policy, "--job-delay", str(self.job_delay),
                 "--fixtures", str(SEEDS[self.backup_storages]),
-                "--context-path", self.context_path]  # fmt: skip
+                "--context-path", self.context_path, "--locale", self.locale]  # fmt: skip
 
     def suite_args(self, url: str) -> list[str]:
         tests = list(DELAYED_TESTS) if self.job_delay else ["contract_tests"]
@@ -67,7 +72,7 @@ CONFIGS = [
     for delay, policy, bs, context in itertools.product(
         (0.3, 0.0), ("Delay", "Direct", "Never"), (1, 2), ("/zstack", "/")
     )
-]
+] + [Config("Delay", 0.0, 2, "/zstack", "zh_CN"), Config("Direct", 0.0, 1, "/", "en_US")]
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +131,10 @@ def test_suite__passes_the_mock_in_every_faithful_configuration(
     assert outcome.returncode == 0, outcome.output[-6000:]
     seen = "Direct" if config.policy == "Direct" else "Delay or Never"
     assert f"deletion policy seen: {seen}\n" in outcome.output, outcome.output[-3000:]
+    if not config.job_delay:  # the whole suite meets a detail that tells the languages apart
+        assert f"language: {config.locale} (recognised from " in outcome.output, outcome.output[
+            -3000:
+        ]
 
 
 # -- the mock's --context-path, which the matrix relies on ---------------------------------------

@@ -13,6 +13,7 @@ from mock_server.errors import (
     OperationError,
     ResourceNotFound,
 )
+from mock_server.i18n import localized
 from mock_server.state import paths, tags
 from mock_server.state.ids import Clock, IdGenerator
 from mock_server.state.jobs import Deferred
@@ -151,7 +152,9 @@ class ImageBackend:
         """Real server: ImageManagerImpl.passThrough, SYS.1003 when the image is gone."""
         image = self.images.get(uuid)
         if image is None:
-            raise ResourceNotFound(f"Cannot find image[uuid:{uuid}], it may have been deleted")
+            raise ResourceNotFound(
+                localized("Cannot find image[uuid:%s], it may have been deleted", uuid)
+            )
         return image
 
     # -- AddImage ------------------------------------------------------------------------------
@@ -221,11 +224,11 @@ class ImageBackend:
         if p.get("mediaType") == "ISO":
             p["format"] = "iso"
         if p.get("system") and (p.get("mediaType") == "ISO" or p.get("format") == "iso"):
-            raise InvalidArgumentError("ISO cannot be used as system image")
+            raise InvalidArgumentError(localized("ISO cannot be used as system image"))
         if p.get("format") not in VOLUME_FORMATS:
-            raise InvalidArgumentError(f"unknown format[{_java_str(p.get('format'))}]")
+            raise InvalidArgumentError(localized("unknown format[%s]", p.get("format")))
         if p.get("type") is not None and p["type"] not in IMAGE_TYPES:
-            raise InvalidArgumentError(f"unsupported image type[{p['type']}]")
+            raise InvalidArgumentError(localized("unsupported image type[%s]", p["type"]))
         if p.get("mediaType") is None:
             p["mediaType"] = "RootVolumeTemplate"
         if p["mediaType"] != "DataVolumeTemplate":
@@ -233,11 +236,13 @@ class ImageBackend:
         wanted: list[str] = p["backupStorageUuids"]
         usable = [u for u in wanted if (bs := self.backup_storages.get(u)) and bs.is_usable()]
         if not usable:
-            raise OperationError(
-                f"no backup storage specified in uuids{java_list(wanted)} is available for adding "
-                "this image; they are not in status Connected or not in state Enabled, or the "
-                "uuid is invalid backup storage uuid"
-            )
+            # ImageApiInterceptor L169-170: the status and state are the format's 2nd and 3rd %s
+            raise OperationError(localized(
+                "no backup storage specified in uuids%s is available for adding this image; "
+                "they are not in status %s or not in state %s, or the uuid is invalid backup "
+                "storage uuid",
+                java_list(wanted), "Connected", "Enabled",
+            ))  # fmt: skip
         p["backupStorageUuids"] = list(dict.fromkeys(usable))
         p["url"] = _check_url(p["url"])
 
@@ -254,7 +259,7 @@ class ImageBackend:
         image = self._downloading(uuid, started)
         if image is None:
             # deleted (hard, while downloading) before the download ended
-            raise OperationError(f"image [uuid:{uuid}] has been deleted")
+            raise OperationError(localized("image [uuid:%s] has been deleted", uuid))
         self.touched.add(uuid)
         self._fail_if_unsupported(image)
         size, actual, md5 = simulated_download(image.url, image.format)
@@ -286,12 +291,14 @@ class ImageBackend:
             return
         scheme = image.url.split(":", 1)[0]
         cause = OperationError(
-            f"SftpBackupStorage doesn't support scheme[{scheme}] in url[{image.url}]"
+            localized("SftpBackupStorage doesn't support scheme[%s] in url[%s]", scheme, image.url)
         )
         wanted = java_list([r.backup_storage_uuid for r in image.refs])
         del self.images[image.uuid]
         raise CreateResourceError(
-            f"Failed to download image[name:{image.name}] on all backup storage{wanted}.",
+            localized(
+                "Failed to download image[name:%s] on all backup storage%s.", image.name, wanted
+            ),
             cause=cause,
         )
 
@@ -393,26 +400,34 @@ class ImageBackend:
     def _deleted_targets(
         self, image: Image, backup_storage_uuids: list[str] | None, action: str
     ) -> list[ImageBackupStorageRef]:
-        who = f"the image[uuid:{image.uuid}, name:{image.name}]"
+        who = (image.uuid, image.name)
         if not backup_storage_uuids:
             targets = [r for r in image.refs if r.status is ImageStatus.DELETED]
             if not targets:
-                raise OperationError(f"{who} is not deleted on any backup storage")
+                raise OperationError(
+                    localized(
+                        "the image[uuid:%s, name:%s] is not deleted on any backup storage", *who
+                    )
+                )
             return targets
         targets = []
         for bs_uuid in backup_storage_uuids:
             ref = image.ref_on(bs_uuid)
             if ref is None:
-                raise InvalidArgumentError(f"{who} is not on the backup storage[uuid:{bs_uuid}]")
+                raise InvalidArgumentError(localized(
+                    "the image[uuid:%s, name:%s] is not on the backup storage[uuid:%s]",
+                    *who, bs_uuid,
+                ))  # fmt: skip
             if ref.status is not ImageStatus.DELETED:
                 if action == "recover":
-                    raise InvalidArgumentError(
-                        f"{who}'s status[{ref.status.value}] is not Deleted on the backup "
-                        f"storage[uuid:{bs_uuid}]"
-                    )
-                raise InvalidArgumentError(
-                    f"{who} is not deleted on the backup storage[uuid:{bs_uuid}]"
-                )
+                    raise InvalidArgumentError(localized(
+                        "the image[uuid:%s, name:%s]'s status[%s] is not Deleted on the backup "
+                        "storage[uuid:%s]", *who, ref.status.value, bs_uuid,
+                    ))  # fmt: skip
+                raise InvalidArgumentError(localized(
+                    "the image[uuid:%s, name:%s] is not deleted on the backup storage[uuid:%s]",
+                    *who, bs_uuid,
+                ))  # fmt: skip
             targets.append(ref)
         return targets
 
@@ -461,10 +476,6 @@ def has_deleted_ref(image: Image) -> bool:
     return any(r.status is ImageStatus.DELETED for r in image.refs)
 
 
-def _java_str(value: JSON) -> str:
-    return "null" if value is None else str(value)
-
-
 def _fill_default(p: dict[str, JSON]) -> None:
     """ImageMessageFiller.fillDefault; skipped for DataVolumeTemplate."""
     platform = p.get("platform") or "Linux"
@@ -481,9 +492,9 @@ def _check_url(url: str) -> str:
     if url.startswith("/"):
         url = f"file://{url}"
     if not url.startswith(URL_PREFIXES):
-        raise InvalidArgumentError(
+        raise InvalidArgumentError(localized(
             "url must starts with 'file:///', 'http://', 'https://'， 'ftp://', 'sftp://' or '/'"
-        )
+        ))  # fmt: skip
     if url.startswith("file://"):
         path = url[len("file://") :]
         blocked = [
@@ -491,6 +502,8 @@ def _check_url(url: str) -> str:
         ]
         if blocked:
             raise InvalidArgumentError(
-                f"image path [{path}] is in black list {';'.join(LOCAL_PATH_BLACKLIST)}"
+                localized(
+                    "image path [%s] is in black list %s", path, ";".join(LOCAL_PATH_BLACKLIST)
+                )
             )
     return url

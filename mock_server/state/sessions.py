@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from mock_server.errors import AuthenticationError, InvalidSession, MaxConcurrentSessionExceeded
+from mock_server.i18n import localized
 from mock_server.state.ids import Clock, IdGenerator
 from mock_server.state.model import Account, Session
 
@@ -45,11 +46,11 @@ class SessionBackend:
         # the open-source tree has none
         account_login = account_type is None or account_type == ACCOUNT_LOGIN_TYPE
         if account is None or account.password_sha512 != password or not account_login:
-            raise AuthenticationError("wrong account name or password")
+            raise AuthenticationError(localized("wrong account name or password"))
         self._drop_expired()
         if self._per_account[account.uuid] >= self.max_concurrent:
             raise MaxConcurrentSessionExceeded(
-                "Login sessions hit limit of max allowed concurrent login sessions"
+                localized("Login sessions hit limit of max allowed concurrent login sessions")
             )
         now = self._clock.now()
         session = Session(
@@ -81,10 +82,10 @@ class SessionBackend:
         """AuthorizationManager's session check: ID.1001 for an unknown or expired session."""
         session = self.sessions.get(session_uuid or "")
         if session is None:
-            raise InvalidSession("Session expired")
+            raise InvalidSession(localized("Session expired"))
         if session.expired_date <= self._clock.now():
             self._remove(session.uuid)
-            raise InvalidSession("Session expired")
+            raise InvalidSession(localized("Session expired"))
         return session
 
     def is_valid(self, session_uuid: str) -> bool:

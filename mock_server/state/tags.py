@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from mock_server.errors import InvalidArgumentError
+from mock_server.i18n import localized
 
 # TagConstant.isEphemeralTag (header/.../tag/TagConstant.java L17-19)
 EPHEMERAL_PREFIX = "ephemeral::"
@@ -56,7 +57,7 @@ def check_system_tags(tags: list[str] | None, patterns: Iterable[str]) -> list[s
     known = list(patterns)
     for tag in unique:
         if not any(tag_matches(p, tag) for p in known):
-            raise InvalidArgumentError(f"no system tag matches {tag}")
+            raise InvalidArgumentError(localized("no system tag matches %s", tag))
     _check_boot_mode(unique)
     return unique
 
@@ -69,11 +70,13 @@ def _check_boot_mode(tags: list[str]) -> None:
             continue
         count += 1
         if count > 1:
-            raise InvalidArgumentError(f"only one bootMode system tag is allowed, but {count} got")
+            raise InvalidArgumentError(
+                localized("only one bootMode system tag is allowed, but %d got", count)
+            )
         mode = _token(BOOT_MODE_PATTERN, tag, "bootMode")
         if not any(m.lower() == mode.lower() for m in BOOT_MODES):
             raise InvalidArgumentError(
-                f"[{mode}] specified in system tag [{tag}] is not a valid boot mode"
+                localized("[%s] specified in system tag [%s] is not a valid boot mode", mode, tag)
             )
 
 

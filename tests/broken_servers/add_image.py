@@ -8,6 +8,8 @@ from typing import Any
 
 from flask import Flask, Response
 
+from contract_tests.i18n import Catalogue
+from mock_server import i18n
 from mock_server.apis import ApiCall
 from mock_server.errors import InvalidArgumentError, InvalidSession, ZStackError
 from mock_server.state.jobs import Job
@@ -167,6 +169,20 @@ def numbers_rejected_as_strings(app: Flask) -> None:
         return None
 
 
+def one_message_in_chinese(app: Flask) -> None:
+    """Answers `unknown format[%s]` in zh_CN and every other detail in the source text.
+
+    A real ZStack renders every detail in its one `locale` (Platform.toI18nString, Platform.java
+    L856-872); a server with a partial catalogue mixes languages, which no faithful one does.
+    """
+    full = Catalogue.from_spec(runtime(app).spec.doc)
+    partial = {
+        fmt: entry if fmt == "unknown format[%s]" else dataclasses.replace(entry, entries={})
+        for fmt, entry in full.entries.items()
+    }
+    i18n.use_locale("zh_CN", Catalogue(partial))
+
+
 REJECTED = ("job_success_conformance",)
 # a job that succeeds where it must fail breaks the envelope rule (503) inside error_code_conformance
 FAILS = ("error_code_conformance", "error_envelope_conformance")
@@ -181,6 +197,8 @@ BROKEN = [
            ("message_variant_conformance",)),
     Broken("unknown format wrong code", "validation", unknown_format_wrong_code,
            ("error_code_conformance",)),
+    Broken("one message in Chinese, the rest in the source text", "validation",
+           one_message_in_chinese, ("error_code_conformance",)),
     Broken("session checked before parameters", "validation", session_checked_first,
            ("error_code_conformance",)),
     Broken("tags in params dropped", "tags", tags_in_params_dropped, FAILS),
