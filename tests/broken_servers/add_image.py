@@ -16,6 +16,7 @@ from mock_server.state.jobs import Job
 from mock_server.state.store import Store
 from mock_server.validation import VALIDATOR
 from tests.broken_servers.base import (
+    JOB_OUTCOME_CHECKS,
     Broken,
     add_image_params,
     fail_job_details,
@@ -184,8 +185,7 @@ def one_message_in_chinese(app: Flask) -> None:
 
 
 REJECTED = ("job_success_conformance",)
-# a job that succeeds where it must fail breaks the envelope rule (503) inside error_code_conformance
-FAILS = ("error_code_conformance", "error_envelope_conformance")
+FAILS = JOB_OUTCOME_CHECKS
 BROKEN = [
     Broken("empty name rejected", "validation", empty_name_rejected, REJECTED),
     Broken("name maxLength off by one", "validation", name_max_length_off_by_one, REJECTED),

@@ -44,6 +44,9 @@ DELAY_TWO = ProofConfig("delay-two", DeletionPolicy.DELAY, 2)
 DIRECT_ONE = ProofConfig("direct-one", DeletionPolicy.DIRECT, 1)
 PROOF_CONFIGS = {c.name: c for c in (DELAY_TWO, DIRECT_ONE)}
 
+# a job that fails where ZStack's succeeds, or succeeds where it must fail (the 503 envelope)
+JOB_OUTCOME_CHECKS = ("error_code_conformance", "error_envelope_conformance")
+
 
 @dataclass(frozen=True, slots=True)
 class Broken:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from flask import Flask, Response, request
 
-from tests.broken_servers.base import Broken, body, set_query
+from tests.broken_servers.base import JOB_OUTCOME_CHECKS, Broken, body, set_query
 
 
 def _on_delete(
@@ -69,7 +69,7 @@ def delete_reads_body(app: Flask) -> None:
 CAUGHT = ("delete_scope_conformance",)
 # a delete that fails or succeeds where the real one does the opposite
 REJECTED = ("empty_result_conformance",)
-FAILS = ("error_code_conformance", "error_envelope_conformance")
+FAILS = JOB_OUTCOME_CHECKS
 BROKEN = [
     Broken("delete ignores query subset", "query params", delete_ignores_query_subset, CAUGHT),
     Broken("delete ignores indexed form", "query params", delete_ignores_indexed_form, CAUGHT),
