@@ -302,7 +302,7 @@ def load_runs() -> dict[str, JSON]:
 def scale() -> dict[str, JSON]:
     """Per-operation cost with 100, 10,000 and 100,000 images present, and memory per image."""
     from mock_server.app import create_app
-    from mock_server.state.images import simulated_download
+    from mock_server.state.add_image import simulated_download
     from mock_server.state.model import Image, ImageStatus
 
     def seed(store: Any, n: int) -> None:

@@ -43,7 +43,11 @@ def create_app(config: MockConfig | None = None, spec: Spec | None = None) -> Fl
     app = Flask(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body
     app.url_map.strict_slashes = True
-    store = Store(fixtures, config.store_settings())
+    settings = config.store_settings()
+    if config.state_file is None:
+        store = Store(fixtures, settings)
+    else:
+        store = Store.open(fixtures, settings, config.state_file)
     rt = MockRuntime(
         config=config,
         spec=spec,

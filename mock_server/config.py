@@ -63,6 +63,5 @@ class MockConfig:
             session_timeout=self.session_timeout,
             seed=self.seed,
             clock=self.clock,
-            state_file=self.state_file,
             max_sessions=self.max_sessions,
         )

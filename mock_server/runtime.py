@@ -41,14 +41,17 @@ class MockRuntime:
     def install(self, store: Store) -> None:
         """Make `store` the live state, wired to the webhook sender and the journal."""
         store.jobs.on_end = self._job_ended
-        persisted = store.persisted
-        self.faults.on_change = None if persisted is None else persisted.save_faults
+        state_file = store.state_file
+        # the fault rules outlive a reset: they are kept in the state file beside the store
+        self.faults.on_change = (
+            None if state_file is None else lambda: state_file.save([self.faults])
+        )
         self.store = store
 
     def restore_faults(self) -> None:
         """--state: the fault rules saved with the state apply again after a restart."""
-        if self.store.persisted is not None:
-            self.store.persisted.load_faults(self.faults)
+        if self.store.state_file is not None:
+            self.store.state_file.load([self.faults])
 
     def spec_error(self, code: str, details: str) -> ZStackError:
         """A ZStackError for any code, with ZStack's description for it from the spec's table."""

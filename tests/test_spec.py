@@ -10,7 +10,7 @@ from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
 
 from mock_server.package_data import spec_path
-from mock_server.state import images
+from mock_server.state import add_image, image_urls
 from mock_server.zstack.spec import Spec
 
 
@@ -104,8 +104,10 @@ def test_spec__delete_image_parameters_are_in_the_query(spec: Spec) -> None:
 
 def test_spec__format_enum_is_the_mock_volume_format_registry(spec: Spec) -> None:
     fmt = spec.schema("AddImageParams")["properties"]["format"]
-    assert tuple(fmt["enum"]) == images.VOLUME_FORMATS
-    assert tuple(spec.schema("AddImageParams")["properties"]["type"]["enum"]) == images.IMAGE_TYPES
+    assert tuple(fmt["enum"]) == add_image.VOLUME_FORMATS
+    assert (
+        tuple(spec.schema("AddImageParams")["properties"]["type"]["enum"]) == add_image.IMAGE_TYPES
+    )
 
 
 def test_spec__url_pattern_is_the_mock_url_prefixes(spec: Spec) -> None:
@@ -113,7 +115,7 @@ def test_spec__url_pattern_is_the_mock_url_prefixes(spec: Spec) -> None:
     match = re.fullmatch(r"\^\((.*)\)", pattern)
     assert match is not None
     alternatives = match.group(1).split("|")
-    assert tuple(a for a in alternatives if a != "/") == images.URL_PREFIXES
+    assert tuple(a for a in alternatives if a != "/") == image_urls.URL_PREFIXES
 
 
 def test_spec__param_order_names_every_field(spec: Spec) -> None:

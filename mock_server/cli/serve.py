@@ -104,9 +104,9 @@ def app_from_env() -> Flask:
 
 def _close_state(app: Flask) -> None:
     """A clean stop checkpoints the state file, so no -wal or -shm file is left beside it."""
-    persisted = app.extensions["zstack"].store.persisted
-    if persisted is not None:
-        persisted.close()
+    state_file = app.extensions["zstack"].store.state_file
+    if state_file is not None:
+        state_file.close()
 
 
 def serve(config: MockConfig, err: TextIO) -> int:
@@ -116,7 +116,7 @@ def serve(config: MockConfig, err: TextIO) -> int:
         if config.state_file is not None:
             state = StateFile(config.state_file)  # refuses a file it must not overwrite
             try:
-                state.load_faults(FaultRules())
+                state.load([FaultRules()])
             finally:
                 state.close()
     except (FixtureError, StateFileError) as e:

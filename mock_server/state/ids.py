@@ -9,6 +9,8 @@ import time
 from datetime import datetime
 from typing import Protocol
 
+from mock_server.state.rows import Row, Rows
+
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -61,6 +63,17 @@ class IdGenerator:
     def restore(self, state: list[object]) -> None:
         version, internal, gauss = state
         self._random.setstate((version, tuple(internal), gauss))  # type: ignore[arg-type]
+
+    # -- --state (rows.Persistent): the position is written with every save ---------------------
+
+    def dirty_rows(self, everything: bool = False) -> list[Row]:
+        return []
+
+    def standing_rows(self) -> list[Row]:
+        return [("meta", "ids", self.state())]
+
+    def load_rows(self, rows: Rows) -> None:
+        self.restore(rows["meta"]["ids"])
 
     def uuid(self) -> str:
         value = self._random.getrandbits(128)

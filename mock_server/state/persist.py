@@ -1,8 +1,9 @@
-"""--state FILE: the store kept in SQLite, written through before each answer, read back at start.
+"""--state FILE: the state kept in SQLite, written through before each answer, read back at start.
 
 Each image, session and job is one row of JSON; a request's changes are committed in one
 transaction before the response leaves, so a crash (even kill -9) loses no answered effect. A file
-that is not a state file of this version is refused at start and never overwritten.
+that is not a state file of this version is refused at start and never overwritten. What a row
+holds is its part's business (state/rows.py): this module only keeps rows.
 """
 
 from __future__ import annotations
@@ -10,71 +11,19 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from dataclasses import asdict, fields
-from enum import Enum
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-from mock_server.state.images import has_deleted_ref
-from mock_server.state.jobs import Deferred, Job, JobState, Progression, ProgressionMode, replayed
-from mock_server.state.model import (
-    BackupStorage,
-    BackupStorageStatus,
-    Image,
-    ImageBackupStorageRef,
-    ImageState,
-    ImageStatus,
-    Session,
-)
-from mock_server.tooling.faults import FaultRules
-from mock_server.zstack.errors import ErrorCode, InternalError
+from mock_server.state.rows import Persistent, Row, Rows
 
-if TYPE_CHECKING:
-    from mock_server.state.store import Store
-
-JSON = Any
 SCHEMA_VERSION = "1"
 TABLES = ("meta", "images", "backup_storages", "sessions", "jobs")
+# the file's own meta keys; every other meta row belongs to a part
+_FILE_META = ("kind", "schema_version")
 
 
 class StateFileError(Exception):
     """The state file cannot be used; the message says which file and why."""
-
-
-def _plain(value: JSON) -> JSON:
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _record(obj: object) -> str:
-    return json.dumps(_plain(asdict(obj)))  # type: ignore[call-overload]
-
-
-def _image(data: dict[str, JSON]) -> Image:
-    refs = [
-        ImageBackupStorageRef(**{**r, "status": ImageStatus(r["status"])}) for r in data.pop("refs")
-    ]
-    status, state = ImageStatus(data["status"]), ImageState(data["state"])
-    return Image(**{**data, "status": status, "state": state, "refs": refs})
-
-
-def _backup_storage(data: dict[str, JSON]) -> BackupStorage:
-    return BackupStorage(**{**data, "status": BackupStorageStatus(data["status"])})
-
-
-def _job_record(job: Job) -> str:
-    data = {f.name: getattr(job, f.name) for f in fields(job) if f.name != "pending"}
-    data["state"] = job.state.value
-    data["error"] = None if job.error is None else job.error.to_json()
-    data["resume"] = None if job.pending is None else job.pending.resume
-    if data["due"] == float("inf"):
-        data["due"] = None
-    return json.dumps(data)
 
 
 class StateFile:
@@ -141,145 +90,70 @@ class StateFile:
 
     @property
     def is_empty(self) -> bool:
-        return self._db.execute("SELECT value FROM meta WHERE key='ids'").fetchone() is None
+        """Nothing saved yet: the file holds no row but its own meta."""
+        marks = ", ".join("?" * len(_FILE_META))
+        query = f"SELECT 1 FROM meta WHERE key NOT IN ({marks}) LIMIT 1"
+        return self._db.execute(query, _FILE_META).fetchone() is None
 
     # -- writing -------------------------------------------------------------------------------
 
-    def save_all(self, store: Store) -> None:
-        """Replace the whole file's content with the store (a new file, a reset, new fixtures)."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            for table in TABLES[1:]:
-                self._db.execute(f"DELETE FROM {table}")
-            store.images.touched.update(store.images.images)
-            store.sessions.touched.update(store.sessions.sessions)
-            store.jobs.touched.update(j.uuid for j in store.jobs.all())
-            self._write(store)
-            self._db.execute("COMMIT")
+    def save(self, parts: Iterable[Persistent], everything: bool = False) -> None:
+        """Write what the parts changed, with their standing rows, in one transaction.
 
-    def save(self, store: Store) -> None:
-        """Write what changed since the last save, in one transaction."""
-        if not (store.images.touched or store.sessions.touched or store.jobs.touched):
+        With `everything` the file's rows (not its meta, which keeps the fault rules) are replaced
+        by the parts' content: a new file, a reset, new fixtures.
+        """
+        parts = list(parts)
+        rows = [row for part in parts for row in part.dirty_rows(everything)]
+        if not rows and not everything:
             return
+        rows += [row for part in parts for row in part.standing_rows()]
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
-            self._write(store)
+            try:
+                if everything:
+                    for table in TABLES[1:]:
+                        self._db.execute(f"DELETE FROM {table}")
+                self._write(rows)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
             self._db.execute("COMMIT")
 
-    def _write(self, store: Store) -> None:
-        db = self._db
-        for uuid in store.images.touched:
-            image = store.images.images.get(uuid)
-            if image is None:
-                db.execute("DELETE FROM images WHERE uuid=?", (uuid,))
+    def _write(self, rows: list[Row]) -> None:
+        for table, key, data in rows:
+            if data is None:
+                key_column = "key" if table == "meta" else "uuid"
+                self._db.execute(f"DELETE FROM {table} WHERE {key_column}=?", (key,))
             else:
-                db.execute("INSERT OR REPLACE INTO images VALUES (?, ?)", (uuid, _record(image)))
-        for bs in store.backup_storages.values():
-            db.execute(
-                "INSERT OR REPLACE INTO backup_storages VALUES (?, ?)", (bs.uuid, _record(bs))
-            )
-        for uuid in store.sessions.touched:
-            session = store.sessions.sessions.get(uuid)
-            if session is None:
-                db.execute("DELETE FROM sessions WHERE uuid=?", (uuid,))
-            else:
-                db.execute(
-                    "INSERT OR REPLACE INTO sessions VALUES (?, ?)", (uuid, _record(session))
+                self._db.execute(
+                    f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", (key, json.dumps(data))
                 )
-        for uuid in store.jobs.touched:
-            job = store.jobs.get(uuid)
-            if job is None:
-                db.execute("DELETE FROM jobs WHERE uuid=?", (uuid,))
-            else:
-                db.execute("INSERT OR REPLACE INTO jobs VALUES (?, ?)", (uuid, _job_record(job)))
-        meta = {
-            "ids": json.dumps(store.ids.state()),
-            "next_ref_id": str(store.images.next_ref_id),
-            "progression": json.dumps(store.jobs.progression.to_json()),
-        }
-        db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
-        store.images.touched.clear()
-        store.sessions.touched.clear()
-        store.jobs.touched.clear()
 
     # -- reading -------------------------------------------------------------------------------
 
-    def load_into(self, store: Store) -> None:
-        """Put the saved state into a freshly built store (its fixtures' content is replaced)."""
-        db = self._db
+    def load(self, parts: Iterable[Persistent]) -> None:
+        """Put the saved rows into the parts, in order (a fresh store's fixtures are replaced)."""
         try:
-            meta = dict(db.execute("SELECT key, value FROM meta"))
-            store.ids.restore(json.loads(meta["ids"]))
-            store.images.next_ref_id = int(meta["next_ref_id"])
-            p = json.loads(meta["progression"])
-            store.jobs.progression = Progression(ProgressionMode(p["mode"]), p["value"])
-            store.backup_storages.clear()
-            for uuid, data in db.execute("SELECT uuid, data FROM backup_storages"):
-                store.backup_storages[uuid] = _backup_storage(json.loads(data))
-            store.images.images.clear()
-            for uuid, data in db.execute("SELECT uuid, data FROM images"):
-                image = store.images.images[uuid] = _image(json.loads(data))
-                if has_deleted_ref(image):
-                    store.images.awaiting_expunge.add(uuid)
-            for _, data in db.execute("SELECT uuid, data FROM sessions ORDER BY rowid"):
-                store.sessions.add(Session(**json.loads(data)))
-            store.sessions.touched.clear()
-            for _, data in db.execute("SELECT uuid, data FROM jobs ORDER BY rowid"):
-                store.jobs.restore(self._job(store, json.loads(data)))
+            rows = self._rows()
+            for part in parts:
+                part.load_rows(rows)
         except (KeyError, ValueError, TypeError, sqlite3.Error) as e:
             raise StateFileError(
                 f"{self.path}: the state file's content cannot be read "
                 f"({type(e).__name__}: {e}); it was left untouched"
             ) from None
 
-    def _job(self, store: Store, data: dict[str, JSON]) -> Job:
-        resume = data.pop("resume")
-        error = data.pop("error")
-        job = Job(
-            **{
-                **data,
-                "state": JobState(data["state"]),
-                "due": float("inf") if data["due"] is None else data["due"],
-                "error": None if error is None else ErrorCode.from_json(error),
+    def _rows(self) -> Rows:
+        with self._lock:
+            meta = self._db.execute("SELECT key, value FROM meta ORDER BY rowid").fetchall()
+            tables = {
+                t: self._db.execute(f"SELECT uuid, data FROM {t} ORDER BY rowid").fetchall()
+                for t in TABLES[1:]
             }
-        )
-        if job.state is JobState.PROCESSING:
-            job.pending = self._pending_work(store, resume)
-        return job
-
-    @staticmethod
-    def _pending_work(store: Store, resume: dict[str, JSON] | None) -> Deferred:
-        """Rebuild a running job's work, so it still ends after the restart."""
-        if resume and "download" in resume:
-            return store.images.download(resume["download"], resume["started"])
-        if resume and "replay" in resume:
-            record = resume["replay"]
-            error = None if record["error"] is None else ErrorCode.from_json(record["error"])
-            return replayed(record["result"], error)
-        lost = InternalError("the mock restarted while this job was running and cannot finish it")
-        return replayed(None, lost.to_error_code())
-
-    # -- fault rules (kept in meta: they are the runtime's, and a reset keeps them) -------------
-
-    def save_faults(self, data: dict[str, JSON]) -> None:
-        with self._lock:
-            self._db.execute(
-                "INSERT OR REPLACE INTO meta VALUES ('faults', ?)", (json.dumps(data),)
-            )
-
-    def load_faults(self, rules: FaultRules) -> None:
-        """Put the saved fault rules (if any) into `rules`."""
-        with self._lock:
-            row = self._db.execute("SELECT value FROM meta WHERE key='faults'").fetchone()
-        if row is None:
-            return
-        try:
-            rules.restore(json.loads(row[0]))
-        except (KeyError, TypeError, ValueError) as e:
-            raise StateFileError(
-                f"{self.path}: the saved fault rules cannot be read ({type(e).__name__}: {e}); "
-                "it was left untouched"
-            ) from None
+        rows = {t: {key: json.loads(data) for key, data in found} for t, found in tables.items()}
+        rows["meta"] = {k: json.loads(v) for k, v in meta if k not in _FILE_META}
+        return rows
 
     def close(self) -> None:
         """Checkpoint and close: a clean stop leaves no -wal or -shm file beside the state file."""

@@ -6,6 +6,7 @@ from collections import Counter
 
 from mock_server.state.ids import Clock, IdGenerator
 from mock_server.state.model import Account, Session
+from mock_server.state.rows import Row, Rows, record
 from mock_server.zstack.errors import (
     AuthenticationError,
     InvalidSession,
@@ -114,3 +115,26 @@ class SessionBackend:
             expired.append(uuid)
         for uuid in expired:
             self._remove(uuid)
+
+    # -- --state (rows.Persistent) -------------------------------------------------------------
+
+    def dirty_rows(self, everything: bool = False) -> list[Row]:
+        if everything:
+            self.touched.update(self.sessions)
+        rows = [("sessions", u, _row(self.sessions.get(u))) for u in self.touched]
+        self.touched.clear()
+        return rows
+
+    def standing_rows(self) -> list[Row]:
+        return []
+
+    def load_rows(self, rows: Rows) -> None:
+        self.sessions.clear()
+        self._per_account.clear()
+        for data in rows["sessions"].values():
+            self.add(Session(**data))
+        self.touched.clear()
+
+
+def _row(session: Session | None) -> dict[str, object] | None:
+    return None if session is None else record(session)

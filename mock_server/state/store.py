@@ -7,11 +7,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from mock_server.state.add_image import simulated_download
 from mock_server.state.fixtures import Fixtures
 from mock_server.state.ids import Clock, IdGenerator, SystemClock
-from mock_server.state.images import DEFAULT_EXPUNGE_PERIOD, ImageBackend, simulated_download
-from mock_server.state.jobs import JobQueue, Progression
+from mock_server.state.images import DEFAULT_EXPUNGE_PERIOD, ImageBackend
+from mock_server.state.job_queue import JobQueue
+from mock_server.state.jobs import Progression
 from mock_server.state.model import (
     Account,
     BackupStorage,
@@ -23,6 +26,7 @@ from mock_server.state.model import (
     Zone,
 )
 from mock_server.state.persist import StateFile
+from mock_server.state.rows import Persistent
 from mock_server.state.sessions import (
     DEFAULT_SESSION_TIMEOUT,
     MAX_CONCURRENT_SESSIONS,
@@ -38,17 +42,16 @@ class StoreSettings:
     session_timeout: float = DEFAULT_SESSION_TIMEOUT
     seed: int | None = None
     clock: Clock = field(default_factory=SystemClock)
-    # --state: the SQLite file the store is kept in; None keeps it in memory
-    state_file: Path | None = None
     max_sessions: int = MAX_CONCURRENT_SESSIONS
 
 
 class Store:
-    """Everything the mock knows. Callers hold `locked()` around each API call."""
+    """Everything the mock knows, built from fixtures without I/O (`open` adds a state file).
 
-    def __init__(
-        self, fixtures: Fixtures, settings: StoreSettings, persisted: StateFile | None = None
-    ) -> None:
+    Callers hold `locked()` around each API call.
+    """
+
+    def __init__(self, fixtures: Fixtures, settings: StoreSettings) -> None:
         self.fixtures = fixtures
         self.settings = settings
         self.clock = settings.clock
@@ -57,29 +60,14 @@ class Store:
         now = self.clock.now()
         self.zones = {z["uuid"]: Zone(uuid=z["uuid"], name=z["name"]) for z in fixtures.zones}
         self.backup_storages = {
-            b["uuid"]: BackupStorage(
-                uuid=b["uuid"],
-                name=b["name"],
-                type=b["type"],
-                url=b["url"],
-                description=b.get("description"),
-                status=BackupStorageStatus(b["status"]),
-                state=b.get("state", "Enabled"),
-                total_capacity=b["totalCapacity"],
-                available_capacity=b["availableCapacity"],
-                create_date=now,
-                last_op_date=now,
-                attached_zone_uuids=list(b.get("attachedZoneUuids", [])),
-                extra=dict(b.get("extra", {})),
-            )
-            for b in fixtures.backup_storages
-        }
-        accounts = {
-            a["uuid"]: Account(uuid=a["uuid"], name=a["name"], password_sha512=a["passwordSha512"])
-            for a in fixtures.accounts
+            b["uuid"]: _fixture_backup_storage(b, now) for b in fixtures.backup_storages
         }
         self.sessions = SessionBackend(
-            self.clock, self.ids, accounts, settings.session_timeout, settings.max_sessions
+            self.clock,
+            self.ids,
+            _fixture_accounts(fixtures),
+            settings.session_timeout,
+            settings.max_sessions,
         )
         self.images = ImageBackend(
             self.clock,
@@ -89,20 +77,33 @@ class Store:
             settings.expunge_period,
         )
         self.jobs = JobQueue(self.clock, Progression.from_delay(settings.job_delay))
-        for img in fixtures.images:
+        self.jobs.resumers.append(self.images.resume_download)
+        self._seed_images(now)
+        # --state: where the store is written through (set by `open` and `reset`)
+        self.state_file: StateFile | None = None
+
+    @classmethod
+    def open(cls, fixtures: Fixtures, settings: StoreSettings, path: Path) -> Store:
+        """A store kept in the state file at `path`: read back if it holds a state, else saved."""
+        store = cls(fixtures, settings)
+        state_file = StateFile(path)  # refuses a file it must not overwrite
+        if state_file.is_empty:
+            state_file.save(store.parts(), everything=True)
+        else:
+            state_file.load(store.parts())
+        store.state_file = state_file
+        return store
+
+    def parts(self) -> tuple[Persistent, ...]:
+        """What a state file keeps of the store, in the order it loads them."""
+        return (self.ids, self.images, self.sessions, self.jobs)
+
+    def _seed_images(self, now: float) -> None:
+        for img in self.fixtures.images:
             refs = {
                 r["backupStorageUuid"]: ImageStatus(r["status"]) for r in img["backupStorageRefs"]
             }
             self.images.seed_image(_fixture_image(img, now), refs)
-        self.persisted = persisted
-        if persisted is None and settings.state_file is not None:
-            persisted = self.persisted = StateFile(settings.state_file)
-            if persisted.is_empty:
-                persisted.save_all(self)
-            else:
-                persisted.load_into(self)
-        elif persisted is not None:
-            persisted.save_all(self)  # a reset or new fixtures replaces what the file holds
 
     @contextmanager
     def locked(self) -> Iterator[Store]:
@@ -113,13 +114,45 @@ class Store:
             try:
                 yield self
             finally:
-                if self.persisted is not None:
+                if self.state_file is not None:
                     # written through before the answer leaves: a crash loses nothing answered
-                    self.persisted.save(self)
+                    self.state_file.save(self.parts())
 
-    def reset(self) -> Store:
-        """A fresh store from the same fixtures and settings (moto's reset idea)."""
-        return Store(self.fixtures, self.settings, self.persisted)
+    def reset(self, fixtures: Fixtures | None = None) -> Store:
+        """A fresh store from these fixtures (or the same), same settings (moto's reset idea).
+
+        A state file goes with it, its content replaced by the fresh store's.
+        """
+        fresh = Store(fixtures or self.fixtures, self.settings)
+        if self.state_file is not None:
+            self.state_file.save(fresh.parts(), everything=True)
+            fresh.state_file = self.state_file
+        return fresh
+
+
+def _fixture_backup_storage(b: dict[str, Any], now: float) -> BackupStorage:
+    return BackupStorage(
+        uuid=b["uuid"],
+        name=b["name"],
+        type=b["type"],
+        url=b["url"],
+        description=b.get("description"),
+        status=BackupStorageStatus(b["status"]),
+        state=b.get("state", "Enabled"),
+        total_capacity=b["totalCapacity"],
+        available_capacity=b["availableCapacity"],
+        create_date=now,
+        last_op_date=now,
+        attached_zone_uuids=list(b.get("attachedZoneUuids", [])),
+        extra=dict(b.get("extra", {})),
+    )
+
+
+def _fixture_accounts(fixtures: Fixtures) -> dict[str, Account]:
+    return {
+        a["uuid"]: Account(uuid=a["uuid"], name=a["name"], password_sha512=a["passwordSha512"])
+        for a in fixtures.accounts
+    }
 
 
 def _fixture_image(img: dict[str, object], now: float) -> Image:

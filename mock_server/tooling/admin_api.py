@@ -88,7 +88,7 @@ def load_fixtures() -> Response:
     except FixtureError as e:
         raise AdminError(400, str(e)) from None
     with rt.store.locked() as store:
-        rt.install(Store(fixtures, store.settings, store.persisted))
+        rt.install(store.reset(fixtures))
     return _summary(rt.store)
 
 

@@ -9,6 +9,8 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from mock_server.state.rows import Row, Rows
+
 JSON = Any
 
 
@@ -79,8 +81,8 @@ class FaultRules:
     rules: dict[str, FaultRule] = field(default_factory=dict)
     _next: int = 1
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    # called with the rules' state after every change (--state keeps them across restarts)
-    on_change: Callable[[dict[str, JSON]], None] | None = None
+    # called after every change (--state keeps the rules across restarts)
+    on_change: Callable[[], None] | None = None
 
     def add(self, rule_fields: dict[str, JSON]) -> FaultRule:
         with self._lock:
@@ -121,7 +123,20 @@ class FaultRules:
 
     def _changed(self) -> None:
         if self.on_change is not None:
-            self.on_change(self.state())
+            self.on_change()
+
+    # -- --state (state/rows.Persistent): one meta row, written on every change ---------------
+
+    def dirty_rows(self, everything: bool = False) -> list[Row]:
+        return [("meta", "faults", self.state())]
+
+    def standing_rows(self) -> list[Row]:
+        return []
+
+    def load_rows(self, rows: Rows) -> None:
+        saved = rows["meta"].get("faults")
+        if saved is not None:
+            self.restore(saved)
 
     def listed(self) -> list[FaultRule]:
         with self._lock:

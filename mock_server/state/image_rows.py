@@ -1,0 +1,33 @@
+"""Images and backup storages as a state file's rows (--state), and back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mock_server.state.model import (
+    BackupStorage,
+    BackupStorageStatus,
+    Image,
+    ImageBackupStorageRef,
+    ImageState,
+    ImageStatus,
+)
+from mock_server.state.rows import record
+
+JSON = Any
+
+
+def image_row(image: Image | None) -> dict[str, JSON] | None:
+    return None if image is None else record(image)
+
+
+def image_from_row(data: dict[str, JSON]) -> Image:
+    refs = [
+        ImageBackupStorageRef(**{**r, "status": ImageStatus(r["status"])}) for r in data["refs"]
+    ]
+    status, state = ImageStatus(data["status"]), ImageState(data["state"])
+    return Image(**{**data, "status": status, "state": state, "refs": refs})
+
+
+def backup_storage_from_row(data: dict[str, JSON]) -> BackupStorage:
+    return BackupStorage(**{**data, "status": BackupStorageStatus(data["status"])})
