@@ -43,11 +43,8 @@ def create_app(config: MockConfig | None = None, spec: Spec | None = None) -> Fl
     app = Flask(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body
     app.url_map.strict_slashes = True
-    settings = config.store_settings()
-    if config.state_file is None:
-        store = Store(fixtures, settings)
-    else:
-        store = Store.open(fixtures, settings, config.state_file)
+    settings, path = config.store_settings(), config.state_file
+    store = Store(fixtures, settings) if path is None else Store.open(fixtures, settings, path)
     rt = MockRuntime(
         config=config,
         spec=spec,

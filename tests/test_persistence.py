@@ -184,3 +184,26 @@ def test_state__kill_9_under_load_loses_no_acknowledged_job(tmp_path: Path) -> N
         assert names <= {i["name"] for i in images}
     finally:
         again.stop()
+
+
+def test_state__fault_rules_survive_a_reset_and_a_restart(spec, tmp_path: Path) -> None:
+    state = tmp_path / "mock.db"
+    client = make_app(spec, state_file=state).test_client()
+    rule = {"operation": "AddImage", "action": "fail_job", "code": "SYS.1000", "times": 2}
+    assert client.post("/_mock/faults", json=rule).status_code == 201
+    client.post("/_mock/reset")
+    [kept] = make_app(spec, state_file=state).test_client().get("/_mock/faults").json["faults"]
+    assert (kept["operation"], kept["action"], kept["times"]) == ("AddImage", "fail_job", 2)
+
+
+def test_state__unreadable_fault_rules_are_refused(spec, tmp_path: Path) -> None:
+    state = tmp_path / "mock.db"
+    make_app(spec, state_file=state).test_client().post(
+        "/_mock/faults", json={"operation": "AddImage", "action": "latency", "latency": 1}
+    )
+    db = sqlite3.connect(state)
+    db.execute("UPDATE meta SET value = '{\"rules\": []}' WHERE key = 'faults'")
+    db.commit()
+    db.close()
+    with pytest.raises(StateFileError, match="content cannot be read"):
+        make_app(spec, state_file=state)
