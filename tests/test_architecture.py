@@ -170,7 +170,7 @@ def _reachable(graph: dict[str, set[str]], start: str) -> Iterator[tuple[str, st
 
 def state_leaks(graph: dict[str, set[str]]) -> list[str]:
     """Imports, from state/ or anything it imports, of Flask or of routes/, tooling/, cli/."""
-    leaks = set()
+    leaks: set[str] = set()
     for name in graph:
         if _within(name, (STATE,)):
             leaks.update(

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from mock_server.zstack import gson_reader as gr
+from mock_server.zstack import gson_tokens as gt
 from mock_server.zstack.errors import RestError
 
 JSON = Any
@@ -87,11 +88,11 @@ def parse_body(raw: bytes) -> dict[str, JSON] | None:
         raise RestError(400, "the request body is not valid UTF-8") from None
     try:
         return _read_body(text)
-    except gr.JsonSyntax as e:
+    except gt.JsonSyntax as e:
         raise RestError(500, e.message) from None
-    except gr.NumberFormat as e:
+    except gt.NumberFormat as e:
         raise RestError(500, e.message) from None  # a bad \u escape escapes Gson uncaught
-    except gr.JavaError as e:
+    except gt.JavaError as e:
         raise RestError(500, e.to_string()) from None
 
 
@@ -99,7 +100,7 @@ def _read_body(text: str) -> dict[str, JSON] | None:
     r = gr.JsonReader(text, lenient=True)
     try:
         token = r.peek()
-    except gr.EndOfInput:
+    except gt.EndOfInput:
         return None  # Gson.fromJson: an empty document is null
     if token == "NULL":
         r.next_null()
@@ -109,8 +110,8 @@ def _read_body(text: str) -> dict[str, JSON] | None:
     r.lenient = False
     try:
         r.peek()
-    except gr.MalformedJson as e:
-        raise gr.JsonSyntax(e.to_string()) from None
+    except gt.MalformedJson as e:
+        raise gt.JsonSyntax(e.to_string()) from None
     return body
 
 
@@ -122,7 +123,7 @@ def _read_map(r: gr.JsonReader, token: str) -> dict[str, JSON]:
         name = key if isinstance(key, str) else java_to_string(key)
         ident = (type(key).__name__, name)
         if ident in seen and body.get(name) is not None:
-            raise gr.JsonSyntax(f"duplicate key: {name}")
+            raise gt.JsonSyntax(f"duplicate key: {name}")
         seen.add(ident)
         body[name] = value
 
@@ -230,10 +231,10 @@ def rehash(value: dict[str, JSON], properties: dict[str, dict[str, JSON]]) -> di
     r = gr.JsonReader(to_json(value), lenient=True)
     try:
         return _read_message(r, properties)
-    except gr.IllegalState as e:
+    except gt.IllegalState as e:
         # ReflectiveTypeAdapterFactory.Adapter.read wraps it in JsonSyntaxException(e)
         raise RestError(500, e.to_string()) from None
-    except gr.JavaError as e:
+    except gt.JavaError as e:
         raise RestError(500, e.to_string()) from None
 
 
