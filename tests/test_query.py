@@ -89,6 +89,9 @@ def test_query_image_by_uuid__missing_is_empty_not_404(zs: ZStack) -> None:
     [
         ("?limit=x", "Invalid query parameter. 'limit' must be an integer"),
         ("?start=x", "Invalid query parameter. 'start' must be an integer"),
+        # Integer.valueOf: 32 bits, no `_` separators
+        ("?limit=2147483648", "Invalid query parameter. 'limit' must be an integer"),
+        ("?start=1_0", "Invalid query parameter. 'start' must be an integer"),
         (
             "?q=name",
             "Invalid query parameter. The 'name' in the parameter[q] doesn't contain any query operator. Valid query operators are [!=, >=, <=, !?=, !~=, ~=, ?=, =, >, <, is null, not null]",
