@@ -11,6 +11,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from mock_server.state.fixture_text import where, yaml_position
 from mock_server.state.model import ImageState, ImageStatus
 
 JSON = Any
@@ -151,10 +152,10 @@ def parse_fixtures(data: JSON, source: str, text: str | None = None) -> Fixtures
     )
     if errors:
         first = errors[0]
-        raise FixtureError(f"{_where(source, list(first.absolute_path), text)}: {first.message}")
+        raise FixtureError(f"{where(source, list(first.absolute_path), text)}: {first.message}")
     if not data.get("accounts"):
         raise FixtureError(
-            f"{_where(source, ['accounts'], text)}: no account: a client could not log in "
+            f"{where(source, ['accounts'], text)}: no account: a client could not log in "
             "(give at least one, e.g. {uuid: 36c27e8ff05c4780bf6d2fa65700f22e, name: admin, "
             "password: password})"
         )
@@ -172,33 +173,6 @@ def parse_fixtures(data: JSON, source: str, text: str | None = None) -> Fixtures
     return fx
 
 
-def _where(source: str, path: list[str | int], text: str | None) -> str:
-    """`<source>: field 'a/0/b'`, with the line and column when the text is at hand."""
-    where = f"{source}: field '{'/'.join(str(p) for p in path) or '(top level)'}'"
-    node = _yaml_node(text, path) if text is not None else None
-    if node is None:
-        return where
-    return f"{where} (line {node.start_mark.line + 1}, column {node.start_mark.column + 1})"
-
-
-def _yaml_node(text: str, path: list[str | int]) -> yaml.Node | None:
-    """The YAML node at a path (JSON is YAML too), for its position; None if not found."""
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return None
-    for part in path:
-        if isinstance(node, yaml.MappingNode):
-            node = next((v for k, v in node.value if k.value == part), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            node = node.value[part] if part < len(node.value) else None
-        else:
-            return None
-        if node is None:
-            return None
-    return node
-
-
 def _account(a: dict[str, JSON]) -> dict[str, JSON]:
     out = dict(a)
     if "password" in out:
@@ -214,7 +188,7 @@ def _image(
     status = out.setdefault("status", ImageStatus.READY.value)
     if ("backupStorageUuids" in out) == ("backupStorageRefs" in out):
         raise FixtureError(
-            f"{_where(source, ['images', i], text)}: give either backupStorageUuids (refs in the "
+            f"{where(source, ['images', i], text)}: give either backupStorageUuids (refs in the "
             "image's status) or backupStorageRefs (each ref with its own status)"
         )
     key = "backupStorageUuids" if "backupStorageUuids" in out else "backupStorageRefs"
@@ -230,7 +204,7 @@ def _image(
         if b not in bss or b in on:
             problem = "unknown" if b not in bss else "a second ref on"
             raise FixtureError(
-                f"{_where(source, ['images', i, key, j], text)}: {problem} backup storage {b}"
+                f"{where(source, ['images', i, key, j], text)}: {problem} backup storage {b}"
             )
         on.add(b)
     out["backupStorageRefs"] = refs
@@ -247,7 +221,7 @@ def _check_deleted_status(img: dict[str, JSON], i: int, source: str, text: str |
     all_deleted = all(r["status"] == ImageStatus.DELETED for r in img["backupStorageRefs"])
     if all_deleted != (img["status"] == ImageStatus.DELETED):
         raise FixtureError(
-            f"{_where(source, ['images', i, 'status'], text)}: status {img['status']} with refs "
+            f"{where(source, ['images', i, 'status'], text)}: status {img['status']} with refs "
             f"{[r['status'] for r in img['backupStorageRefs']]}: on ZStack an image is Deleted "
             "exactly when all its backup storage refs are Deleted"
         )
@@ -264,18 +238,18 @@ def _check_references(fx: Fixtures, source: str, text: str | None) -> None:
         for i, item in enumerate(items):
             if item["uuid"] in seen:
                 raise FixtureError(
-                    f"{_where(source, [kind, i, 'uuid'], text)}: duplicate uuid {item['uuid']}"
+                    f"{where(source, [kind, i, 'uuid'], text)}: duplicate uuid {item['uuid']}"
                 )
             seen.add(item["uuid"])
     zones = {z["uuid"] for z in fx.zones}
     for i, bs in enumerate(fx.backup_storages):
         for j, z in enumerate(bs.get("attachedZoneUuids", [])):
             if z not in zones:
-                where = _where(source, ["backupStorages", i, "attachedZoneUuids", j], text)
-                raise FixtureError(f"{where}: unknown zone {z}")
+                at = where(source, ["backupStorages", i, "attachedZoneUuids", j], text)
+                raise FixtureError(f"{at}: unknown zone {z}")
         if bs["availableCapacity"] > bs["totalCapacity"]:
-            where = _where(source, ["backupStorages", i, "availableCapacity"], text)
-            raise FixtureError(f"{where}: exceeds totalCapacity")
+            at = where(source, ["backupStorages", i, "availableCapacity"], text)
+            raise FixtureError(f"{at}: exceeds totalCapacity")
 
 
 def read_fixtures(text: str, source: str, *, json_only: bool = False) -> Fixtures:
@@ -287,15 +261,8 @@ def read_fixtures(text: str, source: str, *, json_only: bool = False) -> Fixture
             f"{source}: not valid JSON at line {e.lineno}, column {e.colno}: {e.msg}"
         ) from None
     except yaml.YAMLError as e:
-        raise FixtureError(f"{source}: not valid YAML{_yaml_position(e)}") from None
+        raise FixtureError(f"{source}: not valid YAML{yaml_position(e)}") from None
     return parse_fixtures(data, source, text)
-
-
-def _yaml_position(e: yaml.YAMLError) -> str:
-    if not isinstance(e, yaml.MarkedYAMLError) or e.problem_mark is None:
-        return f": {str(e).splitlines()[0]}"
-    mark = e.problem_mark
-    return f" at line {mark.line + 1}, column {mark.column + 1}: {e.problem or e.context}"
 
 
 def load_fixtures(path: Path) -> Fixtures:
