@@ -51,7 +51,6 @@ def report(
     signum: int | None,
 ) -> int:
     """Print the verdict and write the JUnit report; return 0 (passed), 1, or the command's code."""
-    entries: list[JSON] = journal["entries"]
     counts = journal["findings"]
     requests, violations, warnings = journal["runTotal"], counts["violation"], counts["warning"]
     print(
@@ -59,22 +58,7 @@ def report(
         f"{_count(warnings, 'warning')}; {_command_outcome(code, signum)}",
         file=out,
     )
-    flagged = [e for e in entries if e["findings"]]
-    if flagged:
-        print(f"{'level':<10} {'rule':<18} {'request':<48} reason", file=out)
-        for e in flagged:
-            for f in e["findings"]:
-                print(f"{f['level']:<10} {f['rule']:<18} {_request(e):<48} {f['reason']}", file=out)
-            if e["requestBody"]:
-                print(f"{'':<10} request body: {_one_line(e['requestBody'], TABLE_BODY)}", file=out)
-    unlisted = _unlisted(journal)
-    if any(unlisted.values()):
-        print(
-            f"zstack-mock run: {_count(unlisted['violation'], 'violation')} and "
-            f"{_count(unlisted['warning'], 'warning')} are counted but not listed: their "
-            "requests fell out of the journal or it was cleared",
-            file=out,
-        )
+    _print_findings(journal, out)
     silent = requests == 0 and not args.allow_no_requests
     if silent:
         print(
@@ -96,6 +80,26 @@ def report(
     return code if code != 0 else (1 if failed else 0)
 
 
+def _print_findings(journal: JSON, out: TextIO) -> None:
+    """The table of findings, each request's body under them, and what fell out of the journal."""
+    flagged = [e for e in journal["entries"] if e["findings"]]
+    if flagged:
+        print(f"{'level':<10} {'rule':<18} {'request':<48} reason", file=out)
+        for e in flagged:
+            for f in e["findings"]:
+                print(f"{f['level']:<10} {f['rule']:<18} {_request(e):<48} {f['reason']}", file=out)
+            if e["requestBody"]:
+                print(f"{'':<10} request body: {_one_line(e['requestBody'], TABLE_BODY)}", file=out)
+    unlisted = _unlisted(journal)
+    if any(unlisted.values()):
+        print(
+            f"zstack-mock run: {_count(unlisted['violation'], 'violation')} and "
+            f"{_count(unlisted['warning'], 'warning')} are counted but not listed: their "
+            "requests fell out of the journal or it was cleared",
+            file=out,
+        )
+
+
 def _write_junit(
     path: Path,
     journal: JSON,
@@ -115,30 +119,42 @@ def _write_junit(
         failures += 1
         ET.SubElement(case, "failure", message="the command made no request to the mock")
     for e in entries:
-        name = f"{e['seq']} {e['method']} {e['path']}" + (f"?{e['query']}" if e["query"] else "")
-        case = ET.SubElement(suite, "testcase", classname=e.get("api") or "rest", name=name)
-        for f in e["findings"]:
-            text = f"{f['level']}: {_request(e)}\nreason: {f['reason']}\n"
-            text += f"request body:\n{e['requestBody']}" if e["requestBody"] else "no request body"
-            if f["level"] == "violation" or not args.allow_warnings:
-                failures += 1
-                ET.SubElement(case, "failure", type=f["rule"], message=f["reason"]).text = text
-            else:
-                ET.SubElement(case, "system-out").text = f"warning {f['rule']}: {text}"
-    unlisted = _unlisted(journal)
+        failures += _junit_entry(suite, e, args.allow_warnings)
     tests = len(entries) + 1
+    unlisted = _unlisted(journal)
     if any(unlisted.values()):
         tests += 1
-        case = ET.SubElement(suite, "testcase", classname="client", name="unlisted findings")
-        message = (
-            f"{_count(unlisted['violation'], 'violation')} and "
-            f"{_count(unlisted['warning'], 'warning')} fell out of the journal"
-        )
-        if unlisted["violation"] or not args.allow_warnings:
-            failures += 1
-            ET.SubElement(case, "failure", message=message)
-        else:
-            ET.SubElement(case, "system-out").text = message
+        failures += _junit_unlisted(suite, unlisted, args.allow_warnings)
     suite.set("tests", str(tests))
     suite.set("failures", str(failures))
     ET.ElementTree(suite).write(path, encoding="utf-8", xml_declaration=True)
+
+
+def _junit_entry(suite: ET.Element, e: JSON, allow_warnings: bool) -> int:
+    """One journal entry as a test case, a failure per finding; returns how many failed."""
+    name = f"{e['seq']} {e['method']} {e['path']}" + (f"?{e['query']}" if e["query"] else "")
+    case = ET.SubElement(suite, "testcase", classname=e.get("api") or "rest", name=name)
+    failures = 0
+    for f in e["findings"]:
+        text = f"{f['level']}: {_request(e)}\nreason: {f['reason']}\n"
+        text += f"request body:\n{e['requestBody']}" if e["requestBody"] else "no request body"
+        if f["level"] == "violation" or not allow_warnings:
+            failures += 1
+            ET.SubElement(case, "failure", type=f["rule"], message=f["reason"]).text = text
+        else:
+            ET.SubElement(case, "system-out").text = f"warning {f['rule']}: {text}"
+    return failures
+
+
+def _junit_unlisted(suite: ET.Element, unlisted: dict[str, int], allow_warnings: bool) -> int:
+    """The findings counted but no longer in the journal, as one test case; 1 if it failed."""
+    case = ET.SubElement(suite, "testcase", classname="client", name="unlisted findings")
+    message = (
+        f"{_count(unlisted['violation'], 'violation')} and "
+        f"{_count(unlisted['warning'], 'warning')} fell out of the journal"
+    )
+    if unlisted["violation"] or not allow_warnings:
+        ET.SubElement(case, "failure", message=message)
+        return 1
+    ET.SubElement(case, "system-out").text = message
+    return 0

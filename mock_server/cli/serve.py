@@ -63,24 +63,9 @@ def app_from_env() -> Flask:
     # process would wait for this worker forever; until then, a stop signal simply ends it
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
-    data = json.loads(os.environ[_ENV])
-    data["fixtures"] = Path(data["fixtures"]) if data["fixtures"] else None
-    data["state_file"] = Path(data["state_file"]) if data["state_file"] else None
-    data["deletion_policy"] = DeletionPolicy(data["deletion_policy"])
-    data["cors_origins"] = tuple(data["cors_origins"])
-    data["webhook_allow"] = tuple(data["webhook_allow"])
-    config = MockConfig(**data)
+    config = _from_env(os.environ[_ENV])
     if config.access_log:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(
-            logging.Formatter(
-                "%(message)s" if config.log_format == "json" else "%(asctime)s %(message)s"
-            )
-        )
-        access = logging.getLogger("zstack_mock.access")
-        access.addHandler(handler)
-        access.setLevel(logging.INFO)
-        access.propagate = False
+        _log_access(config.log_format)
     app = create_app(config)
     # granian's worker is a multiprocessing child: its exit runs Finalize callbacks, not atexit
     Finalize(app, _close_state, args=(app,), exitpriority=10)
@@ -100,6 +85,29 @@ def app_from_env() -> Flask:
         flush=True,
     )
     return app
+
+
+def _from_env(text: str) -> MockConfig:
+    """The config `_to_env` wrote, read back."""
+    data = json.loads(text)
+    data["fixtures"] = Path(data["fixtures"]) if data["fixtures"] else None
+    data["state_file"] = Path(data["state_file"]) if data["state_file"] else None
+    data["deletion_policy"] = DeletionPolicy(data["deletion_policy"])
+    data["cors_origins"] = tuple(data["cors_origins"])
+    data["webhook_allow"] = tuple(data["webhook_allow"])
+    return MockConfig(**data)
+
+
+def _log_access(log_format: str) -> None:
+    """The request log on stderr, one line per request (text or JSON lines)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        logging.Formatter("%(message)s" if log_format == "json" else "%(asctime)s %(message)s")
+    )
+    access = logging.getLogger("zstack_mock.access")
+    access.addHandler(handler)
+    access.setLevel(logging.INFO)
+    access.propagate = False
 
 
 def _close_state(app: Flask) -> None:
