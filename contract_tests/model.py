@@ -23,15 +23,30 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from contract_tests import messages
 from contract_tests.i18n import Text
+from contract_tests.param_rules import api_param, required_rule
+from contract_tests.rejection import VALIDATOR, Rejection, Undecided, java_text, java_trim, job
 from contract_tests.spec import Contract
 
+# the model's vocabulary, imported from here by the suite and its tests
+__all__ = [
+    "NO_SUCH_TAG",
+    "SAFE_TAGS",
+    "TOLERATED",
+    "VALIDATOR",
+    "ZSTACK_UUID",
+    "Rejection",
+    "Undecided",
+    "java_text",
+    "java_trim",
+    "predict_add_image",
+    "suite_tag_rule",
+]
+
 JSON = Any
-VALIDATOR = "org.zstack.header.message.ApiMessageParamValidator"
 # APIAddImageMsg's own boolean fields, the ones TypeVerifier sees (getDeclaredFields)
 BOOLEAN_FIELDS = ("system", "virtio")
 LIST_FIELDS = ("backupStorageUuids", "systemTags", "userTags", "tagUuids")
@@ -57,59 +72,6 @@ TOLERATED: list[tuple[str, JSON, str]] = [
     ("notAField", {"x": 1}, "Gson ignores a key the message class has no field for"),
     ("name", "", "@APIParam's emptyString defaults to true (APIParam.java L27)"),
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class Rejection:
-    """How ZStack rejects a request: the REST layer's plain text, or the job's 503."""
-
-    rule: str
-    status: int
-    code: str | None = None
-    # the detail as ZStack's source formats it; checked in the target's language (i18n.py)
-    details: Text | None = None
-    # a job message whose wording releases differ in (messages.py)
-    variant_of: messages.Message | None = None
-    variant_args: tuple[str, ...] = ()
-    # a part of the REST layer's text the model knows
-    contains: str | None = None
-
-
-def java_trim(text: str) -> str:
-    """String.trim: strips every character up to U+0020, and nothing else."""
-    start, end = 0, len(text)
-    while start < end and text[start] <= " ":
-        start += 1
-    while end > start and text[end - 1] <= " ":
-        end -= 1
-    return text[start:end]
-
-
-def java_text(value: JSON) -> str | None:
-    """The value's toString once Gson has read it (integral numbers as Long); None: unknown."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str):
-        return value
-    if value is None:
-        return "null"
-    if isinstance(value, list):
-        parts = [java_text(v) for v in value]
-        return None if None in parts else "[" + ", ".join(p for p in parts if p is not None) + "]"
-    if isinstance(value, dict):
-        pairs = [(k, java_text(v)) for k, v in value.items()]
-        return (
-            None
-            if any(v is None for _, v in pairs)
-            else "{" + ", ".join(f"{k}={v}" for k, v in pairs) + "}"
-        )
-    return None  # a float: Java's Double.toString is not modelled
-
-
-class Undecided(Exception):  # a signal, not an error
-    """The model cannot tell what ZStack does with this request."""
 
 
 def _rest_layer(body: JSON, props: dict[str, JSON]) -> Rejection | None:
@@ -179,7 +141,7 @@ def suite_tag_rule(tags: list[str]) -> Rejection | None:
         return None  # L906-921: only a list with a non-ephemeral tag is checked
     for tag in dict.fromkeys(tags):
         if tag == NO_SUCH_TAG:
-            return _job(
+            return job(
                 "SYS.1007", Text.of("no system tag matches %s", tag), "TagManagerImpl L943-945"
             )
         if tag not in SAFE_TAGS:
@@ -189,90 +151,25 @@ def suite_tag_rule(tags: list[str]) -> Rejection | None:
     return None
 
 
-def _job(code: str, details: Text, rule: str) -> Rejection:
-    return Rejection(rule, 503, code, details)
-
-
-def _api_param(
-    name: str, fs: dict[str, JSON], value: JSON, exists: Callable[[str], bool]
-) -> Rejection | None:
-    """ApiMessageParamValidator L28-89 then PortApiValidator L40-65, for one field."""
-    units = len(value.encode("utf-16-le")) // 2 if isinstance(value, str) else 0
-    if "maxLength" in fs and units > fs["maxLength"]:
-        return _job(
-            "SYS.1007",
-            Text.of(
-                "field[%s] of message[%s] exceeds max length of string. expected was <= %s, "
-                "actual was %s",
-                name,
-                VALIDATOR,
-                fs["maxLength"],
-                units,
-            ),
-            "ApiMessageParamValidator L28-34: maxLength",
-        )
-    if "enum" in fs and "x-zstack-checked-by" not in fs:
-        for v in value if isinstance(value, list) else [value]:
-            if java_text(v) not in fs["enum"]:
-                return _job(
-                    "SYS.1007",
-                    Text.of(
-                        "valid value for field[%s] of message[%s] are %s, but %s found",
-                        name,
-                        VALIDATOR,
-                        f"[{', '.join(fs['enum'])}]",
-                        java_text(v),
-                    ),
-                    "ApiMessageParamValidator L44-52: validValues",
-                )
-    if isinstance(value, list):
-        if fs.get("minItems", 0) >= 1 and not value:
-            return _job(
-                "SYS.1007",
-                Text.of("field[%s] must be a nonempty list", name),
-                "ApiMessageParamValidator L63-68: nonempty",
-            )
-        if any(v is None for v in value):
-            return _job(
-                "SYS.1007",
-                Text.of("field[%s] cannot contain a NULL element", name),
-                "ApiMessageParamValidator L70-77: nullElements",
-            )
-        vo = fs.get("x-zstack-resource")
-        missing = [str(v) for v in value if vo and not exists(str(v))]
-        if missing:
-            return _job(
-                "SYS.1003",
-                Text.of(
-                    "invalid field[%s], resource[uuids:%s, type:%s] not found",
-                    name,
-                    f"[{', '.join(missing)}]",
-                    vo,
-                ),
-                "PortApiValidator L62-65",
-            )
-    return None
-
-
 def _image_api_interceptor(m: dict[str, JSON], props: dict[str, JSON]) -> Rejection | None:
     """ImageApiInterceptor.validate(APIAddImageMsg) L136-153, the rules the suite's cases reach."""
     media_type, fmt = m.get("mediaType"), m.get("format")
     if media_type == ISO:
         fmt = "iso"
     if m.get("system") and (media_type == ISO or fmt == "iso"):
-        return _job(
+        return job(
             "SYS.1007",
             Text.of("ISO cannot be used as system image"),
             "ImageApiInterceptor L141-145",
         )
     if fmt not in props["format"]["enum"]:
-        return _job(
+        return job(
             "SYS.1007",
             Text.of("unknown format[%s]", fmt),
             "ImageApiInterceptor L147-149",
         )
     if m.get("type") is not None and m["type"] not in props["type"]["enum"]:
-        return _job(
+        return job(
             "SYS.1007",
             Text.of("unsupported image type[%s]", m["type"]),
             "ImageApiInterceptor L151-153",
@@ -297,29 +194,9 @@ def predict_add_image(
     if rejected is not None:
         return rejected
     message = _message(body.get("params") or {}, props)
-    order = [
-        *schema["x-zstack-param-order"],
-        *(k for k in props if k not in schema["x-zstack-param-order"]),
-    ]
-    for name in order:
-        value = message.get(name)
-        if isinstance(value, str) and name not in NO_API_PARAM:
-            value = message[name] = java_trim(value)
-        if value is None:
-            if name in schema["required"]:
-                return _job(
-                    "SYS.1007",
-                    Text.of(
-                        "field[%s] of message[%s] is mandatory, can not be null", name, VALIDATOR
-                    ),
-                    "ApiMessageParamValidator L18-22: required",
-                )
-            continue
-        if name in NO_API_PARAM:
-            continue
-        rejected = _api_param(name, props.get(name) or {}, value, exists)
-        if rejected is not None:
-            return rejected
+    rejected = _api_params(message, schema, exists)
+    if rejected is not None:
+        return rejected
     resource_uuid = message.get("resourceUuid")
     if resource_uuid is not None and not _is_zstack_uuid(resource_uuid):
         return Rejection(
@@ -337,6 +214,31 @@ def predict_add_image(
         body.get("systemTags") if body.get("systemTags") is not None else message.get("systemTags")
     )
     return tag_rule(list(tags or []))
+
+
+def _api_params(
+    message: dict[str, JSON], schema: dict[str, JSON], exists: Callable[[str], bool]
+) -> Rejection | None:
+    """APIMessage.validate L205-227: each field in order, trimmed, then its @APIParam checks."""
+    props: dict[str, JSON] = schema["properties"]
+    order = [
+        *schema["x-zstack-param-order"],
+        *(k for k in props if k not in schema["x-zstack-param-order"]),
+    ]
+    for name in order:
+        value = message.get(name)
+        if isinstance(value, str) and name not in NO_API_PARAM:
+            value = message[name] = java_trim(value)
+        if value is None:
+            if name in schema["required"]:
+                return required_rule(name)
+            continue
+        if name in NO_API_PARAM:
+            continue
+        rejected = api_param(name, props.get(name) or {}, value, exists)
+        if rejected is not None:
+            return rejected
+    return None
 
 
 ZSTACK_UUID = re.compile(r"[0-9a-f]{8}[0-9a-f]{4}[1-5][0-9a-f]{3}[89ab][0-9a-f]{3}[0-9a-f]{12}")

@@ -173,26 +173,45 @@ def prepare(case: Case[Any], zstack: ZStackSession, draw: Draw) -> None:
     """
     op = case.operation.definition.raw.get("operationId")
     body = case.body
+    # the draws keep this order, so a seed replays the same cases
     if op == "AddImage" and isinstance(body, dict) and isinstance(body.get("params"), dict):
         case.body = _safe_add_image(body, zstack, draw)
-    for key in ("uuid", "imageUuid"):
-        if op in ("DeleteImage", "ExpungeImage") and key in case.path_parameters:
-            # Delete, Expunge and Recover name only this run's images, or uuids that do not exist
-            own = zstack.created
-            mine = bool(own) and draw(st.booleans(), "an image of this run")
-            pick = draw(st.sampled_from(own) if mine else HEX_UUID, key)
-            case.path_parameters[key] = pick
-    with_job_id = op == "AddImage" and bool(case.headers) and "X-Job-UUID" in case.headers
-    # without a job id of its own, an AddImage is one the model of ZStack's checks judges
-    if with_job_id and not draw(st.booleans(), "keep X-Job-UUID"):
-        del case.headers["X-Job-UUID"]
-    job = case.headers.get("X-Job-UUID") if case.headers else None
-    if isinstance(job, str) and len(job) == 32 and not all(c in "0123456789abcdef" for c in job):
-        # the real server copies any 32 characters into `location` unescaped; such a job id is a
-        # client bug the suite does not need to send (the wrong-length 400 stays tested)
-        case.headers["X-Job-UUID"] = draw(HEX_UUID, "X-Job-UUID")
+    if op in ("DeleteImage", "ExpungeImage"):
+        _own_images_only(case, zstack, draw)
+    if op == "AddImage":
+        _job_uuid_or_none(case, draw)
+    _hex_job_uuid(case, draw)
     if op in ("LogOut", "ValidateSession"):
         case.path_parameters["sessionUuid"] = draw(HEX_UUID, "sessionUuid")
+
+
+def _own_images_only(case: Case[Any], zstack: ZStackSession, draw: Draw) -> None:
+    """Delete, Expunge and Recover name only this run's images, or uuids that do not exist."""
+    for key in ("uuid", "imageUuid"):
+        if key in case.path_parameters:
+            own = zstack.created
+            mine = bool(own) and draw(st.booleans(), "an image of this run")
+            case.path_parameters[key] = draw(st.sampled_from(own) if mine else HEX_UUID, key)
+
+
+def _job_uuid_or_none(case: Case[Any], draw: Draw) -> None:
+    """Half the AddImages drop X-Job-UUID: without a job id of its own, an AddImage is one the
+    model of ZStack's checks judges."""
+    if case.headers and "X-Job-UUID" in case.headers and not draw(st.booleans(), "keep X-Job-UUID"):
+        del case.headers["X-Job-UUID"]
+
+
+def _hex_job_uuid(case: Case[Any], draw: Draw) -> None:
+    """A 32-character X-Job-UUID is sent as hex.
+
+    Real server: RestServer.handleApi L963-968 (rest/src/main/java/org/zstack/rest/RestServer.java)
+    checks only the length (32, else 400) and copies the id into `location` unescaped: 32 other
+    characters are a client bug the suite does not need to send (the wrong-length 400 stays
+    tested).
+    """
+    job = case.headers.get("X-Job-UUID") if case.headers else None
+    if isinstance(job, str) and len(job) == 32 and not all(c in "0123456789abcdef" for c in job):
+        case.headers["X-Job-UUID"] = draw(HEX_UUID, "X-Job-UUID")
 
 
 def _safe_add_image(body: dict[str, Any], zstack: ZStackSession, draw: Draw) -> JSON:

@@ -12,13 +12,8 @@ from mock_server.state.model import (
     ImageState,
     ImageStatus,
 )
-from mock_server.state.rows import record
 
 JSON = Any
-
-
-def image_row(image: Image | None) -> dict[str, JSON] | None:
-    return None if image is None else record(image)
 
 
 def image_from_row(data: dict[str, JSON]) -> Image:

@@ -27,7 +27,7 @@ from mock_server.state.image_deletion import (
     never_downloaded,
     recover_targets,
 )
-from mock_server.state.image_rows import backup_storage_from_row, image_from_row, image_row
+from mock_server.state.image_rows import backup_storage_from_row, image_from_row
 from mock_server.state.jobs import Deferred
 from mock_server.state.model import (
     BackupStorage,
@@ -36,7 +36,7 @@ from mock_server.state.model import (
     ImageBackupStorageRef,
     ImageStatus,
 )
-from mock_server.state.rows import Row, Rows, record
+from mock_server.state.rows import Row, Rows, record, touched_rows
 from mock_server.zstack.errors import InternalError, OperationError, ResourceNotFound
 from mock_server.zstack.i18n import localized
 
@@ -265,19 +265,13 @@ class ImageBackend:
     # -- --state (rows.Persistent) -------------------------------------------------------------
 
     def dirty_rows(self, everything: bool = False) -> list[Row]:
-        """The images changed since the last save; the backup storages go with them."""
-        if everything:
-            self._touched.update(self.images)
-        if not self._touched:
-            return []
-        rows: list[Row] = [("images", u, image_row(self.images.get(u))) for u in self._touched]
-        # a backup storage's capacity changes with its images
-        rows += [("backup_storages", b.uuid, record(b)) for b in self.backup_storages.values()]
-        self._touched.clear()
-        return rows
+        return touched_rows("images", self._touched, self.images, everything)
 
     def standing_rows(self) -> list[Row]:
-        return [("meta", "next_ref_id", self._next_ref_id)]
+        """The ref counter, and every backup storage (their capacity changes with images)."""
+        rows: list[Row] = [("meta", "next_ref_id", self._next_ref_id)]
+        rows += [("backup_storages", b.uuid, record(b)) for b in self.backup_storages.values()]
+        return rows
 
     def load_rows(self, rows: Rows) -> None:
         self._next_ref_id = int(rows["meta"]["next_ref_id"])

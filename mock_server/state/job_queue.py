@@ -22,7 +22,7 @@ from mock_server.state.jobs import (
     resumed_replay,
     run_step,
 )
-from mock_server.state.rows import Row, Rows
+from mock_server.state.rows import Row, Rows, touched_rows
 from mock_server.zstack.errors import ErrorCode, ZStackError
 
 JSON = Any
@@ -172,11 +172,7 @@ class JobQueue:
     # -- --state (rows.Persistent) -------------------------------------------------------------
 
     def dirty_rows(self, everything: bool = False) -> list[Row]:
-        if everything:
-            self.touched.update(self._jobs)
-        rows = [("jobs", u, _row(self._jobs.get(u))) for u in self.touched]
-        self.touched.clear()
-        return rows
+        return touched_rows("jobs", self.touched, self._jobs, everything, job_row)
 
     def standing_rows(self) -> list[Row]:
         return [("meta", "progression", self.progression.to_json())]
@@ -200,7 +196,3 @@ class JobQueue:
             if work is not None:
                 return work
         return lost_work()
-
-
-def _row(job: Job | None) -> dict[str, JSON] | None:
-    return None if job is None else job_row(job)

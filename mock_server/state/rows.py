@@ -9,12 +9,13 @@ settings), and `load_rows` puts saved rows back. A row whose data is None is gon
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from enum import Enum
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 JSON = Any
+T = TypeVar("T")
 # (table, key, the row as JSON; None: delete the row)
 Row = tuple[str, str, JSON]
 # what a state file holds: table -> key -> the row as JSON, in the order they were written
@@ -52,3 +53,21 @@ def record(obj: object) -> dict[str, JSON]:
     """A dataclass instance as a row's JSON."""
     data: dict[str, JSON] = plain(asdict(obj))  # type: ignore[call-overload]
     return data
+
+
+def touched_rows(
+    table: str,
+    touched: set[str],
+    live: Mapping[str, T],
+    everything: bool,
+    row: Callable[[T], JSON] = record,
+) -> list[Row]:
+    """The rows of the `touched` keys (every key of `live` with `everything`); `touched` clears.
+
+    A key that is gone from `live` gets None: its row is deleted.
+    """
+    if everything:
+        touched.update(live)
+    rows = [(table, key, None if (item := live.get(key)) is None else row(item)) for key in touched]
+    touched.clear()
+    return rows

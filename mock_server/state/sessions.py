@@ -6,7 +6,7 @@ from collections import Counter
 
 from mock_server.state.ids import Clock, IdGenerator
 from mock_server.state.model import Account, Session
-from mock_server.state.rows import Row, Rows, record
+from mock_server.state.rows import Row, Rows, touched_rows
 from mock_server.zstack.errors import (
     AuthenticationError,
     InvalidSession,
@@ -119,11 +119,7 @@ class SessionBackend:
     # -- --state (rows.Persistent) -------------------------------------------------------------
 
     def dirty_rows(self, everything: bool = False) -> list[Row]:
-        if everything:
-            self.touched.update(self.sessions)
-        rows = [("sessions", u, _row(self.sessions.get(u))) for u in self.touched]
-        self.touched.clear()
-        return rows
+        return touched_rows("sessions", self.touched, self.sessions, everything)
 
     def standing_rows(self) -> list[Row]:
         return []
@@ -134,7 +130,3 @@ class SessionBackend:
         for data in rows["sessions"].values():
             self.add(Session(**data))
         self.touched.clear()
-
-
-def _row(session: Session | None) -> dict[str, object] | None:
-    return None if session is None else record(session)

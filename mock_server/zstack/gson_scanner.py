@@ -83,14 +83,8 @@ class JsonScanner:
         if top == Scope.EMPTY_ARRAY:
             self.stack[-1] = Scope.NONEMPTY_ARRAY
         elif top == Scope.NONEMPTY_ARRAY:
-            c = self._next_non_whitespace(True)
-            if c == "]":
-                self.peeked = P.END_ARRAY
+            if self._closed_after_member("]", P.END_ARRAY, "array"):
                 return self.peeked
-            if c == ";":
-                self._check_lenient()
-            elif c != ",":
-                raise self._syntax_error("Unterminated array")
         elif top == Scope.DANGLING_NAME:
             self.stack[-1] = Scope.NONEMPTY_OBJECT
             c = self._next_non_whitespace(True)
@@ -115,15 +109,8 @@ class JsonScanner:
     def _peek_name(self, top: int) -> int:
         """DoPeek in an object: the separator after a member, then a name or the end."""
         self.stack[-1] = Scope.DANGLING_NAME
-        if top == Scope.NONEMPTY_OBJECT:
-            c = self._next_non_whitespace(True)
-            if c == "}":
-                self.peeked = P.END_OBJECT
-                return self.peeked
-            if c == ";":
-                self._check_lenient()
-            elif c != ",":
-                raise self._syntax_error("Unterminated object")
+        if top == Scope.NONEMPTY_OBJECT and self._closed_after_member("}", P.END_OBJECT, "object"):
+            return self.peeked
         c = self._next_non_whitespace(True)
         if c == '"':
             self.peeked = P.DOUBLE_QUOTED_NAME
@@ -141,6 +128,18 @@ class JsonScanner:
                 raise self._syntax_error("Expected name")
             self.peeked = P.UNQUOTED_NAME
         return self.peeked
+
+    def _closed_after_member(self, close: str, end: P, what: str) -> bool:
+        """After a member: `close` ends the container (peeked), `,` (leniently `;`) goes on."""
+        c = self._next_non_whitespace(True)
+        if c == close:
+            self.peeked = end
+            return True
+        if c == ";":
+            self._check_lenient()
+        elif c != ",":
+            raise self._syntax_error(f"Unterminated {what}")
+        return False
 
     def _peek_value(self, top: int) -> int:
         c = self._next_non_whitespace(True)
