@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 from mock_server.state.rows import Persistent, Row, Rows
 
+JSON = Any
 SCHEMA_VERSION = "1"
 TABLES = ("meta", "images", "backup_storages", "sessions", "jobs")
 # the file's own meta keys; every other meta row belongs to a part
@@ -145,15 +147,16 @@ class StateFile:
             ) from None
 
     def _rows(self) -> Rows:
+        return _TableRows(self)
+
+    def _read(self, table: str) -> dict[str, JSON]:
+        """A table's rows (meta: the parts' own keys), oldest write first."""
+        if table not in TABLES:
+            raise KeyError(table)
+        columns = "key, value" if table == "meta" else "uuid, data"
         with self._lock:
-            meta = self._db.execute("SELECT key, value FROM meta ORDER BY rowid").fetchall()
-            tables = {
-                t: self._db.execute(f"SELECT uuid, data FROM {t} ORDER BY rowid").fetchall()
-                for t in TABLES[1:]
-            }
-        rows = {t: {key: json.loads(data) for key, data in found} for t, found in tables.items()}
-        rows["meta"] = {k: json.loads(v) for k, v in meta if k not in _FILE_META}
-        return rows
+            found = self._db.execute(f"SELECT {columns} FROM {table} ORDER BY rowid").fetchall()
+        return {k: json.loads(v) for k, v in found if table != "meta" or k not in _FILE_META}
 
     def close(self) -> None:
         """Checkpoint and close: a clean stop leaves no -wal or -shm file beside the state file."""
@@ -163,3 +166,25 @@ class StateFile:
             self._closed = True
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self._db.close()
+
+
+class _TableRows(Mapping[str, Mapping[str, JSON]]):
+    """A state file's tables, each read when a part first asks for it.
+
+    The fault rules read only meta: checking a large file at start reads no image.
+    """
+
+    def __init__(self, state_file: StateFile) -> None:
+        self._file = state_file
+        self._read: dict[str, dict[str, JSON]] = {}
+
+    def __getitem__(self, table: str) -> Mapping[str, JSON]:
+        if table not in self._read:
+            self._read[table] = self._file._read(table)
+        return self._read[table]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(TABLES)
+
+    def __len__(self) -> int:
+        return len(TABLES)
