@@ -61,9 +61,7 @@ def zstack_checks(zstack: ZStackSession) -> list[Any]:
         zstack.track(run)
         if run.result.status == 503:
             zstack.check(checks.error_envelope_conformance, run.result, zstack.contract)
-        elif op == "AddImage" or (
-            op == "ExpungeImage" and "recoverImage" in (ex.request_body or "")
-        ):
+        elif op == "AddImage" or _action_event(zstack, case) == "ImageEvent":
             inventory = run.result.json().get("inventory")
             zstack.check(checks.image_inventory_conformance, inventory, run.result, zstack.contract)
         else:
@@ -144,6 +142,7 @@ def first_choice(zstack_target: Target) -> Draw:
     an earlier run used (ZStack keeps job ids: `Duplicate job uuid`), as it starts with the run id."""
     ids = itertools.count(1)
     fixed: dict[str, Any] = {"an image of this run": False, "name suffix": "", "systemTags": [],
+                             "new name suffix": "",
                              "tags sent in": "none", "keep X-Job-UUID": True,
                              "a format ZStack knows": False}  # fmt: skip
 
@@ -170,6 +169,8 @@ def prepare(case: Case[Any], zstack: ZStackSession, draw: Draw) -> None:
     body = case.body
     if op == "AddImage" and isinstance(body, dict) and isinstance(body.get("params"), dict):
         case.body = _safe_add_image(body, zstack, draw)
+    if op == "ExpungeImage" and isinstance(body, dict):
+        case.body = _safe_image_action(body, zstack, draw)
     for key in ("uuid", "imageUuid"):
         if op in ("DeleteImage", "ExpungeImage") and key in case.path_parameters:
             # Delete, Expunge and Recover name only this run's images, or uuids that do not exist
@@ -188,6 +189,42 @@ def prepare(case: Case[Any], zstack: ZStackSession, draw: Draw) -> None:
         case.headers["X-Job-UUID"] = draw(HEX_UUID, "X-Job-UUID")
     if op in ("LogOut", "ValidateSession"):
         case.path_parameters["sessionUuid"] = draw(HEX_UUID, "sessionUuid")
+
+
+def _action_keys(zstack: ZStackSession) -> list[str]:
+    op = zstack.contract.doc["paths"]["/zstack/v1/images/{imageUuid}/actions"]["put"]
+    return list(op["x-zstack-actions"])
+
+
+def _action_event(zstack: ZStackSession, case: Case[Any]) -> str | None:
+    """The event schema (x-zstack-event) of the image action the body names, if any."""
+    body = case.body if isinstance(case.body, dict) else {}
+    key = next((k for k in _action_keys(zstack) if k in body), None)
+    if case.operation.definition.raw.get("operationId") != "ExpungeImage" or key is None:
+        return None
+    variants = zstack.contract.doc["components"]["schemas"]
+    event: str | None = next(
+        (v.get("x-zstack-event") for v in variants.values() if key in v.get("required", [])), None
+    )
+    return event
+
+
+def _safe_image_action(body: dict[str, Any], zstack: ZStackSession, draw: Draw) -> JSON:
+    """One action key per body (ZStack picks among several in no fixed order, RestServer L775);
+    a rename keeps the run's prefix; CalculateImageHash names no existing backup storage, so it
+    never reaches an SftpBackupStorage (which never replies, SftpBackupStorage.java L692-696)."""
+    keys = [k for k in _action_keys(zstack) if k in body]
+    body = {k: v for k, v in body.items() if k not in keys[1:]}
+    inner = body.get(keys[0]) if keys else None
+    if not isinstance(inner, dict):
+        return body
+    inner = dict(inner)
+    if keys[0] == "updateImage" and "name" in inner:
+        suffix = draw(st.text(BMP_TEXT, max_size=40), "new name suffix")
+        inner["name"] = f"{zstack.target.name_prefix}{suffix}"
+    if keys[0] == "calculateImageHash" and "backupStorageUuid" in inner:
+        inner["backupStorageUuid"] = draw(HEX_UUID, "backupStorageUuid")
+    return {**body, keys[0]: inner}
 
 
 def _safe_add_image(body: dict[str, Any], zstack: ZStackSession, draw: Draw) -> JSON:

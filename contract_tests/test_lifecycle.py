@@ -1,4 +1,5 @@
-"""The image lifecycle: add, query, delete, expunge, recover, under whichever policy the target runs."""
+"""The image lifecycle: add, query, delete, expunge, recover, rename, disable/enable and boot mode,
+under whichever policy the target runs."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from contract_tests import checks
+from contract_tests import action_checks, checks
 from contract_tests.session import ZStackSession
 
 UNKNOWN = "7d0f1e2a3b4c4d5e8f6a7b8c9d0e1f2c"
@@ -72,8 +73,10 @@ def test_query_image__by_uuid_of_a_missing_image_is_empty(zstack: ZStackSession)
 def test_lifecycle__random_sequences_match_the_model(
     zstack: ZStackSession, deletion_policy: str
 ) -> None:
-    """A hypothesis state machine: random add/delete/expunge/recover/query against a model."""
+    """A hypothesis state machine: random add/delete/expunge/recover/query, renames (the run's
+    prefix kept), disable/enable and boot modes against a model."""
     direct = deletion_policy == "Direct"
+    prefix = zstack.target.name_prefix
 
     class Lifecycle(RuleBasedStateMachine):
         images = Bundle("images")
@@ -81,12 +84,45 @@ def test_lifecycle__random_sequences_match_the_model(
         def __init__(self) -> None:
             super().__init__()
             self.model: dict[str, str] = {}  # uuid -> Ready | Deleted; gone ones are dropped
+            # uuid -> the fields the actions set: name and state (ImageInventory), bootMode (a tag)
+            self.fields: dict[str, dict[str, str | None]] = {}
 
         @rule(target=images)
         def add(self) -> str:
             image = zstack.ready_image()
             self.model[image["uuid"]] = "Ready"
+            self.fields[image["uuid"]] = {"name": image["name"], "state": "Enabled", "boot": None}
             return str(image["uuid"])
+
+        def _action(self, uuid: str, key: str, inner: dict[str, str]) -> dict[str, Any] | None:
+            """An action on an image of the model, or SYS.1003 on one that is gone."""
+            run = zstack.client.image_action(uuid, key, inner)
+            if uuid not in self.model:
+                zstack.check(checks.error_code_conformance, run.result, zstack.contract, "SYS.1003")
+                return None
+            # none of these actions looks at the status: Deleted images change too
+            return zstack.check(checks.job_success_conformance, run)
+
+        @rule(uuid=images, suffix=st.text("abcdef-_ ", min_size=1, max_size=12))
+        def rename(self, uuid: str, suffix: str) -> None:
+            name = f"{prefix}{suffix}".strip()  # the prefix stays: cleanup finds the image
+            if self._action(uuid, "updateImage", {"name": name}) is not None:
+                self.fields[uuid]["name"] = name
+
+        @rule(uuid=images, event=st.sampled_from(["enable", "disable"]))
+        def change_state(self, uuid: str, event: str) -> None:
+            if self._action(uuid, "changeImageState", {"stateEvent": event}) is not None:
+                self.fields[uuid]["state"] = "Disabled" if event == "disable" else "Enabled"
+
+        @rule(uuid=images, mode=st.sampled_from(["Legacy", "UEFI", "UEFI_WITH_CSM"]))
+        def set_boot_mode(self, uuid: str, mode: str) -> None:
+            if self._action(uuid, "setImageBootMode", {"bootMode": mode}) is None:
+                return
+            self.fields[uuid]["boot"] = mode
+            ex = zstack.client.system_tags_of(uuid)
+            tags = zstack.check(checks.query_reply_conformance, ex, zstack.contract,
+                                "SystemTagInventory")  # fmt: skip
+            zstack.check(action_checks.boot_mode_tag_conformance, tags, uuid, mode, ex, None)
 
         @rule(uuid=images)
         def delete(self, uuid: str) -> None:
@@ -94,6 +130,7 @@ def test_lifecycle__random_sequences_match_the_model(
             if uuid in self.model:
                 if direct:
                     del self.model[uuid]
+                    self.fields.pop(uuid, None)
                 else:
                     self.model[uuid] = "Deleted"
 
@@ -104,6 +141,7 @@ def test_lifecycle__random_sequences_match_the_model(
             if state == "Deleted":
                 zstack.check(checks.empty_result_conformance, run.result)
                 del self.model[uuid]
+                self.fields.pop(uuid, None)
             elif state == "Ready":
                 zstack.check(checks.error_code_conformance, run.result, zstack.contract, "SYS.1006")
             else:
@@ -136,5 +174,9 @@ def test_lifecycle__random_sequences_match_the_model(
                 assert found["status"] == state, (
                     f"image {uuid}: model {state}, target {found['status']}"
                 )
+                fields = self.fields[uuid]
+                seen = {"name": found.get("name"), "state": found.get("state")}
+                wanted = {"name": fields["name"], "state": fields["state"]}
+                assert seen == wanted, f"image {uuid}: model {wanted}, target {seen}"
 
     run_state_machine_as_test(Lifecycle)

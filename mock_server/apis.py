@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from mock_server import validation
+from mock_server import image_action_chain, validation
 from mock_server.errors import ZStackError
 from mock_server.spec import Spec
 from mock_server.state import tags
@@ -52,6 +52,7 @@ ASYNC_HANDLERS: dict[str, Handler] = {
     "DeleteImage": _delete_image,
     "ExpungeImage": _expunge_image,
     "RecoverImage": _recover_image,
+    **image_action_chain.HANDLERS,
 }
 
 # (operationId in the spec, body envelope key) of each API message
@@ -60,6 +61,7 @@ MESSAGES: dict[str, tuple[str, str | None]] = {
     "DeleteImage": ("DeleteImage", None),
     "ExpungeImage": ("ExpungeImage", "expungeImage"),
     "RecoverImage": ("ExpungeImage", "recoverImage"),
+    **{api: ("ExpungeImage", key) for key, api in image_action_chain.ACTIONS.items()},
     "LogInByAccount": ("LogInByAccount", "logInByAccount"),
 }
 

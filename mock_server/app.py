@@ -15,7 +15,7 @@ from mock_server.config import MockConfig
 from mock_server.errors import RestError, ZStackError
 from mock_server.request_log import record_exchange
 from mock_server.resources import default_fixtures_path
-from mock_server.routes import admin, backup_storage, images, jobs, sessions
+from mock_server.routes import admin, backup_storage, images, jobs, sessions, system_tags
 from mock_server.routes.rest import (
     MockRuntime,
     method_gate,
@@ -53,7 +53,7 @@ def create_app(config: MockConfig | None = None, spec: Spec | None = None) -> Fl
     app.extensions["zstack"] = rt
     if config.background_jobs:
         start_ticker(rt)
-    for bp in (images.bp, jobs.bp, sessions.bp, backup_storage.bp):
+    for bp in (images.bp, jobs.bp, sessions.bp, backup_storage.bp, system_tags.bp):
         # ZStack's APIs under the context path (--context-path); RestServer sees `/v1/...`
         app.register_blueprint(bp, url_prefix=f"{config.context_path}{bp.url_prefix}")
     app.register_blueprint(admin.bp)

@@ -12,6 +12,8 @@ from mock_server.errors import RestError
 from mock_server.javamap import copy_capacity, iteration_order
 from mock_server.routes.rest import note, operation, runtime, sync_faults
 from mock_server.state import query as q
+from mock_server.state import system_tags
+from mock_server.state.store import Store
 from mock_server.validation import MessageSchema
 from mock_server.verdict import query_api_findings
 from mock_server.wire import api_response, schema_map
@@ -136,10 +138,15 @@ def _zql_view(schema: dict[str, JSON]) -> q.InventoryFields:
     )
 
 
+# the query API each inventory answers, and its inventories in the store
+QUERY_APIS = {"ImageInventory": "QueryImage", "BackupStorageInventory": "QueryBackupStorage",
+              "SystemTagInventory": "QuerySystemTag"}  # fmt: skip
+
+
 def run_query(inventory: str, session: str, uuid: str | None) -> Response:
     """Run a query API: 200 with inventories and `schema`, or 503 with the error."""
     rt = runtime()
-    api = "QueryImage" if inventory == "ImageInventory" else "QueryBackupStorage"
+    api = QUERY_APIS[inventory]
     operation(api)
     if uuid is None:
         note(query_api_findings(api, request.args))
@@ -149,15 +156,7 @@ def run_query(inventory: str, session: str, uuid: str | None) -> Response:
         store.sessions.check(session)
         schema = rt.spec.schema(inventory)
         q.check_fields(query, _zql_view(schema))
-        items: Mapping[str, HasInventory] = (
-            store.images.images if inventory == "ImageInventory" else store.backup_storages
-        )
-        pinned = query.uuid_equals()
-        if pinned is None:
-            objs = list(items.values())
-        else:
-            objs = [items[pinned]] if pinned in items else []
-        page, total = q.run(query, (o.to_inventory() for o in objs))
+        page, total = q.run(query, _inventories(store, inventory, query.uuid_equals()))
     body: dict[str, JSON] = {}
     if not query.count:
         body["inventories"] = page
@@ -165,3 +164,22 @@ def run_query(inventory: str, session: str, uuid: str | None) -> Response:
         body["total"] = total
     body["schema"] = schema_map(rt.spec, body, {"inventories": inventory})
     return api_response(200, body)
+
+
+def _inventories(store: Store, inventory: str, pinned: str | None) -> list[JSON]:
+    """The rows the query reads, as inventories (with the tags ZQL's tag conditions see)."""
+    if inventory == "SystemTagInventory":
+        return system_tags.inventories(store.images.images.values())
+    if inventory == "BackupStorageInventory":
+        items: Mapping[str, HasInventory] = store.backup_storages
+        objs = (
+            list(items.values()) if pinned is None else [items[pinned]] if pinned in items else []
+        )
+        return [o.to_inventory() for o in objs]
+    images = store.images.images
+    found = (
+        list(images.values()) if pinned is None else [images[pinned]] if pinned in images else []
+    )
+    return [
+        q.with_tags(i.to_inventory(), system_tags.tag_strings(i), list(i.user_tags)) for i in found
+    ]

@@ -14,7 +14,7 @@ from mock_server.errors import (
     ResourceNotFound,
 )
 from mock_server.i18n import localized
-from mock_server.state import paths, tags
+from mock_server.state import paths, system_tags, tags
 from mock_server.state.ids import Clock, IdGenerator
 from mock_server.state.jobs import Deferred
 from mock_server.state.model import (
@@ -182,7 +182,9 @@ class ImageBackend:
             architecture=p.get("architecture"),
             system=bool(p.get("system", False)),
             virtio=bool(p.get("virtio", True)),
-            system_tags=tags.stored_tags(p.get("systemTags")),
+            system_tags=system_tags.created_by_add_image(
+                tags.stored_tags(p.get("systemTags")), self._ids.uuid, now
+            ),
             user_tags=list(p.get("userTags") or []),
         )
         if account_uuid is not None:

@@ -36,6 +36,9 @@ class Deferred:
     abort: Callable[[], None] | None = None
     # how to rebuild this work after a restart (--state): {"download": ...} or {"replay": ...}
     resume: dict[str, JSON] | None = None
+    # seconds the job runs whatever the progression: a reply that never comes ends only with
+    # its message timeout (CalculateImageHash on SftpBackupStorage)
+    wait: float | None = None
 
 
 JobWork = Callable[[], "dict[str, JSON] | Deferred"]
@@ -171,6 +174,8 @@ class JobQueue:
         outcome, error = _run(work)
         if isinstance(outcome, Deferred):
             job.pending = outcome
+            if outcome.wait is not None:
+                job.due, job.polls_needed = now + outcome.wait, 0
         else:
             # the work is done; the job reports it when it is due
             job.pending = replayed(outcome, error)

@@ -27,13 +27,14 @@ from mock_server.state.model import (
     ImageState,
     ImageStatus,
     Session,
+    SystemTag,
 )
 
 if TYPE_CHECKING:
     from mock_server.state.store import Store
 
 JSON = Any
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: an image's system tags are SystemTagVO rows (issue 11)
 TABLES = ("meta", "images", "backup_storages", "sessions", "jobs")
 
 
@@ -60,7 +61,8 @@ def _image(data: dict[str, JSON]) -> Image:
         ImageBackupStorageRef(**{**r, "status": ImageStatus(r["status"])}) for r in data.pop("refs")
     ]
     status, state = ImageStatus(data["status"]), ImageState(data["state"])
-    return Image(**{**data, "status": status, "state": state, "refs": refs})
+    tags = [SystemTag(**t) for t in data.pop("system_tags")]
+    return Image(**{**data, "status": status, "state": state, "refs": refs, "system_tags": tags})
 
 
 def _backup_storage(data: dict[str, JSON]) -> BackupStorage:

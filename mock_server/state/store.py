@@ -10,6 +10,7 @@ from pathlib import Path
 
 from mock_server.state.fixtures import Fixtures
 from mock_server.state.ids import Clock, IdGenerator, SystemClock
+from mock_server.state.image_actions import ImageActions
 from mock_server.state.images import DEFAULT_EXPUNGE_PERIOD, ImageBackend, simulated_download
 from mock_server.state.jobs import JobQueue, Progression
 from mock_server.state.model import (
@@ -88,6 +89,7 @@ class Store:
             settings.deletion_policy,
             settings.expunge_period,
         )
+        self.image_actions = ImageActions(self.images, self.clock)
         self.jobs = JobQueue(self.clock, Progression.from_delay(settings.job_delay))
         for img in fixtures.images:
             refs = {
