@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from mock_server.errors import InternalError, InvalidArgumentError, OperationError
-from mock_server.i18n import localized
 from mock_server.state import system_tags
 from mock_server.state.ids import Clock
 from mock_server.state.images import ImageBackend
 from mock_server.state.model import BackupStorageStatus, Image, ImageState
+from mock_server.zstack.errors import InternalError, InvalidArgumentError, OperationError
+from mock_server.zstack.i18n import localized
 
 JSON = Any
 
@@ -130,8 +130,8 @@ class ImageActions:
         raise InternalError("not supported")
 
 
-class NeverReplied(Exception):  # noqa: N818 - what happened, not an error of the mock
+class NeverReplied(Exception):
     """The backup storage builds its reply and never sends it (SftpBackupStorage L692-696).
 
-    The job ends only when the message times out (SYS.1001; image_action_chain waits for it).
+    The job ends only when the message times out (SYS.1001; zstack/image_actions.py waits for it).
     """

@@ -11,14 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from mock_server import image_action_chain, validation
-from mock_server.errors import ZStackError
-from mock_server.spec import Spec
 from mock_server.state import tags
 from mock_server.state.jobs import Deferred, Job
 from mock_server.state.model import Session
 from mock_server.state.store import Store
-from mock_server.validation import MessageSchema, StopRouting
+from mock_server.zstack import image_actions, validation
+from mock_server.zstack.errors import ZStackError
+from mock_server.zstack.spec import Spec
+from mock_server.zstack.validation import MessageSchema, StopRouting
 
 JSON = Any
 Handler = Callable[["Apis", Store, dict[str, JSON], Session], "dict[str, JSON] | Deferred"]
@@ -52,7 +52,7 @@ ASYNC_HANDLERS: dict[str, Handler] = {
     "DeleteImage": _delete_image,
     "ExpungeImage": _expunge_image,
     "RecoverImage": _recover_image,
-    **image_action_chain.HANDLERS,
+    **image_actions.HANDLERS,
 }
 
 # (operationId in the spec, body envelope key) of each API message
@@ -61,7 +61,7 @@ MESSAGES: dict[str, tuple[str, str | None]] = {
     "DeleteImage": ("DeleteImage", None),
     "ExpungeImage": ("ExpungeImage", "expungeImage"),
     "RecoverImage": ("ExpungeImage", "recoverImage"),
-    **{api: ("ExpungeImage", key) for key, api in image_action_chain.ACTIONS.items()},
+    **{api: ("ExpungeImage", key) for key, api in image_actions.ACTIONS.items()},
     "LogInByAccount": ("LogInByAccount", "logInByAccount"),
 }
 

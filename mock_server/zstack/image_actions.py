@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from mock_server.errors import MessageTimeout
 from mock_server.state.image_actions import NeverReplied
 from mock_server.state.jobs import Deferred, replayed
 from mock_server.state.model import Session
 from mock_server.state.store import Store
+from mock_server.zstack.errors import MessageTimeout
 
 if TYPE_CHECKING:
-    from mock_server.apis import Apis, Handler
+    from mock_server.zstack.api_chain import Apis, Handler
 
 JSON = Any
 
