@@ -20,9 +20,12 @@ BOOT_MODE_PREFIX = "bootMode::"
 
 
 def image_change_conformance(
-    before: JSON, after: JSON, changed: dict[str, JSON], ex: Exchange,
+    before: JSON,
+    after: JSON,
+    changed: dict[str, JSON],
+    ex: Exchange,
     may_change: frozenset[str] = frozenset(),
-) -> None:  # fmt: skip
+) -> None:
     """The action sets exactly the fields it names and leaves every other field as it was.
 
     ImageBase.updateImage L870-926 (a null field is left alone), the state change L943-955, the
@@ -36,8 +39,9 @@ def image_change_conformance(
         raise ContractViolation(name, f"the image now has {changed}", ex, repr(wrong))
     keep = set(before) | set(after)
     keep -= set(changed) | may_change | ALWAYS_MAY_CHANGE
-    moved = {k: (before.get(k), after.get(k)) for k in sorted(keep)
-             if before.get(k) != after.get(k)}  # fmt: skip
+    moved = {
+        k: (before.get(k), after.get(k)) for k in sorted(keep) if before.get(k) != after.get(k)
+    }
     if moved:
         raise ContractViolation(name, "every other field is left as it was", ex, repr(moved))
     refs, now = _copies(before), _copies(after)
@@ -68,8 +72,12 @@ def boot_mode_tag_conformance(
     boot = [t for t in mine if str(t.get("tag", "")).startswith(BOOT_MODE_PREFIX)]
     wanted = f"{BOOT_MODE_PREFIX}{mode}"
     if [t.get("tag") for t in boot] != [wanted]:
-        raise ContractViolation(name, f"the image has exactly one bootMode tag, {wanted}", ex,
-                                repr([t.get("tag") for t in boot]))  # fmt: skip
+        raise ContractViolation(
+            name,
+            f"the image has exactly one bootMode tag, {wanted}",
+            ex,
+            repr([t.get("tag") for t in boot]),
+        )
     [tag] = boot
     facts = {"resourceType": "ImageVO", "type": "System", "inherent": False}
     wrong = {k: tag.get(k) for k, v in facts.items() if tag.get(k) != v}
@@ -78,26 +86,32 @@ def boot_mode_tag_conformance(
     if kept is not None:
         same = {k: kept.get(k) for k in ("uuid", "createDate")}
         if {k: tag.get(k) for k in same} != same:
-            raise ContractViolation(name, "an identical tag is kept: same uuid and createDate",
-                                    ex, repr(tag))  # fmt: skip
+            raise ContractViolation(
+                name, "an identical tag is kept: same uuid and createDate", ex, repr(tag)
+            )
     elif tag.get("uuid") != boot_mode_tag_uuid(image_uuid, wanted):
         raise ContractViolation(
-            name, "a new tag's uuid is UUID.nameUUIDFromBytes(<image>-ImageVO-<tag>)", ex,
+            name,
+            "a new tag's uuid is UUID.nameUUIDFromBytes(<image>-ImageVO-<tag>)",
+            ex,
             repr(tag.get("uuid")),
-        )  # fmt: skip
+        )
     return tag
 
 
 def no_boot_mode_tag_conformance(tags: list[JSON], image_uuid: str, ex: Exchange) -> None:
     """The image has no bootMode tag (nothing in the request asked for one)."""
     boot = [
-        t.get("tag") for t in tags
-        if isinstance(t, dict) and t.get("resourceUuid") == image_uuid
+        t.get("tag")
+        for t in tags
+        if isinstance(t, dict)
+        and t.get("resourceUuid") == image_uuid
         and str(t.get("tag", "")).startswith(BOOT_MODE_PREFIX)
-    ]  # fmt: skip
+    ]
     if boot:
-        raise ContractViolation("no_boot_mode_tag_conformance", "the image has no bootMode tag",
-                                ex, repr(boot))  # fmt: skip
+        raise ContractViolation(
+            "no_boot_mode_tag_conformance", "the image has no bootMode tag", ex, repr(boot)
+        )
 
 
 def query_condition_conformance(
@@ -106,6 +120,9 @@ def query_condition_conformance(
     """Of the images `among`, the query finds exactly `expected` (QueryFacadeImpl, ZQL)."""
     uuids = {i.get("uuid") for i in found if isinstance(i, dict)} & among
     if uuids != expected:
-        raise ContractViolation("query_condition_conformance",
-                                f"the condition matches exactly {sorted(expected)}", ex,
-                                repr(sorted(str(u) for u in uuids)))  # fmt: skip
+        raise ContractViolation(
+            "query_condition_conformance",
+            f"the condition matches exactly {sorted(expected)}",
+            ex,
+            repr(sorted(str(u) for u in uuids)),
+        )

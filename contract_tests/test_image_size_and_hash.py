@@ -33,8 +33,10 @@ def image_with_md5(zstack: ZStackSession) -> JSON:
     """A new image whose md5Sum is set (so CalculateImageHash never reaches a backup storage)."""
     image = zstack.ready_image()
     if not image.get("md5Sum"):
-        pytest.skip("the target's AddImage leaves md5Sum unset: CalculateImageHash would ask the "
-                    "backup storage, which an SftpBackupStorage never answers")  # fmt: skip
+        pytest.skip(
+            "the target's AddImage leaves md5Sum unset: CalculateImageHash would ask the "
+            "backup storage, which an SftpBackupStorage never answers"
+        )
     return image
 
 
@@ -50,14 +52,25 @@ def test_sync_image_size__refreshes_only_the_sizes(zstack: ZStackSession, inner:
     after = zstack.check(checks.job_success_conformance, run)["inventory"]
     zstack.check(checks.image_inventory_conformance, after, run.result, zstack.contract)
     # ImageBase L271-273: only size and actualSize are written
-    zstack.check(action_checks.image_change_conformance, before, after, {}, run.result,
-                 frozenset({"size", "actualSize"}))  # fmt: skip
+    zstack.check(
+        action_checks.image_change_conformance,
+        before,
+        after,
+        {},
+        run.result,
+        frozenset({"size", "actualSize"}),
+    )
 
 
 def test_sync_image_size__unknown_image_is_sys_1003(zstack: ZStackSession) -> None:
     run = zstack.client.image_action(UNKNOWN, "syncImageSize", {})
-    zstack.check(checks.error_code_conformance, run.result, zstack.contract, "SYS.1003",
-                 Text.of(messages.INVALID_FIELD, "uuid", UNKNOWN, "ImageVO"))  # fmt: skip
+    zstack.check(
+        checks.error_code_conformance,
+        run.result,
+        zstack.contract,
+        "SYS.1003",
+        Text.of(messages.INVALID_FIELD, "uuid", UNKNOWN, "ImageVO"),
+    )
 
 
 def test_sync_image_size__a_deleted_image_is_synced(zstack: ZStackSession) -> None:
@@ -67,8 +80,14 @@ def test_sync_image_size__a_deleted_image_is_synced(zstack: ZStackSession) -> No
         pytest.skip("the target's deletion policy is Direct: deleted images are gone at once")
     run = zstack.client.image_action(image["uuid"], "syncImageSize", {})
     after = zstack.check(checks.job_success_conformance, run)["inventory"]
-    zstack.check(action_checks.image_change_conformance, before, after, {}, run.result,
-                 frozenset({"size", "actualSize"}))  # fmt: skip
+    zstack.check(
+        action_checks.image_change_conformance,
+        before,
+        after,
+        {},
+        run.result,
+        frozenset({"size", "actualSize"}),
+    )
 
 
 # -- CalculateImageHash ----------------------------------------------------------------------
@@ -104,14 +123,29 @@ def test_calculate_image_hash__backup_storage_not_holding_the_image(zstack: ZSta
 @pytest.mark.parametrize(
     ("image", "bs", "code", "text"),
     [
-        (UNKNOWN, UNKNOWN_BS, "SYS.1003", Text.of(messages.INVALID_FIELD, "uuid", UNKNOWN, "ImageVO")),
-        ("own", UNKNOWN_BS, "SYS.1003",
-         Text.of(messages.INVALID_FIELD, "backupStorageUuid", UNKNOWN_BS, "BackupStorageVO")),
-        ("own", None, "SYS.1007",
-         Text.of("field[%s] of message[%s] is mandatory, can not be null", "backupStorageUuid", V)),
+        (
+            UNKNOWN,
+            UNKNOWN_BS,
+            "SYS.1003",
+            Text.of(messages.INVALID_FIELD, "uuid", UNKNOWN, "ImageVO"),
+        ),
+        (
+            "own",
+            UNKNOWN_BS,
+            "SYS.1003",
+            Text.of(messages.INVALID_FIELD, "backupStorageUuid", UNKNOWN_BS, "BackupStorageVO"),
+        ),
+        (
+            "own",
+            None,
+            "SYS.1007",
+            Text.of(
+                "field[%s] of message[%s] is mandatory, can not be null", "backupStorageUuid", V
+            ),
+        ),
         (UNKNOWN, None, "SYS.1003", Text.of(messages.INVALID_FIELD, "uuid", UNKNOWN, "ImageVO")),
     ],
-)  # fmt: skip
+)
 def test_calculate_image_hash__parameter_rules(
     zstack: ZStackSession, image: str, bs: str | None, code: str, text: Text
 ) -> None:

@@ -35,8 +35,9 @@ def set_boot_mode(zstack: ZStackSession, uuid: str, mode: JSON) -> Any:
 
 def boot_tags(zstack: ZStackSession, uuid: str) -> tuple[list[JSON], Any]:
     ex = zstack.client.system_tags_of(uuid)
-    return zstack.check(checks.query_reply_conformance, ex, zstack.contract,
-                        "SystemTagInventory"), ex  # fmt: skip
+    return zstack.check(
+        checks.query_reply_conformance, ex, zstack.contract, "SystemTagInventory"
+    ), ex
 
 
 # -- ChangeImageState ------------------------------------------------------------------------
@@ -49,24 +50,28 @@ def test_change_image_state__disable_then_enable(zstack: ZStackSession) -> None:
         zstack.check(checks.job_accepted_conformance, run.accepted, 1800000)
         after = zstack.check(checks.job_success_conformance, run)["inventory"]
         zstack.check(checks.image_inventory_conformance, after, run.result, zstack.contract)
-        zstack.check(action_checks.image_change_conformance, before, after, {"state": state},
-                     run.result)  # fmt: skip
+        zstack.check(
+            action_checks.image_change_conformance, before, after, {"state": state}, run.result
+        )
 
 
 def test_change_image_state__event_is_trimmed(zstack: ZStackSession) -> None:
     before = zstack.ready_image()
     run = change_state(zstack, before["uuid"], " disable ")
     after = zstack.check(checks.job_success_conformance, run)["inventory"]
-    zstack.check(action_checks.image_change_conformance, before, after, {"state": "Disabled"},
-                 run.result)  # fmt: skip
+    zstack.check(
+        action_checks.image_change_conformance, before, after, {"state": "Disabled"}, run.result
+    )
 
 
 def test_change_image_state__disabled_images_are_found_by_state(zstack: ZStackSession) -> None:
     disabled, enabled = zstack.ready_image(), zstack.ready_image()
     zstack.check(checks.job_success_conformance, change_state(zstack, disabled["uuid"], "disable"))
     among = {disabled["uuid"], enabled["uuid"]}
-    for cond, expected in [("state=Disabled", {disabled["uuid"]}),
-                           ("state!=Disabled", {enabled["uuid"]})]:  # fmt: skip
+    for cond, expected in [
+        ("state=Disabled", {disabled["uuid"]}),
+        ("state!=Disabled", {enabled["uuid"]}),
+    ]:
         params = [("q", cond), ("q", f"name~={zstack.target.name_prefix}%")]
         ex = zstack.client.query("/v1/images", params)
         found = zstack.check(checks.query_reply_conformance, ex, zstack.contract, "ImageInventory")
@@ -91,8 +96,13 @@ def test_change_image_state__parameter_rules(
 
 def test_change_image_state__unknown_image_is_sys_1003(zstack: ZStackSession) -> None:
     run = change_state(zstack, UNKNOWN, "disable")
-    zstack.check(checks.error_code_conformance, run.result, zstack.contract, "SYS.1003",
-                 Text.of(messages.INVALID_FIELD, "uuid", UNKNOWN, "ImageVO"))  # fmt: skip
+    zstack.check(
+        checks.error_code_conformance,
+        run.result,
+        zstack.contract,
+        "SYS.1003",
+        Text.of(messages.INVALID_FIELD, "uuid", UNKNOWN, "ImageVO"),
+    )
 
 
 def test_change_image_state__a_deleted_image_changes_state(zstack: ZStackSession) -> None:
@@ -102,8 +112,9 @@ def test_change_image_state__a_deleted_image_changes_state(zstack: ZStackSession
         pytest.skip("the target's deletion policy is Direct: deleted images are gone at once")
     run = change_state(zstack, image["uuid"], "disable")
     after = zstack.check(checks.job_success_conformance, run)["inventory"]
-    zstack.check(action_checks.image_change_conformance, before, after, {"state": "Disabled"},
-                 run.result)  # fmt: skip
+    zstack.check(
+        action_checks.image_change_conformance, before, after, {"state": "Disabled"}, run.result
+    )
 
 
 # -- SetImageBootMode ------------------------------------------------------------------------
@@ -114,15 +125,25 @@ def test_set_image_boot_mode__one_tag_replaced_or_kept(zstack: ZStackSession) ->
     tags, ex = boot_tags(zstack, image["uuid"])
     zstack.check(action_checks.no_boot_mode_tag_conformance, tags, image["uuid"], ex)
     kept = None
-    for mode, same in [("UEFI", False), ("UEFI", True), ("Legacy", False),
-                       ("UEFI_WITH_CSM", False)]:  # fmt: skip
+    for mode, same in [
+        ("UEFI", False),
+        ("UEFI", True),
+        ("Legacy", False),
+        ("UEFI_WITH_CSM", False),
+    ]:
         run = set_boot_mode(zstack, image["uuid"], mode)
         zstack.check(checks.job_accepted_conformance, run.accepted, 1800000)
         # APISetImageBootModeEvent has no field: {}
         zstack.check(checks.empty_result_conformance, run.result)
         tags, ex = boot_tags(zstack, image["uuid"])
-        kept = zstack.check(action_checks.boot_mode_tag_conformance, tags, image["uuid"], mode,
-                            ex, kept if same else None)  # fmt: skip
+        kept = zstack.check(
+            action_checks.boot_mode_tag_conformance,
+            tags,
+            image["uuid"],
+            mode,
+            ex,
+            kept if same else None,
+        )
     after = zstack.client.find_image(image["uuid"])
     # the mode is a tag, not a field of ImageInventory
     zstack.check(action_checks.image_change_conformance, image, after, {}, ex)
@@ -133,8 +154,9 @@ def test_set_image_boot_mode__keeps_the_tag_add_image_made(zstack: ZStackSession
     tags, ex = boot_tags(zstack, image["uuid"])
     [made] = [t for t in tags if t.get("tag") == "bootMode::UEFI"] or [None]
     if made is None:
-        raise checks.ContractViolation("boot_mode_tag_conformance",
-                                       "AddImage stores its systemTags", ex)  # fmt: skip
+        raise checks.ContractViolation(
+            "boot_mode_tag_conformance", "AddImage stores its systemTags", ex
+        )
     zstack.check(
         checks.empty_result_conformance, set_boot_mode(zstack, image["uuid"], "UEFI").result
     )
@@ -150,9 +172,11 @@ def test_set_image_boot_mode__images_are_found_by_their_tag(zstack: ZStackSessio
     )
     among = {uefi["uuid"], other["uuid"]}
     # SQLConditionBuilder L99-100, L147-181: resources whose system tag matches (NOT IN for !=)
-    for cond, expected in [("__systemTag__=bootMode::UEFI", {uefi["uuid"]}),
-                           ("__systemTag__~=bootMode::%", {uefi["uuid"]}),
-                           ("__systemTag__!=bootMode::UEFI", {other["uuid"]})]:  # fmt: skip
+    for cond, expected in [
+        ("__systemTag__=bootMode::UEFI", {uefi["uuid"]}),
+        ("__systemTag__~=bootMode::%", {uefi["uuid"]}),
+        ("__systemTag__!=bootMode::UEFI", {other["uuid"]}),
+    ]:
         params = [("q", cond), ("q", f"name~={zstack.target.name_prefix}%")]
         ex = zstack.client.query("/v1/images", params)
         found = zstack.check(checks.query_reply_conformance, ex, zstack.contract, "ImageInventory")
@@ -163,21 +187,35 @@ def test_set_image_boot_mode__aarch64_refuses_legacy(zstack: ZStackSession) -> N
     image = zstack.ready_image(architecture="aarch64")
     run = set_boot_mode(zstack, image["uuid"], "Legacy")
     # ImageApiInterceptor L97-103 (DEFAULT position, after the session)
-    zstack.check(checks.error_code_conformance, run.result, zstack.contract, "SYS.1007",
-                 Text.of("The aarch64 architecture does not support legacy."))  # fmt: skip
+    zstack.check(
+        checks.error_code_conformance,
+        run.result,
+        zstack.contract,
+        "SYS.1007",
+        Text.of("The aarch64 architecture does not support legacy."),
+    )
 
 
 @pytest.mark.parametrize(
     ("uuid", "mode", "code", "text"),
     [
-        ("own", "legacy", "SYS.1007",
-         Text.of(VALID_VALUES, "bootMode", V, "[Legacy, UEFI, UEFI_WITH_CSM]", "legacy")),
+        (
+            "own",
+            "legacy",
+            "SYS.1007",
+            Text.of(VALID_VALUES, "bootMode", V, "[Legacy, UEFI, UEFI_WITH_CSM]", "legacy"),
+        ),
         ("own", None, "SYS.1007", Text.of(MANDATORY, "bootMode", V)),
         # uuid comes before bootMode (the HashMap order: systemTags, userTags, uuid, bootMode)
-        (UNKNOWN, "legacy", "SYS.1003", Text.of(messages.INVALID_FIELD, "uuid", UNKNOWN, "ImageVO")),
+        (
+            UNKNOWN,
+            "legacy",
+            "SYS.1003",
+            Text.of(messages.INVALID_FIELD, "uuid", UNKNOWN, "ImageVO"),
+        ),
         (UNKNOWN, "UEFI", "SYS.1003", Text.of(messages.INVALID_FIELD, "uuid", UNKNOWN, "ImageVO")),
     ],
-)  # fmt: skip
+)
 def test_set_image_boot_mode__parameter_rules(
     zstack: ZStackSession, uuid: str, mode: JSON, code: str, text: Text
 ) -> None:

@@ -125,8 +125,9 @@ def test_lifecycle__random_sequences_match_the_model(
                 return
             self.fields[uuid]["boot"] = mode
             ex = zstack.client.system_tags_of(uuid)
-            tags = zstack.check(checks.query_reply_conformance, ex, zstack.contract,
-                                "SystemTagInventory")  # fmt: skip
+            tags = zstack.check(
+                checks.query_reply_conformance, ex, zstack.contract, "SystemTagInventory"
+            )
             zstack.check(action_checks.boot_mode_tag_conformance, tags, uuid, mode, ex, None)
 
         @rule(uuid=images)

@@ -35,9 +35,16 @@ def image(zstack: ZStackSession) -> JSON:
 
 def test_update_image__sets_each_field_and_leaves_the_rest(zstack: ZStackSession) -> None:
     before = zstack.ready_image()
-    changed = {"name": zstack.image_name(), "description": "renamed by the contract suite",
-               "guestOsType": "CentOS", "platform": "Paravirtualization", "virtio": False,
-               "mediaType": "DataVolumeTemplate", "format": "raw", "system": True}  # fmt: skip
+    changed = {
+        "name": zstack.image_name(),
+        "description": "renamed by the contract suite",
+        "guestOsType": "CentOS",
+        "platform": "Paravirtualization",
+        "virtio": False,
+        "mediaType": "DataVolumeTemplate",
+        "format": "raw",
+        "system": True,
+    }
     run = update(zstack, before["uuid"], **changed)
     zstack.check(checks.job_accepted_conformance, run.accepted, 1800000)
     after = zstack.check(checks.job_success_conformance, run)["inventory"]
@@ -80,8 +87,9 @@ def test_update_image__system_tags_are_neither_checked_nor_stored(zstack: ZStack
     run = zstack.client.call("PUT", f"/v1/images/{before['uuid']}/actions", body=body)
     # no interceptor of this message reads systemTags (TagManagerImpl only takes APICreateMessage)
     after = zstack.check(checks.job_success_conformance, run)["inventory"]
-    zstack.check(action_checks.image_change_conformance, before, after,
-                 {"description": "tagged"}, run.result)  # fmt: skip
+    zstack.check(
+        action_checks.image_change_conformance, before, after, {"description": "tagged"}, run.result
+    )
     ex = zstack.client.system_tags_of(before["uuid"])
     tags = zstack.check(checks.query_reply_conformance, ex, zstack.contract, "SystemTagInventory")
     if any(t.get("tag") == "no-such-pattern::x" for t in tags):
@@ -94,22 +102,35 @@ def test_update_image__system_tags_are_neither_checked_nor_stored(zstack: ZStack
         ("name", "n" * 256, MAX_LENGTH, ("name", V, 255, 256)),
         ("description", "d" * 2049, MAX_LENGTH, ("description", V, 2048, 2049)),
         ("guestOsType", "g" * 256, MAX_LENGTH, ("guestOsType", V, 255, 256)),
-        ("mediaType", "Template", VALID_VALUES,
-         ("mediaType", V, "[RootVolumeTemplate, DataVolumeTemplate, ISO]", "Template")),
+        (
+            "mediaType",
+            "Template",
+            VALID_VALUES,
+            ("mediaType", V, "[RootVolumeTemplate, DataVolumeTemplate, ISO]", "Template"),
+        ),
         ("format", "vmdk", VALID_VALUES, ("format", V, "[raw, qcow2, iso]", "vmdk")),
-        ("platform", "Mac", VALID_VALUES,
-         ("platform", V, "[Linux, Windows, Other, Paravirtualization, WindowsVirtio]", "Mac")),
+        (
+            "platform",
+            "Mac",
+            VALID_VALUES,
+            ("platform", V, "[Linux, Windows, Other, Paravirtualization, WindowsVirtio]", "Mac"),
+        ),
         ("architecture", "a" * 33, MAX_LENGTH, ("architecture", V, 32, 33)),
-        ("architecture", "i386", VALID_VALUES,
-         ("architecture", V, "[x86_64, aarch64, mips64el, loongarch64]", "i386")),
+        (
+            "architecture",
+            "i386",
+            VALID_VALUES,
+            ("architecture", V, "[x86_64, aarch64, mips64el, loongarch64]", "i386"),
+        ),
     ],
-)  # fmt: skip
+)
 def test_update_image__parameter_rules(
     zstack: ZStackSession, image: JSON, field: str, value: str, fmt: str, args: tuple[Any, ...]
 ) -> None:
     run = update(zstack, image["uuid"], **{field: value})
-    zstack.check(checks.error_code_conformance, run.result, zstack.contract, "SYS.1007",
-                 Text.of(fmt, *args))  # fmt: skip
+    zstack.check(
+        checks.error_code_conformance, run.result, zstack.contract, "SYS.1007", Text.of(fmt, *args)
+    )
 
 
 @pytest.mark.parametrize("field", ["system", "virtio"])
@@ -120,14 +141,23 @@ def test_update_image__bad_boolean_is_400_plain_text(
         "PUT", f"/v1/images/{image['uuid']}/actions", body={"updateImage": {field: "yes"}}
     )
     # rest/.../TypeVerifier.java L28-36, before any job
-    zstack.check(checks.plain_text_conformance, ex, 400,
-                 f"Invalid value for boolean field [{field}], [yes] is not a valid boolean string[true, false].")  # fmt: skip
+    zstack.check(
+        checks.plain_text_conformance,
+        ex,
+        400,
+        f"Invalid value for boolean field [{field}], [yes] is not a valid boolean string[true, false].",
+    )
 
 
 def test_update_image__unknown_image_is_sys_1003(zstack: ZStackSession) -> None:
     run = update(zstack, UNKNOWN, name=zstack.image_name())
-    zstack.check(checks.error_code_conformance, run.result, zstack.contract, "SYS.1003",
-                 Text.of(messages.INVALID_FIELD, "uuid", UNKNOWN, "ImageVO"))  # fmt: skip
+    zstack.check(
+        checks.error_code_conformance,
+        run.result,
+        zstack.contract,
+        "SYS.1003",
+        Text.of(messages.INVALID_FIELD, "uuid", UNKNOWN, "ImageVO"),
+    )
 
 
 @pytest.mark.parametrize(
@@ -135,13 +165,29 @@ def test_update_image__unknown_image_is_sys_1003(zstack: ZStackSession) -> None:
     [
         # order: virtio, system, name, format, description, ..., mediaType, uuid, platform, ...
         ({"name": "n" * 256}, "SYS.1007", Text.of(MAX_LENGTH, "name", V, 255, 256)),
-        ({"mediaType": "Template"}, "SYS.1007", Text.of(VALID_VALUES, "mediaType", V,
-          "[RootVolumeTemplate, DataVolumeTemplate, ISO]", "Template")),
-        ({"platform": "Mac"}, "SYS.1003", Text.of(messages.INVALID_FIELD, "uuid", UNKNOWN, "ImageVO")),
-        ({"architecture": "i386"}, "SYS.1003",
-         Text.of(messages.INVALID_FIELD, "uuid", UNKNOWN, "ImageVO")),
+        (
+            {"mediaType": "Template"},
+            "SYS.1007",
+            Text.of(
+                VALID_VALUES,
+                "mediaType",
+                V,
+                "[RootVolumeTemplate, DataVolumeTemplate, ISO]",
+                "Template",
+            ),
+        ),
+        (
+            {"platform": "Mac"},
+            "SYS.1003",
+            Text.of(messages.INVALID_FIELD, "uuid", UNKNOWN, "ImageVO"),
+        ),
+        (
+            {"architecture": "i386"},
+            "SYS.1003",
+            Text.of(messages.INVALID_FIELD, "uuid", UNKNOWN, "ImageVO"),
+        ),
     ],
-)  # fmt: skip
+)
 def test_update_image__checks_run_in_the_message_field_order(
     zstack: ZStackSession, fields: dict[str, JSON], code: str, text: Text
 ) -> None:
@@ -153,8 +199,13 @@ def test_update_image__aarch64_sets_the_uefi_boot_mode(zstack: ZStackSession) ->
     before = zstack.ready_image()
     run = update(zstack, before["uuid"], architecture="aarch64")
     after = zstack.check(checks.job_success_conformance, run)["inventory"]
-    zstack.check(action_checks.image_change_conformance, before, after,
-                 {"architecture": "aarch64"}, run.result)  # fmt: skip
+    zstack.check(
+        action_checks.image_change_conformance,
+        before,
+        after,
+        {"architecture": "aarch64"},
+        run.result,
+    )
     # ImageBase L913-918: the BOOT_MODE creator with recreate = true
     ex = zstack.client.system_tags_of(before["uuid"])
     tags = zstack.check(checks.query_reply_conformance, ex, zstack.contract, "SystemTagInventory")
@@ -185,5 +236,10 @@ def test_update_image__a_deleted_image_is_updated(zstack: ZStackSession) -> None
     run = update(zstack, image["uuid"], description="deleted, still updated")
     # ImageManagerImpl.passThrough finds the VO whatever its status; no status check (L870-926)
     after = zstack.check(checks.job_success_conformance, run)["inventory"]
-    zstack.check(action_checks.image_change_conformance, before, after,
-                 {"description": "deleted, still updated"}, run.result)  # fmt: skip
+    zstack.check(
+        action_checks.image_change_conformance,
+        before,
+        after,
+        {"description": "deleted, still updated"},
+        run.result,
+    )

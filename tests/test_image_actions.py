@@ -34,14 +34,23 @@ def tags_of(zs: ZStack, uuid: str) -> list[dict[str, Any]]:
 
 def test_update_image__sets_fields_as_sent_and_the_boot_mode(zs: ZStack) -> None:
     image = zs.ready_image()
-    sent = {"name": " renamed ", "platform": "Paravirtualization", "format": "iso",
-            "mediaType": "DataVolumeTemplate", "system": "TRUE", "architecture": "aarch64"}  # fmt: skip
+    sent = {
+        "name": " renamed ",
+        "platform": "Paravirtualization",
+        "format": "iso",
+        "mediaType": "DataVolumeTemplate",
+        "system": "TRUE",
+        "architecture": "aarch64",
+    }
     inv = done(zs, image["uuid"], "updateImage", sent)["inventory"]
     # trimmed, no platform mapping, no cross-field check, Boolean.parseBoolean (ImageBase L870-926)
     assert {k: inv[k] for k in ("name", "platform", "format", "mediaType", "system")} == {
-        "name": "renamed", "platform": "Paravirtualization", "format": "iso",
-        "mediaType": "DataVolumeTemplate", "system": True,
-    }  # fmt: skip
+        "name": "renamed",
+        "platform": "Paravirtualization",
+        "format": "iso",
+        "mediaType": "DataVolumeTemplate",
+        "system": True,
+    }
     [tag] = tags_of(zs, image["uuid"])
     assert tag["tag"] == "bootMode::UEFI"
     done(zs, image["uuid"], "updateImage", {"architecture": "x86_64"})  # a system image: Legacy
@@ -68,9 +77,10 @@ def test_change_image_state__no_transition_table(zs: ZStack) -> None:
     image = zs.ready_image()
     zs.poll(zs.delete_image(image["uuid"]))  # Deleted images change state too
     for event, state in [("disable", "Disabled"), ("disable", "Disabled"), ("enable", "Enabled")]:
-        assert done(zs, image["uuid"], "changeImageState", {"stateEvent": event})["inventory"][
-            "state"
-        ] == state  # fmt: skip
+        assert (
+            done(zs, image["uuid"], "changeImageState", {"stateEvent": event})["inventory"]["state"]
+            == state
+        )
     error = zs.job_error(zs.action(UNKNOWN, {"changeImageState": {"stateEvent": "off"}}))
     assert error["details"] == (
         f"valid value for field[stateEvent] of message[{V}] are [enable, disable], but off found"
@@ -105,8 +115,16 @@ def test_set_image_boot_mode__tag_kept_or_replaced(zs: ZStack, clock: ManualCloc
     assert uefi["tag"] == "bootMode::UEFI"
     assert uefi["uuid"] == name_uuid(image["uuid"], "bootMode::UEFI")
     assert uefi["lastOpDate"] == uefi["createDate"] and uefi["inherent"] is False
-    assert list(uefi) == ["inherent", "uuid", "resourceUuid", "resourceType", "tag", "type",
-                          "createDate", "lastOpDate"]  # fmt: skip
+    assert list(uefi) == [
+        "inherent",
+        "uuid",
+        "resourceUuid",
+        "resourceType",
+        "tag",
+        "type",
+        "createDate",
+        "lastOpDate",
+    ]
     clock.advance(60)
     done(zs, image["uuid"], "setImageBootMode", {"bootMode": "UEFI"})
     assert tags_of(zs, image["uuid"]) == [uefi]  # quickRecreate: kept, same createDate
@@ -118,8 +136,9 @@ def test_set_image_boot_mode__aarch64_legacy_refused_after_the_checks(zs: ZStack
     image = zs.ready_image(architecture="aarch64")
     error = zs.job_error(zs.action(image["uuid"], {"setImageBootMode": {"bootMode": "Legacy"}}))
     assert (error["code"], error["details"]) == (
-        "SYS.1007", "The aarch64 architecture does not support legacy."
-    )  # fmt: skip
+        "SYS.1007",
+        "The aarch64 architecture does not support legacy.",
+    )
     # uuid is checked before bootMode; the interceptor only after both
     error = zs.job_error(zs.action(UNKNOWN, {"setImageBootMode": {"bootMode": "BIOS"}}))
     assert error["code"] == "SYS.1003"
@@ -133,9 +152,10 @@ def test_sync_image_size__needs_a_connected_backup_storage(zs: ZStack, app) -> N
     for bs in (CONNECTED_BS, CEPH_BS):
         store.backup_storages[bs].status = store.backup_storages[DISCONNECTED_BS].status
     error = zs.job_error(zs.action(image["uuid"], {"syncImageSize": {}}))
-    assert (error["code"], error["details"]) == ("SYS.1006", (
-        f"No connected backup storage found for image[uuid:{image['uuid']}, name:TinyLinux]"
-    ))  # fmt: skip
+    assert (error["code"], error["details"]) == (
+        "SYS.1006",
+        (f"No connected backup storage found for image[uuid:{image['uuid']}, name:TinyLinux]"),
+    )
 
 
 @pytest.mark.parametrize(("bs", "code"), [(CEPH_BS, "SYS.1006"), (CONNECTED_BS, "SYS.1001")])
@@ -156,7 +176,7 @@ def test_calculate_image_hash__without_md5_per_backup_storage_type(
     if code == "SYS.1001":
         assert error["details"].startswith(
             "Message[name: org.zstack.header.image.CalculateImageHashMsg, id: "
-        ) and error["details"].endswith("] timeout after 1800 seconds")  # fmt: skip
+        ) and error["details"].endswith("] timeout after 1800 seconds")
 
 
 def test_calculate_image_hash__md5_set_asks_no_backup_storage(zs: ZStack) -> None:
@@ -180,8 +200,12 @@ def test_image_actions__state_persists(spec, tmp_path: Path) -> None:
 
 def test_image_actions__journal_and_fault_rules_name_the_api(zs: ZStack) -> None:
     image = zs.ready_image()
-    rule = {"operation": "UpdateImage", "action": "fail_job", "code": "SYS.1006",
-            "details": "injected"}  # fmt: skip
+    rule = {
+        "operation": "UpdateImage",
+        "action": "fail_job",
+        "code": "SYS.1006",
+        "details": "injected",
+    }
     assert zs.client.post("/_mock/faults", json=rule).status_code == 201
     error = zs.job_error(zs.action(image["uuid"], {"updateImage": {"name": "x"}}))
     assert error["details"] == "injected"

@@ -140,8 +140,11 @@ def _zql_view(schema: dict[str, JSON]) -> q.InventoryFields:
 
 
 # the query API each inventory answers, and its inventories in the store
-QUERY_APIS = {"ImageInventory": "QueryImage", "BackupStorageInventory": "QueryBackupStorage",
-              "SystemTagInventory": "QuerySystemTag"}  # fmt: skip
+QUERY_APIS = {
+    "ImageInventory": "QueryImage",
+    "BackupStorageInventory": "QueryBackupStorage",
+    "SystemTagInventory": "QuerySystemTag",
+}
 
 
 def run_query(inventory: str, session: str, uuid: str | None) -> Response:

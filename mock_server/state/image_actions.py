@@ -19,10 +19,17 @@ from mock_server.zstack.i18n import localized
 JSON = Any
 
 # APIUpdateImageMsg's fields and the ImageVO attribute each replaces (ImageBase L870-907)
-UPDATABLE = {"name": "name", "description": "description", "system": "system",
-             "guestOsType": "guest_os_type", "mediaType": "media_type", "format": "format",
-             "platform": "platform", "architecture": "architecture",
-             "virtio": "virtio"}  # fmt: skip
+UPDATABLE = {
+    "name": "name",
+    "description": "description",
+    "system": "system",
+    "guestOsType": "guest_os_type",
+    "mediaType": "media_type",
+    "format": "format",
+    "platform": "platform",
+    "architecture": "architecture",
+    "virtio": "virtio",
+}
 
 
 class ImageActions:
@@ -93,18 +100,26 @@ class ImageActions:
         image = self._image(uuid)
         held = [r.backup_storage_uuid for r in image.refs]
         if not held:
-            raise OperationError(localized(
-                "the image[uuid:%s, name:%s] is not on any backup storage", image.uuid, image.name
-            ))  # fmt: skip
+            raise OperationError(
+                localized(
+                    "the image[uuid:%s, name:%s] is not on any backup storage",
+                    image.uuid,
+                    image.name,
+                )
+            )
         connected = [
-            u for u in held
+            u
+            for u in held
             if self._images.backup_storages[u].status is BackupStorageStatus.CONNECTED
-        ]  # fmt: skip
+        ]
         if not connected:
-            raise OperationError(localized(
-                "No connected backup storage found for image[uuid:%s, name:%s]",
-                image.uuid, image.name,
-            ))  # fmt: skip
+            raise OperationError(
+                localized(
+                    "No connected backup storage found for image[uuid:%s, name:%s]",
+                    image.uuid,
+                    image.name,
+                )
+            )
         return {"inventory": image.to_inventory()}
 
     # -- CalculateImageHash --------------------------------------------------------------------
