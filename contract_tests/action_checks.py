@@ -126,3 +126,12 @@ def query_condition_conformance(
             ex,
             repr(sorted(str(u) for u in uuids)),
         )
+
+
+def image_fields_conformance(inv: JSON, wanted: dict[str, JSON], ex: Exchange | None) -> None:
+    """The image shows the fields the actions so far set (the lifecycle model's view)."""
+    seen = {k: inv.get(k) for k in wanted} if isinstance(inv, dict) else None
+    if seen != wanted:
+        raise ContractViolation(
+            "image_fields_conformance", f"the image has {wanted}", ex, repr(seen)
+        )
