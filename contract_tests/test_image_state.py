@@ -40,6 +40,14 @@ def boot_tags(zstack: ZStackSession, uuid: str) -> tuple[list[JSON], Any]:
     ), ex
 
 
+def found_by(zstack: ZStackSession, cond: str, expected: set[str], among: set[str]) -> None:
+    """QueryImage with `cond` (and the run's name prefix) finds exactly `expected` of `among`."""
+    params = [("q", cond), ("q", f"name~={zstack.target.name_prefix}%")]
+    ex = zstack.client.query("/v1/images", params)
+    found = zstack.check(checks.query_reply_conformance, ex, zstack.contract, "ImageInventory")
+    zstack.check(action_checks.query_condition_conformance, found, expected, among, ex)
+
+
 # -- ChangeImageState ------------------------------------------------------------------------
 
 
@@ -72,10 +80,7 @@ def test_change_image_state__disabled_images_are_found_by_state(zstack: ZStackSe
         ("state=Disabled", {disabled["uuid"]}),
         ("state!=Disabled", {enabled["uuid"]}),
     ]:
-        params = [("q", cond), ("q", f"name~={zstack.target.name_prefix}%")]
-        ex = zstack.client.query("/v1/images", params)
-        found = zstack.check(checks.query_reply_conformance, ex, zstack.contract, "ImageInventory")
-        zstack.check(action_checks.query_condition_conformance, found, expected, among, ex)
+        found_by(zstack, cond, expected, among)
 
 
 @pytest.mark.parametrize(
@@ -106,10 +111,7 @@ def test_change_image_state__unknown_image_is_sys_1003(zstack: ZStackSession) ->
 
 
 def test_change_image_state__a_deleted_image_changes_state(zstack: ZStackSession) -> None:
-    image = zstack.deleted_image()
-    before = zstack.client.find_image(image["uuid"])
-    if before is None:
-        pytest.skip("the target's deletion policy is Direct: deleted images are gone at once")
+    image = before = zstack.kept_deleted_image()
     run = change_state(zstack, image["uuid"], "disable")
     after = zstack.check(checks.job_success_conformance, run)["inventory"]
     zstack.check(
@@ -177,10 +179,7 @@ def test_set_image_boot_mode__images_are_found_by_their_tag(zstack: ZStackSessio
         ("__systemTag__~=bootMode::%", {uefi["uuid"]}),
         ("__systemTag__!=bootMode::UEFI", {other["uuid"]}),
     ]:
-        params = [("q", cond), ("q", f"name~={zstack.target.name_prefix}%")]
-        ex = zstack.client.query("/v1/images", params)
-        found = zstack.check(checks.query_reply_conformance, ex, zstack.contract, "ImageInventory")
-        zstack.check(action_checks.query_condition_conformance, found, expected, among, ex)
+        found_by(zstack, cond, expected, among)
 
 
 def test_set_image_boot_mode__aarch64_refuses_legacy(zstack: ZStackSession) -> None:
@@ -225,9 +224,7 @@ def test_set_image_boot_mode__parameter_rules(
 
 
 def test_set_image_boot_mode__a_deleted_image_gets_the_tag(zstack: ZStackSession) -> None:
-    image = zstack.deleted_image()
-    if zstack.client.find_image(image["uuid"]) is None:
-        pytest.skip("the target's deletion policy is Direct: deleted images are gone at once")
+    image = zstack.kept_deleted_image()
     run = set_boot_mode(zstack, image["uuid"], "UEFI")
     zstack.check(checks.empty_result_conformance, run.result)
     tags, ex = boot_tags(zstack, image["uuid"])

@@ -229,10 +229,7 @@ def test_update_image__x86_64_sets_legacy_only_on_a_system_image(
 
 
 def test_update_image__a_deleted_image_is_updated(zstack: ZStackSession) -> None:
-    image = zstack.deleted_image()
-    before = zstack.client.find_image(image["uuid"])
-    if before is None:
-        pytest.skip("the target's deletion policy is Direct: deleted images are gone at once")
+    image = before = zstack.kept_deleted_image()
     run = update(zstack, image["uuid"], description="deleted, still updated")
     # ImageManagerImpl.passThrough finds the VO whatever its status; no status check (L870-926)
     after = zstack.check(checks.job_success_conformance, run)["inventory"]
