@@ -3,27 +3,21 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any
 
 from flask import Response, request
 
 from mock_server.routes.rest import note, operation, sync_faults
 from mock_server.runtime import runtime
 from mock_server.state import query as q
-from mock_server.state import system_tags
-from mock_server.state.store import Store
 from mock_server.tooling.verdict import query_api_findings
+from mock_server.zstack.api_chain import INVENTORY_APIS, ApiCall
 from mock_server.zstack.encoding import api_response, schema_map
 from mock_server.zstack.errors import RestError
 from mock_server.zstack.javamap import copy_capacity, iteration_order
 from mock_server.zstack.validation import MessageSchema
 
 JSON = Any
-
-
-class HasInventory(Protocol):
-    def to_inventory(self) -> dict[str, JSON]: ...
 
 
 # APIMessage's own fields, which every message has (allApiClassFields includes them)
@@ -131,59 +125,15 @@ def _condition(cond: str) -> q.Condition:
     return q.Condition(name.strip(), op, value)
 
 
-def _zql_view(schema: dict[str, JSON]) -> q.InventoryFields:
-    return q.InventoryFields(
-        java_class=schema["x-zstack-class"],
-        fields=frozenset([*schema["properties"], *schema.get("x-zstack-query-only-fields", ())]),
-        expanded=frozenset(schema.get("x-zstack-expanded-queries", ())),
-    )
-
-
-# the query API each inventory answers, and its inventories in the store
-QUERY_APIS = {
-    "ImageInventory": "QueryImage",
-    "BackupStorageInventory": "QueryBackupStorage",
-    "SystemTagInventory": "QuerySystemTag",
-}
-
-
 def run_query(inventory: str, session: str, uuid: str | None) -> Response:
     """Run a query API: 200 with inventories and `schema`, or 503 with the error."""
     rt = runtime()
-    api = QUERY_APIS[inventory]
+    api = INVENTORY_APIS[inventory]
     operation(api)
     if uuid is None:
         note(query_api_findings(api, request.args))
     sync_faults(api, {"uuid": uuid} if uuid else {})
     query = q.Query(conditions=(q.Condition("uuid", "=", uuid),)) if uuid else _parse_query()
-    with rt.store.locked() as store:
-        store.sessions.check(session)
-        schema = rt.spec.schema(inventory)
-        q.check_fields(query, _zql_view(schema))
-        page, total = q.run(query, _inventories(store, inventory, query.uuid_equals()))
-    body: dict[str, JSON] = {}
-    if not query.count:
-        body["inventories"] = page
-    if query.count or query.reply_with_count:
-        body["total"] = total
+    body = rt.call(ApiCall(api, {}, session, query=query))
     body["schema"] = schema_map(rt.spec, body, {"inventories": inventory})
     return api_response(200, body)
-
-
-def _inventories(store: Store, inventory: str, pinned: str | None) -> list[JSON]:
-    """The rows the query reads, as inventories (with the tags ZQL's tag conditions see)."""
-    if inventory == "SystemTagInventory":
-        return system_tags.inventories(store.images.images.values())
-    if inventory == "BackupStorageInventory":
-        items: Mapping[str, HasInventory] = store.backup_storages
-        objs = (
-            list(items.values()) if pinned is None else [items[pinned]] if pinned in items else []
-        )
-        return [o.to_inventory() for o in objs]
-    images = store.images.images
-    found = (
-        list(images.values()) if pinned is None else [images[pinned]] if pinned in images else []
-    )
-    return [
-        q.with_tags(i.to_inventory(), system_tags.tag_strings(i), list(i.user_tags)) for i in found
-    ]
