@@ -9,8 +9,11 @@ import hashlib
 import uuid as uuidlib
 from typing import Any
 
-from contract_tests.checks import ContractViolation
+from contract_tests.checks import ContractViolation, error_code_conformance
 from contract_tests.client import Exchange
+from contract_tests.i18n import Text
+from contract_tests.messages import INVALID_FIELD
+from contract_tests.spec import Contract
 
 JSON = Any
 # fields ZStack may move on any update: the row's `ON UPDATE CURRENT_TIMESTAMP` column
@@ -135,3 +138,10 @@ def image_fields_conformance(inv: JSON, wanted: dict[str, JSON], ex: Exchange | 
         raise ContractViolation(
             "image_fields_conformance", f"the image has {wanted}", ex, repr(seen)
         )
+
+
+def unknown_image_conformance(ex: Exchange, contract: Contract, uuid: str) -> None:
+    """An action on an image that does not exist fails with PortApiValidator's SYS.1003
+    (portal/.../apimediator/PortApiValidator.java L98-99) naming the message's `uuid`."""
+    text = Text.of(INVALID_FIELD, "uuid", uuid, "ImageVO")
+    error_code_conformance(ex, contract, "SYS.1003", text)

@@ -64,13 +64,7 @@ def test_sync_image_size__refreshes_only_the_sizes(zstack: ZStackSession, inner:
 
 def test_sync_image_size__unknown_image_is_sys_1003(zstack: ZStackSession) -> None:
     run = zstack.client.image_action(UNKNOWN, "syncImageSize", {})
-    zstack.check(
-        checks.error_code_conformance,
-        run.result,
-        zstack.contract,
-        "SYS.1003",
-        Text.of(messages.INVALID_FIELD, "uuid", UNKNOWN, "ImageVO"),
-    )
+    zstack.check(action_checks.unknown_image_conformance, run.result, zstack.contract, UNKNOWN)
 
 
 def test_sync_image_size__a_deleted_image_is_synced(zstack: ZStackSession) -> None:

@@ -101,13 +101,7 @@ def test_change_image_state__parameter_rules(
 
 def test_change_image_state__unknown_image_is_sys_1003(zstack: ZStackSession) -> None:
     run = change_state(zstack, UNKNOWN, "disable")
-    zstack.check(
-        checks.error_code_conformance,
-        run.result,
-        zstack.contract,
-        "SYS.1003",
-        Text.of(messages.INVALID_FIELD, "uuid", UNKNOWN, "ImageVO"),
-    )
+    zstack.check(action_checks.unknown_image_conformance, run.result, zstack.contract, UNKNOWN)
 
 
 def test_change_image_state__a_deleted_image_changes_state(zstack: ZStackSession) -> None:

@@ -151,13 +151,7 @@ def test_update_image__bad_boolean_is_400_plain_text(
 
 def test_update_image__unknown_image_is_sys_1003(zstack: ZStackSession) -> None:
     run = update(zstack, UNKNOWN, name=zstack.image_name())
-    zstack.check(
-        checks.error_code_conformance,
-        run.result,
-        zstack.contract,
-        "SYS.1003",
-        Text.of(messages.INVALID_FIELD, "uuid", UNKNOWN, "ImageVO"),
-    )
+    zstack.check(action_checks.unknown_image_conformance, run.result, zstack.contract, UNKNOWN)
 
 
 @pytest.mark.parametrize(
