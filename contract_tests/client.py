@@ -199,6 +199,13 @@ class ZStackClient:
         inner = {} if backup_storage_uuids is None else {"backupStorageUuids": backup_storage_uuids}
         return self.call("PUT", f"/v1/images/{uuid}/actions", body={"recoverImage": inner})
 
+    def image_action(self, uuid: str, key: str, inner: JSON) -> JobRun:
+        """One of the actions on PUT /v1/images/{uuid}/actions: `{key: inner}`."""
+        return self.call("PUT", f"/v1/images/{uuid}/actions", body={key: inner})
+
+    def system_tags_of(self, resource_uuid: str) -> Exchange:
+        return self.query("/v1/system-tags", [("q", f"resourceUuid={resource_uuid}")])
+
     def query(self, path: str, params: list[tuple[str, str]] | None = None) -> Exchange:
         return self.request("GET", path, params=params)
 

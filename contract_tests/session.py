@@ -7,6 +7,8 @@ from collections.abc import Callable
 from functools import cached_property
 from typing import Any, ParamSpec, TypeVar
 
+import pytest
+
 from contract_tests import checks
 from contract_tests.checks import CheckLog
 from contract_tests.client import JobRun, ZStackClient
@@ -111,6 +113,14 @@ class ZStackSession:
         image = self.ready_image()
         self.check(checks.job_success_conformance, self.client.delete_image(image["uuid"]))
         return image
+
+    def kept_deleted_image(self) -> JSON:
+        """A new image, deleted, as it now shows; skips where deleted images go at once (Direct)."""
+        image = self.deleted_image()
+        found = self.client.find_image(image["uuid"])
+        if found is None:
+            pytest.skip("the target's deletion policy is Direct: deleted images are gone at once")
+        return found
 
     def own_images(self) -> list[JSON]:
         ex = self.client.query("/v1/images", [("q", f"name~={self.target.name_prefix}%")])

@@ -61,9 +61,7 @@ def zstack_checks(zstack: ZStackSession) -> list[Any]:
         zstack.track(run)
         if run.result.status == 503:
             zstack.check(checks.error_envelope_conformance, run.result, zstack.contract)
-        elif op == "AddImage" or (
-            op == "ExpungeImage" and "recoverImage" in (ex.request_body or "")
-        ):
+        elif op == "AddImage" or _action_event(zstack, case) == "ImageEvent":
             inventory = run.result.json().get("inventory")
             zstack.check(checks.image_inventory_conformance, inventory, run.result, zstack.contract)
         else:
@@ -146,6 +144,7 @@ def first_choice(zstack_target: Target) -> Draw:
     fixed: dict[str, Any] = {
         "an image of this run": False,
         "name suffix": "",
+        "new name suffix": "",
         "systemTags": [],
         "tags sent in": "none",
         "keep X-Job-UUID": True,
@@ -176,6 +175,8 @@ def prepare(case: Case[Any], zstack: ZStackSession, draw: Draw) -> None:
     # the draws keep this order, so a seed replays the same cases
     if op == "AddImage" and isinstance(body, dict) and isinstance(body.get("params"), dict):
         case.body = _safe_add_image(body, zstack, draw)
+    if op == "ExpungeImage" and isinstance(body, dict):
+        case.body = _safe_image_action(body, zstack, draw)
     if op in ("DeleteImage", "ExpungeImage"):
         _own_images_only(case, zstack, draw)
     if op == "AddImage":
@@ -212,6 +213,42 @@ def _hex_job_uuid(case: Case[Any], draw: Draw) -> None:
     job = case.headers.get("X-Job-UUID") if case.headers else None
     if isinstance(job, str) and len(job) == 32 and not all(c in "0123456789abcdef" for c in job):
         case.headers["X-Job-UUID"] = draw(HEX_UUID, "X-Job-UUID")
+
+
+def _action_keys(zstack: ZStackSession) -> list[str]:
+    op = zstack.contract.doc["paths"]["/zstack/v1/images/{imageUuid}/actions"]["put"]
+    return list(op["x-zstack-actions"])
+
+
+def _action_event(zstack: ZStackSession, case: Case[Any]) -> str | None:
+    """The event schema (x-zstack-event) of the image action the body names, if any."""
+    body = case.body if isinstance(case.body, dict) else {}
+    key = next((k for k in _action_keys(zstack) if k in body), None)
+    if case.operation.definition.raw.get("operationId") != "ExpungeImage" or key is None:
+        return None
+    variants = zstack.contract.doc["components"]["schemas"]
+    event: str | None = next(
+        (v.get("x-zstack-event") for v in variants.values() if key in v.get("required", [])), None
+    )
+    return event
+
+
+def _safe_image_action(body: dict[str, Any], zstack: ZStackSession, draw: Draw) -> JSON:
+    """One action key per body (ZStack picks among several in no fixed order, RestServer L775);
+    a rename keeps the run's prefix; CalculateImageHash names no existing backup storage, so it
+    never reaches an SftpBackupStorage (which never replies, SftpBackupStorage.java L692-696)."""
+    keys = [k for k in _action_keys(zstack) if k in body]
+    body = {k: v for k, v in body.items() if k not in keys[1:]}
+    inner = body.get(keys[0]) if keys else None
+    if not isinstance(inner, dict):
+        return body
+    inner = dict(inner)
+    if keys[0] == "updateImage" and "name" in inner:
+        suffix = draw(st.text(BMP_TEXT, max_size=40), "new name suffix")
+        inner["name"] = f"{zstack.target.name_prefix}{suffix}"
+    if keys[0] == "calculateImageHash" and "backupStorageUuid" in inner:
+        inner["backupStorageUuid"] = draw(HEX_UUID, "backupStorageUuid")
+    return {**body, keys[0]: inner}
 
 
 def _safe_add_image(body: dict[str, Any], zstack: ZStackSession, draw: Draw) -> JSON:

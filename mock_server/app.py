@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from contract_tests.i18n import Catalogue
 from mock_server.config import MockConfig
 from mock_server.package_data import default_fixtures_path
-from mock_server.routes import backup_storage, images, jobs, sessions
+from mock_server.routes import backup_storage, images, jobs, sessions, system_tags
 from mock_server.routes.rest import (
     method_gate,
     note,
@@ -57,7 +57,7 @@ def create_app(config: MockConfig | None = None, spec: Spec | None = None) -> Fl
     app.extensions["zstack"] = rt
     if config.background_jobs:
         rt.start_ticker()
-    for bp in (images.bp, jobs.bp, sessions.bp, backup_storage.bp):
+    for bp in (images.bp, jobs.bp, sessions.bp, backup_storage.bp, system_tags.bp):
         # ZStack's APIs under the context path (--context-path); RestServer sees `/v1/...`
         app.register_blueprint(bp, url_prefix=f"{config.context_path}{bp.url_prefix}")
     app.register_blueprint(admin_api.bp)

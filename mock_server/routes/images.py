@@ -1,4 +1,4 @@
-"""AddImage, QueryImage, DeleteImage, and the ExpungeImage/RecoverImage actions."""
+"""AddImage, QueryImage, DeleteImage, and the image actions (ExpungeImage, UpdateImage, ...)."""
 
 from __future__ import annotations
 
@@ -22,11 +22,12 @@ from mock_server.tooling.verdict import envelope_findings, query_findings, unche
 from mock_server.zstack.api_chain import ApiCall
 from mock_server.zstack.errors import RestError
 from mock_server.zstack.gson import as_message
+from mock_server.zstack.image_actions import ACTIONS
 from mock_server.zstack.validation import read_message
 
 bp = Blueprint("images", __name__, url_prefix="/v1/images")
 
-ACTION_APIS = {"expungeImage": "ExpungeImage", "recoverImage": "RecoverImage"}
+ACTION_APIS = {"expungeImage": "ExpungeImage", "recoverImage": "RecoverImage", **ACTIONS}
 
 
 def _submit(api: str, message: dict[str, object]) -> Response:
@@ -117,7 +118,7 @@ def _judge_unchecked_session(image_uuid: str) -> None:
 
 @bp.put("/<image_uuid>/actions", provide_automatic_options=False)
 def image_actions(image_uuid: str) -> Response:
-    """ExpungeImage or RecoverImage, chosen by the action key in the body."""
+    """The image actions (Expunge, Recover, Update, ChangeState, ...), by the body's action key."""
     body = read_body()
     if body is None:
         # RestServer.handleNonUniqueApi calls m.containsKey on a null map: NPE, empty message
@@ -127,10 +128,13 @@ def image_actions(image_uuid: str) -> Response:
         raise no_action_mapping()
     api = ACTION_APIS[key]
     operation(api)
-    _judge_envelope(api, body, key, {"imageUuid": image_uuid})
+    schema = runtime().apis.schemas[api]
+    # the one URL variable fills `imageUuid` (Expunge, Recover) or `uuid` (the others)
+    field = schema.url_vars[0]
+    _judge_envelope(api, body, key, {field: image_uuid})
     session_uuid()
-    message = read_message(runtime().apis.schemas[api], _envelope(body, key))
-    message["imageUuid"] = image_uuid  # URL variables are copied in after the body
+    message = read_message(schema, _envelope(body, key))
+    message[field] = image_uuid  # URL variables are copied in after the body
     top_level_tags(message, body)
     return _submit(api, message)
 

@@ -7,9 +7,10 @@ L136-186 and ImageManagerImpl.handleAddImageMsg (image/.../ImageManagerImpl.java
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
-from mock_server.state import paths, tags
+from mock_server.state import paths, system_tags, tags
 from mock_server.state.image_urls import check_url, hide_url_password, supports_url
 from mock_server.state.model import BackupStorage, Image, ImageStatus
 from mock_server.zstack.errors import CreateResourceError, InvalidArgumentError, OperationError
@@ -92,7 +93,7 @@ def usable_backup_storages(
     return list(dict.fromkeys(usable))
 
 
-def new_image(p: dict[str, JSON], uuid: str, now: float) -> Image:
+def new_image(p: dict[str, JSON], uuid: str, now: float, new_uuid: Callable[[], str]) -> Image:
     """The ImageVO that ImageManagerImpl.handleAddImageMsg creates, still Downloading."""
     return Image(
         uuid=uuid,
@@ -111,7 +112,9 @@ def new_image(p: dict[str, JSON], uuid: str, now: float) -> Image:
         architecture=p.get("architecture"),
         system=bool(p.get("system", False)),
         virtio=bool(p.get("virtio", True)),
-        system_tags=tags.stored_tags(p.get("systemTags")),
+        system_tags=system_tags.created_by_add_image(
+            tags.stored_tags(p.get("systemTags")), new_uuid, now
+        ),
         user_tags=list(p.get("userTags") or []),
     )
 

@@ -11,6 +11,7 @@ from mock_server.state.model import (
     ImageBackupStorageRef,
     ImageState,
     ImageStatus,
+    SystemTag,
 )
 
 JSON = Any
@@ -21,7 +22,8 @@ def image_from_row(data: dict[str, JSON]) -> Image:
         ImageBackupStorageRef(**{**r, "status": ImageStatus(r["status"])}) for r in data["refs"]
     ]
     status, state = ImageStatus(data["status"]), ImageState(data["state"])
-    return Image(**{**data, "status": status, "state": state, "refs": refs})
+    tags = [SystemTag(**t) for t in data["system_tags"]]
+    return Image(**{**data, "status": status, "state": state, "refs": refs, "system_tags": tags})
 
 
 def backup_storage_from_row(data: dict[str, JSON]) -> BackupStorage:

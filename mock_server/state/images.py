@@ -68,6 +68,10 @@ class ImageBackend:
         self._awaiting_expunge: set[str] = set()
         self._last_expunge_run = float("-inf")
 
+    def changed(self, uuid: str) -> None:
+        """Note that an image changed, so --state writes it with this call's commit."""
+        self._touched.add(uuid)
+
     # -- lookups -------------------------------------------------------------------------------
 
     def get_image(self, uuid: str) -> Image:
@@ -90,7 +94,9 @@ class ImageBackend:
     ) -> Deferred | dict[str, JSON]:
         """AddImage, from ImageApiInterceptor.validate on (ImageManagerImpl.handleAddImageMsg)."""
         now = self._clock.now()
-        image = new_image(params, params.get("resourceUuid") or self._ids.uuid(), now)
+        image = new_image(
+            params, params.get("resourceUuid") or self._ids.uuid(), now, self._ids.uuid
+        )
         if account_uuid is not None:
             image.account_uuid = account_uuid
         if image.uuid in self.images:

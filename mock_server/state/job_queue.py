@@ -91,6 +91,8 @@ class JobQueue:
         outcome, error = run_step(work)
         if isinstance(outcome, Deferred):
             job.pending = outcome
+            if outcome.wait is not None:
+                job.due, job.polls_needed = now + outcome.wait, 0
         else:
             # the work is done; the job reports it when it is due
             job.pending = replayed(outcome, error)

@@ -29,6 +29,9 @@ class Deferred:
     abort: Callable[[], None] | None = None
     # how to rebuild this work after a restart (--state): {"download": ...} or {"replay": ...}
     resume: dict[str, JSON] | None = None
+    # seconds the job runs whatever the progression: a reply that never comes ends only with
+    # its message timeout (CalculateImageHash on SftpBackupStorage)
+    wait: float | None = None
 
 
 JobWork = Callable[[], "dict[str, JSON] | Deferred"]

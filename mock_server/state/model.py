@@ -77,6 +77,32 @@ class ImageBackupStorageRef:
 
 
 @dataclass(slots=True)
+class SystemTag:
+    """A SystemTagVO of an image (tags are resources of their own, never in ImageInventory)."""
+
+    uuid: str
+    tag: str
+    create_date: float
+    inherent: bool = False
+
+    def to_inventory(self, resource_uuid: str) -> dict[str, JSON]:
+        """SystemTagInventory.valueOf (header/.../tag/SystemTagInventory.java L15-25).
+
+        lastOpDate is the createDate; Gson writes the class's own field before TagInventory's.
+        """
+        return {
+            "inherent": self.inherent,
+            "uuid": self.uuid,
+            "resourceUuid": resource_uuid,
+            "resourceType": "ImageVO",
+            "tag": self.tag,
+            "type": "System",
+            "createDate": gson_timestamp(self.create_date),
+            "lastOpDate": gson_timestamp(self.create_date),
+        }
+
+
+@dataclass(slots=True)
 class Image:
     uuid: str
     name: str
@@ -102,7 +128,7 @@ class Image:
     account_uuid: str = "36c27e8ff05c4780bf6d2fa65700f22e"
     # tags are resources of their own on the real server (SystemTagVO, UserTagVO), never in
     # ImageInventory: kept here for QuerySystemTag / QueryUserTag
-    system_tags: list[str] = field(default_factory=list)
+    system_tags: list[SystemTag] = field(default_factory=list)
     user_tags: list[str] = field(default_factory=list)
 
     def ref_on(self, backup_storage_uuid: str) -> ImageBackupStorageRef | None:

@@ -18,7 +18,7 @@ from typing import Any
 from mock_server.state.rows import Persistent, Row, Rows
 
 JSON = Any
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: an image's system tags are SystemTagVO rows (issue 11)
 TABLES = ("meta", "images", "backup_storages", "sessions", "jobs")
 # the file's own meta keys; every other meta row belongs to a part
 _FILE_META = ("kind", "schema_version")

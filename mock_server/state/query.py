@@ -89,6 +89,10 @@ def _compare(actual: JSON, op: str, expected: str | None) -> bool:
 
 
 def matches(inv: JSON, cond: Condition) -> bool:
+    if cond.name in TAG_FIELDS and cond.op == "is null":
+        # SQLConditionBuilder.createTagSQL L147-181: `uuid IN (SELECT resourceUuid FROM
+        # SystemTagVO WHERE tag IS NULL)`, and a tag is never null
+        return False
     values = _values(inv, cond.name.split("."))
     if cond.op in ("!=", "!?=", "!~=", "is null"):
         return all(_compare(v, cond.op, cond.value) for v in values) if values else True
@@ -161,4 +165,13 @@ def run(query: Query, inventories: Iterable[JSON]) -> tuple[list[JSON], int]:
     )
     if query.fields:
         page = [{k: v for k, v in inv.items() if k in query.fields} for inv in page]
-    return page, total
+    return [{k: v for k, v in inv.items() if k not in TAG_FIELDS} for inv in page], total
+
+
+def with_tags(inv: dict[str, JSON], system_tags: list[str], user_tags: list[str]) -> JSON:
+    """The inventory as ZQL's tag conditions see it; run() drops the tags again.
+
+    `__systemTag__`/`__userTag__` name the resource's tags (SQLConditionBuilder L99-100,
+    L147-181: IN, or NOT IN for !=, !~=, !?=). No resourceType filter, as in ZStack.
+    """
+    return {**inv, "__systemTag__": system_tags, "__userTag__": user_tags}

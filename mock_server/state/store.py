@@ -12,6 +12,7 @@ from typing import Any
 from mock_server.state.add_image import simulated_download
 from mock_server.state.fixtures import Fixtures
 from mock_server.state.ids import Clock, IdGenerator, SystemClock
+from mock_server.state.image_actions import ImageActions
 from mock_server.state.images import DEFAULT_EXPUNGE_PERIOD, ImageBackend
 from mock_server.state.job_queue import JobQueue
 from mock_server.state.jobs import Progression
@@ -76,6 +77,7 @@ class Store:
             settings.deletion_policy,
             settings.expunge_period,
         )
+        self.image_actions = ImageActions(self.images, self.clock)
         self.jobs = JobQueue(self.clock, Progression.from_delay(settings.job_delay))
         self.jobs.resumers.append(self.images.resume_download)
         self._seed_images(now)

@@ -9,25 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Any, TypeVar
 
 from mock_server.state import query as q
-from mock_server.state import tags
+from mock_server.state import system_tags, tags
 from mock_server.state.jobs import Deferred, Job
 from mock_server.state.model import Session
 from mock_server.state.store import Store
-from mock_server.zstack import validation
+from mock_server.zstack import image_actions, validation
 from mock_server.zstack.errors import ZStackError
 from mock_server.zstack.spec import Spec
 from mock_server.zstack.validation import MessageSchema, StopRouting
 
 JSON = Any
+T = TypeVar("T")
 Handler = Callable[["Apis", Store, dict[str, JSON], Session], "dict[str, JSON] | Deferred"]
 SyncHandler = Callable[["Apis", Store, "ApiCall"], dict[str, JSON]]
-
-
-class HasInventory(Protocol):
-    def to_inventory(self) -> dict[str, JSON]: ...
 
 
 def _add_image(
@@ -58,6 +55,7 @@ ASYNC_HANDLERS: dict[str, Handler] = {
     "DeleteImage": _delete_image,
     "ExpungeImage": _expunge_image,
     "RecoverImage": _recover_image,
+    **image_actions.HANDLERS,
 }
 
 
@@ -82,21 +80,47 @@ def _validate_session(apis: Apis, store: Store, call: ApiCall) -> dict[str, JSON
     return {"valid": store.sessions.is_valid(call.message["sessionUuid"])}
 
 
-# the inventory each query API answers with, and where its objects live in the store
-QUERY_SOURCES: dict[str, tuple[str, Callable[[Store], Mapping[str, HasInventory]]]] = {
-    "QueryImage": ("ImageInventory", lambda store: store.images.images),
-    "QueryBackupStorage": ("BackupStorageInventory", lambda store: store.backup_storages),
+def _pick(items: Mapping[str, T], pinned: str | None) -> list[T]:
+    """The objects a query scans: only the pinned one for a `uuid=` condition."""
+    if pinned is None:
+        return list(items.values())
+    return [items[pinned]] if pinned in items else []
+
+
+def _image_rows(store: Store, pinned: str | None) -> list[JSON]:
+    """Images, with the tags ZQL's `__systemTag__`/`__userTag__` conditions see."""
+    return [
+        q.with_tags(i.to_inventory(), system_tags.tag_strings(i), list(i.user_tags))
+        for i in _pick(store.images.images, pinned)
+    ]
+
+
+def _backup_storage_rows(store: Store, pinned: str | None) -> list[JSON]:
+    return [b.to_inventory() for b in _pick(store.backup_storages, pinned)]
+
+
+def _system_tag_rows(store: Store, pinned: str | None) -> list[JSON]:
+    """Every image's SystemTagVO rows (the mock keeps tags of images only)."""
+    return system_tags.inventories(store.images.images.values())
+
+
+# the inventory each query API answers with, and the rows it reads from the store
+QUERY_SOURCES: dict[str, tuple[str, Callable[[Store, str | None], list[JSON]]]] = {
+    "QueryImage": ("ImageInventory", _image_rows),
+    "QueryBackupStorage": ("BackupStorageInventory", _backup_storage_rows),
+    "QuerySystemTag": ("SystemTagInventory", _system_tag_rows),
 }
+# the query API of each inventory, for the routes
+INVENTORY_APIS = {inventory: api for api, (inventory, _) in QUERY_SOURCES.items()}
 
 
 def _query(apis: Apis, store: Store, call: ApiCall) -> dict[str, JSON]:
     """A query API: FRONT's session check, then ZQL's field check, then the conditions."""
     assert call.query is not None
-    inventory, source = QUERY_SOURCES[call.api]
+    inventory, rows = QUERY_SOURCES[call.api]
     store.sessions.check(call.session_uuid)
     q.check_fields(call.query, apis.zql_views[inventory])
-    items = source(store)
-    page, total = q.run(call.query, (o.to_inventory() for o in _candidates(call.query, items)))
+    page, total = q.run(call.query, rows(store, call.query.uuid_equals()))
     body: dict[str, JSON] = {}
     if not call.query.count:
         body["inventories"] = page
@@ -105,20 +129,13 @@ def _query(apis: Apis, store: Store, call: ApiCall) -> dict[str, JSON]:
     return body
 
 
-def _candidates(query: q.Query, items: Mapping[str, HasInventory]) -> list[HasInventory]:
-    """The objects a query scans: only the pinned one for a `uuid=` condition."""
-    pinned = query.uuid_equals()
-    if pinned is None:
-        return list(items.values())
-    return [items[pinned]] if pinned in items else []
-
-
 SYNC_HANDLERS: dict[str, SyncHandler] = {
     "LogInByAccount": _log_in_by_account,
     "LogOut": _log_out,
     "ValidateSession": _validate_session,
     "QueryImage": _query,
     "QueryBackupStorage": _query,
+    "QuerySystemTag": _query,
 }
 
 # (operationId in the spec, body envelope key) of each API message
@@ -127,6 +144,7 @@ MESSAGES: dict[str, tuple[str, str | None]] = {
     "DeleteImage": ("DeleteImage", None),
     "ExpungeImage": ("ExpungeImage", "expungeImage"),
     "RecoverImage": ("ExpungeImage", "recoverImage"),
+    **{api: ("ExpungeImage", key) for key, api in image_actions.ACTIONS.items()},
     "LogInByAccount": ("LogInByAccount", "logInByAccount"),
 }
 

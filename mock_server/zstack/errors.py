@@ -4,6 +4,7 @@ The exception tree:
 
 * ZStackError                 503 {"error": ErrorCode}: a failed sync call or a failed job
   + InternalError             SYS.1000
+  + MessageTimeout            SYS.1001
   + CreateResourceError       SYS.1002
   + ResourceNotFound          SYS.1003
   + DeleteResourceError       SYS.1004
@@ -95,6 +96,13 @@ class ZStackError(Exception):
 class InternalError(ZStackError):
     code = "SYS.1000"
     description = "An internal error happened in system"
+
+
+class MessageTimeout(ZStackError):
+    """Platform.touterr (core/.../Platform.java L1110-1111): a reply that did not come in time."""
+
+    code = "SYS.1001"
+    description = "A message or a operation timeout"
 
 
 class CreateResourceError(ZStackError):

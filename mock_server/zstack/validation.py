@@ -78,6 +78,12 @@ def message_schema(spec: Spec, op: Operation, envelope: str | None = None) -> Me
         props.update(obj.get("properties", {}))
         required.update(obj.get("required", []))
         order = list(obj.get("x-zstack-param-order", order))
+        if "x-zstack-url-field" in obj:
+            # the path's one variable fills this message field (`/images/{uuid}/actions`), which
+            # the envelope describes; the spec's shared template names the variable otherwise
+            url_vars = (obj["x-zstack-url-field"],)
+            required.add(url_vars[0])
+            params = [p for p in params if p["in"] != "path"]
     for p in params:
         if p["in"] in ("path", "query"):
             schema = spec.inline(p["schema"])
