@@ -81,7 +81,7 @@ def _int_arg(name: str, minimum: int) -> int | None:
     raw = request.args.get(name)
     if raw is None:
         return None
-    if not raw.isdigit() or int(raw) < minimum:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < minimum:
         raise AdminError(400, f"{name} must be an integer of at least {minimum}")
     return int(raw)
 
