@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from contract_tests import messages
-from contract_tests.i18n import Text
 from contract_tests.spec import Contract
+from zstack_spec.i18n import Text
 
 JSON = Any
 VALIDATOR = "org.zstack.header.message.ApiMessageParamValidator"

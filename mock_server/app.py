@@ -8,7 +8,6 @@ import time
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from contract_tests.i18n import Catalogue
 from mock_server.config import MockConfig
 from mock_server.package_data import default_fixtures_path
 from mock_server.routes import backup_storage, images, jobs, sessions
@@ -29,6 +28,7 @@ from mock_server.zstack.api_chain import Apis
 from mock_server.zstack.encoding import json_response, text_response
 from mock_server.zstack.errors import RestError, ZStackError
 from mock_server.zstack.spec import Spec
+from zstack_spec.i18n import Catalogue
 
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("zstack_mock.access")

@@ -28,13 +28,14 @@ from mock_server.zstack.validation import read_message
 
 bp = Blueprint("images", __name__, url_prefix="/v1/images")
 
-ACTION_APIS = {"expungeImage": "ExpungeImage", "recoverImage": "RecoverImage"}
+# the operation of the shared `actions` path; its x-zstack-actions maps body keys to APIs
+ACTIONS_OPERATION = "ExpungeImage"
 
 
 def _submit(api: str, message: dict[str, object], spec_operation: str) -> Response:
     rt = runtime()
     session = session_uuid()
-    timeout = rt.spec.operations[spec_operation].raw["x-zstack-api-timeout"]
+    timeout = rt.spec.api_timeout(spec_operation)
     failure = injected_faults(api, message)
     with rt.store.locked() as store:
         uuid = job_uuid(store)
@@ -88,13 +89,13 @@ def add_image() -> Response:
 @bp.get("", provide_automatic_options=False)
 def query_image() -> Response:
     read_body()
-    return query.run_query("ImageInventory", session_uuid(), uuid=None)
+    return query.run_query("QueryImage", session_uuid(), uuid=None)
 
 
 @bp.get("/<uuid>", provide_automatic_options=False)
 def query_image_by_uuid(uuid: str) -> Response:
     read_body()
-    return query.run_query("ImageInventory", session_uuid(), uuid=uuid)
+    return query.run_query("QueryImage", session_uuid(), uuid=uuid)
 
 
 @bp.delete("/<uuid>", provide_automatic_options=False)
@@ -129,17 +130,18 @@ def image_actions(image_uuid: str) -> Response:
     if body is None:
         # RestServer.handleNonUniqueApi calls m.containsKey on a null map: NPE, empty message
         raise RestError(500, "")
-    key = next((k for k in ACTION_APIS if k in body), None)
+    actions = runtime().spec.actions(ACTIONS_OPERATION)
+    key = next((k for k in actions if k in body), None)
     if key is None:
         raise no_action_mapping()
-    api = ACTION_APIS[key]
+    api = actions[key]
     operation(api)
     _judge_envelope(api, body, key, {"imageUuid": image_uuid})
     session_uuid()
     message = read_message(runtime().apis.schemas[api], _envelope(body, key))
     message["imageUuid"] = image_uuid  # URL variables are copied in after the body
     top_level_tags(message, body)
-    return _submit(api, message, "ExpungeImage")
+    return _submit(api, message, ACTIONS_OPERATION)
 
 
 def _envelope(body: dict[str, object] | None, key: str) -> dict[str, object] | None:

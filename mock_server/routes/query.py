@@ -137,10 +137,10 @@ def _zql_view(schema: dict[str, JSON]) -> q.InventoryFields:
     )
 
 
-def run_query(inventory: str, session: str, uuid: str | None) -> Response:
-    """Run a query API: 200 with inventories and `schema`, or 503 with the error."""
+def run_query(api: str, session: str, uuid: str | None) -> Response:
+    """Run a query API: 200 with inventories (the spec's `x-zstack-inventory`) and `schema`."""
     rt = runtime()
-    api = "QueryImage" if inventory == "ImageInventory" else "QueryBackupStorage"
+    inventory = rt.spec.inventory(api)
     operation(api)
     if uuid is None:
         note(query_api_findings(api, request.args))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from contract_tests.i18n import LANGUAGES, Arg, Catalogue, Language
+from zstack_spec.i18n import LANGUAGES, Arg, Catalogue, Language
 
 __all__ = ["LANGUAGES", "Language", "localized", "use_locale"]
 
