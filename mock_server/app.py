@@ -28,7 +28,6 @@ from mock_server.zstack.api_chain import Apis
 from mock_server.zstack.encoding import json_response, text_response
 from mock_server.zstack.errors import RestError, ZStackError
 from mock_server.zstack.spec import Spec
-from zstack_spec.i18n import Catalogue
 
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("zstack_mock.access")
@@ -39,7 +38,6 @@ def create_app(config: MockConfig | None = None, spec: Spec | None = None) -> Fl
     config = config or MockConfig()
     spec = spec or Spec.load()
     fixtures = load_fixtures(config.fixtures or default_fixtures_path())
-    i18n.use_locale(config.locale, Catalogue.from_spec(spec.doc))
     app = Flask(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body
     app.url_map.strict_slashes = True
@@ -49,6 +47,7 @@ def create_app(config: MockConfig | None = None, spec: Spec | None = None) -> Fl
         spec=spec,
         apis=Apis(spec),
         store=store,
+        locale=i18n.Locale(config.locale, spec.catalogue),
         webhooks=WebhookSender(config.webhook_allow, config.webhook_retry_interval),
     )
     rt.install(store)
@@ -61,6 +60,8 @@ def create_app(config: MockConfig | None = None, spec: Spec | None = None) -> Fl
         app.register_blueprint(bp, url_prefix=f"{config.context_path}{bp.url_prefix}")
     app.register_blueprint(admin_api.bp)
     app.register_blueprint(pages.bp, url_prefix="/_mock")
+    app.before_request(_speak)
+    app.teardown_request(_stop_speaking)
     app.before_request(_start)
     app.before_request(cors.preflight)
     app.before_request(method_gate)
@@ -72,6 +73,17 @@ def create_app(config: MockConfig | None = None, spec: Spec | None = None) -> Fl
 
         install_response_validation(app, spec)
     return app
+
+
+def _speak() -> None:
+    """Every detail of this request in the app's language (MockRuntime.locale)."""
+    g.locale_token = i18n.speak(runtime().locale)
+
+
+def _stop_speaking(_: BaseException | None) -> None:
+    token = g.pop("locale_token", None)
+    if token is not None:
+        i18n.stop_speaking(token)
 
 
 def _start() -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -34,6 +36,7 @@ from mock_server.tooling import journal
 from mock_server.tooling.faults import FaultAction
 from mock_server.zstack import api_chain, validation
 from mock_server.zstack.api_chain import Apis
+from mock_server.zstack.i18n import localized
 from mock_server.zstack.spec import Spec
 from tests.conftest import ZStack, make_app
 from zstack_spec import document
@@ -272,9 +275,6 @@ def test_loader__mock_and_suite_read_one_document_with_one_loader() -> None:
 
 
 def test_loader__the_suite_reads_the_spec_without_the_mock() -> None:
-    import subprocess
-    import sys
-
     code = (
         "import sys, contract_tests.spec as s; c = s.Contract.load(); "
         "assert c.api_timeout('AddImage') > 0; "
@@ -287,3 +287,21 @@ def test_loader__the_suite_reads_the_spec_without_the_mock() -> None:
 def test_loader__i18n_lives_with_the_loader() -> None:
     assert Catalogue.__module__ == "zstack_spec.i18n"
     assert isinstance(Spec.load().catalogue, Catalogue)
+
+
+def test_locale__is_each_app_s_own(spec: Spec) -> None:
+    """Two mocks in one process answer each in its --locale, whichever was built last."""
+    chinese = ZStack(make_app(spec, locale="zh_CN").test_client())
+    source = ZStack(make_app(spec).test_client())
+    expected = {
+        lang: spec.catalogue.render(lang, "unknown format[%s]", "bogus")
+        for lang in ("zh_CN", "raw")
+    }
+    assert expected["zh_CN"] != expected["raw"]
+    for _ in range(2):  # interleaved
+        assert chinese.job_error(chinese.add_image(format="bogus"))["details"] == expected["zh_CN"]
+        assert source.job_error(source.add_image(format="bogus"))["details"] == expected["raw"]
+
+
+def test_locale__state_used_alone_speaks_the_source_text() -> None:
+    assert localized("unknown format[%s]", "bogus") == "unknown format[bogus]"

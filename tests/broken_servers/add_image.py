@@ -191,7 +191,7 @@ def one_message_in_chinese(app: Flask) -> None:
         fmt: entry if fmt == "unknown format[%s]" else dataclasses.replace(entry, entries={})
         for fmt, entry in full.entries.items()
     }
-    i18n.use_locale("zh_CN", Catalogue(partial))
+    runtime(app).locale = i18n.Locale("zh_CN", Catalogue(partial))
 
 
 REJECTED = ("job_success_conformance",)
