@@ -305,3 +305,14 @@ def test_locale__is_each_app_s_own(spec: Spec) -> None:
 
 def test_locale__state_used_alone_speaks_the_source_text() -> None:
     assert localized("unknown format[%s]", "bogus") == "unknown format[bogus]"
+
+
+def test_walker__max_length_counts_utf16_units_as_java(zs: ZStack) -> None:
+    """ApiMessageParamValidator.java L29-34 compares String.length(): an emoji counts two."""
+    name = "\U0001f600" * 128  # 128 characters, 256 UTF-16 units > maxLength 255
+    error = zs.job_error(zs.add_image(name=name))
+    assert error["details"] == (
+        "field[name] of message[org.zstack.header.message.ApiMessageParamValidator] exceeds max "
+        "length of string. expected was <= 255, actual was 256"
+    )
+    assert zs.poll(zs.add_image(name="\U0001f600" * 127)).status_code == 200

@@ -172,9 +172,15 @@ def check_params(schema: MessageSchema, message: dict[str, JSON], exists: Resour
         _check_resource(name, fs, value, exists)
 
 
+def java_length(value: str) -> int:
+    """String.length(): UTF-16 code units, so a character outside the BMP counts two."""
+    return len(value) if value.isascii() else len(value.encode("utf-16-le")) // 2
+
+
 def _check_value(name: str, fs: dict[str, JSON], value: JSON) -> None:
     checked_elsewhere = "x-zstack-checked-by" in fs
-    if isinstance(value, str) and "maxLength" in fs and len(value) > fs["maxLength"]:
+    # ApiMessageParamValidator.java L29-34: `str.length() > at.maxLength()`
+    if isinstance(value, str) and "maxLength" in fs and java_length(value) > fs["maxLength"]:
         raise InvalidArgumentError(
             localized(
                 "field[%s] of message[%s] exceeds max length of string. expected was <= %s, "
@@ -182,7 +188,7 @@ def _check_value(name: str, fs: dict[str, JSON], value: JSON) -> None:
                 name,
                 VALIDATOR,
                 fs["maxLength"],
-                len(value),
+                java_length(value),
             )
         )
     if "enum" in fs and not checked_elsewhere:
