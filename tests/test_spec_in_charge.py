@@ -172,6 +172,9 @@ def test_inventory__every_query_api_names_a_spec_inventory(spec: Spec) -> None:
     assert queries
     for op in queries:
         assert spec.inventory(op.operation_id) in spec.doc["components"]["schemas"]
+    # the chain's copy: which inventory each query API's objects are checked and rendered as
+    for api, (inventory, _) in api_chain.QUERY_SOURCES.items():
+        assert inventory == spec.inventory(api)
 
 
 # --- enums used as types ----------------------------------------------------------------------
