@@ -319,3 +319,12 @@ def test_walker__max_length_counts_utf16_units_as_java(zs: ZStack) -> None:
         "length of string. expected was <= 255, actual was 256"
     )
     assert zs.poll(zs.add_image(name="\U0001f600" * 127)).status_code == 200
+
+
+def test_enum__the_journal_filter_takes_the_spec_verdicts(zs: ZStack, spec: Spec) -> None:
+    verdicts = spec.enum("MockJournalEntry", "verdict")
+    for verdict in verdicts:
+        assert zs.client.get(f"/_mock/journal?verdict={verdict}").status_code == 200
+    rsp = zs.client.get("/_mock/journal?verdict=bogus")
+    assert rsp.status_code == 400
+    assert rsp.get_json()["error"]["details"] == f"verdict is one of {', '.join(verdicts)}"
