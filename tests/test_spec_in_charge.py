@@ -123,8 +123,7 @@ def test_action_keys__the_route_routes_by_the_spec_actions(spec: Spec) -> None:
 
 
 def _fields(spec: Spec, name: str) -> tuple[set[str], set[str]]:
-    schema = spec.schema(name)
-    return set(schema["properties"]), set(schema.get("required", []))
+    return set(spec.inventory_fields(name)), set(spec.schema(name).get("required", []))
 
 
 @pytest.mark.parametrize(
