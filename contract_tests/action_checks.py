@@ -11,9 +11,9 @@ from typing import Any
 
 from contract_tests.checks import ContractViolation, error_code_conformance
 from contract_tests.client import Exchange
-from contract_tests.i18n import Text
 from contract_tests.messages import INVALID_FIELD
 from contract_tests.spec import Contract
+from zstack_spec.i18n import Text
 
 JSON = Any
 # fields ZStack may move on any update: the row's `ON UPDATE CURRENT_TIMESTAMP` column

@@ -26,10 +26,10 @@ from collections.abc import Callable
 from typing import Any
 
 from contract_tests import messages
-from contract_tests.i18n import Text
 from contract_tests.param_rules import api_param, required_rule
 from contract_tests.rejection import VALIDATOR, Rejection, Undecided, java_text, java_trim, job
 from contract_tests.spec import Contract
+from zstack_spec.i18n import Text
 
 # the model's vocabulary, imported from here by the suite and its tests
 __all__ = [

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from contract_tests.i18n import Text
 from contract_tests.rejection import VALIDATOR, Rejection, java_text, job
+from zstack_spec.i18n import Text
 
 JSON = Any
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from contract_tests import messages
-from contract_tests.i18n import Text
+from zstack_spec.i18n import Text
 
 JSON = Any
 # the class whose messages the @APIParam checks name

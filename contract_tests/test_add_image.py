@@ -9,8 +9,8 @@ import pytest
 
 from contract_tests import checks, model
 from contract_tests.client import JobRun
-from contract_tests.i18n import Text
 from contract_tests.session import ZStackSession
+from zstack_spec.i18n import Text
 
 V = "org.zstack.header.message.ApiMessageParamValidator"
 # the source formats (spec's x-zstack-messages: where each is sent, its catalogue entries)
@@ -178,7 +178,9 @@ def test_add_image__validation(
     zstack: ZStackSession, params: dict[str, Any], code: str, details: Text
 ) -> None:
     run, _ = zstack.add_image(**params) if None not in params.values() else _without(zstack, params)
-    zstack.check(checks.job_accepted_conformance, run.accepted, 259200000)
+    zstack.check(
+        checks.job_accepted_conformance, run.accepted, zstack.contract.api_timeout("AddImage")
+    )
     zstack.check(checks.error_code_conformance, run.result, zstack.contract, code, details)
 
 

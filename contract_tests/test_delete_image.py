@@ -16,8 +16,8 @@ import pytest
 
 from contract_tests import checks
 from contract_tests.client import JobRun
-from contract_tests.i18n import Text
 from contract_tests.session import ZStackSession
+from zstack_spec.i18n import Text
 
 UNKNOWN = "7d0f1e2a3b4c4d5e8f6a7b8c9d0e1f2a"
 JSON = Any
@@ -142,7 +142,9 @@ def test_delete_image__delete_modes(zstack: ZStackSession, mode: str) -> None:
 
 def test_delete_image__unknown_well_formed_uuid_succeeds(zstack: ZStackSession) -> None:
     run = zstack.client.delete_image(UNKNOWN)
-    zstack.check(checks.job_accepted_conformance, run.accepted, 1800000)
+    zstack.check(
+        checks.job_accepted_conformance, run.accepted, zstack.contract.api_timeout("DeleteImage")
+    )
     zstack.check(checks.empty_result_conformance, run.result)
 
 

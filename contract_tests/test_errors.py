@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from contract_tests import checks, messages
-from contract_tests.i18n import Text
 from contract_tests.session import ZStackSession
+from zstack_spec.i18n import Text
 
 V = "org.zstack.header.message.ApiMessageParamValidator"
 
@@ -42,7 +42,9 @@ def test_auth__unknown_session_is_id_1001_in_the_job(zstack: ZStackSession) -> N
     run = zstack.client.call(
         "POST", "/v1/images", body=body, headers={"Authorization": "OAuth " + "1" * 32}
     )
-    zstack.check(checks.job_accepted_conformance, run.accepted, 259200000)
+    zstack.check(
+        checks.job_accepted_conformance, run.accepted, zstack.contract.api_timeout("AddImage")
+    )
     zstack.check(checks.error_code_conformance, run.result, zstack.contract, "ID.1001")
 
 

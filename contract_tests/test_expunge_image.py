@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from contract_tests import checks, messages
-from contract_tests.i18n import Text
 from contract_tests.session import ZStackSession
+from zstack_spec.i18n import Text
 
 
 def deleted_or_skip(zstack: ZStackSession) -> dict[str, Any]:

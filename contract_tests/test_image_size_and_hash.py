@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from contract_tests import action_checks, checks, messages
-from contract_tests.i18n import Text
 from contract_tests.session import ZStackSession
+from zstack_spec.i18n import Text
 
 JSON = Any
 V = "org.zstack.header.message.ApiMessageParamValidator"

@@ -8,7 +8,6 @@ import time
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from contract_tests.i18n import Catalogue
 from mock_server.config import MockConfig
 from mock_server.package_data import default_fixtures_path
 from mock_server.routes import backup_storage, images, jobs, sessions, system_tags
@@ -39,7 +38,6 @@ def create_app(config: MockConfig | None = None, spec: Spec | None = None) -> Fl
     config = config or MockConfig()
     spec = spec or Spec.load()
     fixtures = load_fixtures(config.fixtures or default_fixtures_path())
-    i18n.use_locale(config.locale, Catalogue.from_spec(spec.doc))
     app = Flask(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body
     app.url_map.strict_slashes = True
@@ -50,6 +48,7 @@ def create_app(config: MockConfig | None = None, spec: Spec | None = None) -> Fl
         spec=spec,
         apis=Apis(spec),
         store=store,
+        locale=i18n.Locale(config.locale, spec.catalogue),
         webhooks=WebhookSender(config.webhook_allow, config.webhook_retry_interval),
     )
     rt.install(store)
@@ -62,6 +61,8 @@ def create_app(config: MockConfig | None = None, spec: Spec | None = None) -> Fl
         app.register_blueprint(bp, url_prefix=f"{config.context_path}{bp.url_prefix}")
     app.register_blueprint(admin_api.bp)
     app.register_blueprint(pages.bp, url_prefix="/_mock")
+    app.before_request(_speak)
+    app.teardown_request(_stop_speaking)
     app.before_request(_start)
     app.before_request(cors.preflight)
     app.before_request(method_gate)
@@ -73,6 +74,17 @@ def create_app(config: MockConfig | None = None, spec: Spec | None = None) -> Fl
 
         install_response_validation(app, spec)
     return app
+
+
+def _speak() -> None:
+    """Every detail of this request in the app's language (MockRuntime.locale)."""
+    g.locale_token = i18n.speak(runtime().locale)
+
+
+def _stop_speaking(_: BaseException | None) -> None:
+    token = g.pop("locale_token", None)
+    if token is not None:
+        i18n.stop_speaking(token)
 
 
 def _start() -> None:

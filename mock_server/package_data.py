@@ -1,4 +1,7 @@
-"""Where the spec and the default fixtures are: inside the installed package, or the checkout."""
+"""Where the default fixtures are: inside the installed package, or the checkout.
+
+The spec is found by `zstack_spec.document.spec_path`, which the contract suite shares.
+"""
 
 from __future__ import annotations
 
@@ -14,10 +17,6 @@ def _find(packaged: str, in_checkout: str) -> Path:
         if candidate.exists():
             return candidate
     raise FileNotFoundError(f"{in_checkout} is neither packaged nor in the checkout")
-
-
-def spec_path() -> Path:
-    return _find("spec/zstack-image.yaml", "spec/zstack-image.yaml")
 
 
 def default_fixtures_path() -> Path:

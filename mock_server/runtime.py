@@ -25,6 +25,7 @@ from mock_server.zstack import rest_headers
 from mock_server.zstack.api_chain import ApiCall, Apis
 from mock_server.zstack.encoding import job_result_body
 from mock_server.zstack.errors import ZStackError, injected_error
+from mock_server.zstack.i18n import Locale, speaking
 from mock_server.zstack.spec import Spec
 
 JSON = Any
@@ -48,6 +49,8 @@ class MockRuntime:
     spec: Spec
     apis: Apis
     store: Store
+    # the language of every i18n'd detail (--locale): the app's, spoken while it serves
+    locale: Locale
     faults: FaultRules = field(default_factory=FaultRules)
     journal: Journal = field(default_factory=Journal)
     webhooks: WebhookSender = field(default_factory=lambda: WebhookSender(()))
@@ -117,7 +120,7 @@ class MockRuntime:
         """End the jobs that have come due (entering the store's lock does it)."""
         store = self.store
         if store.jobs.has_pending():
-            with store.locked():
+            with speaking(self.locale), store.locked():
                 pass
 
     def start_ticker(self, interval: float = 0.1) -> threading.Thread:

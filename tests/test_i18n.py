@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from contract_tests.i18n import LANGUAGES, Catalogue, Entry, LanguageSeen, Text, message_format
 from mock_server.zstack.spec import Spec
 from tests.conftest import CONNECTED_BS, ZStack, make_app
+from zstack_spec.i18n import LANGUAGES, Catalogue, Entry, LanguageSeen, Text, message_format
 
 URL_RULE = "url must starts with 'file:///', 'http://', 'https://'， 'ftp://', 'sftp://' or '/'"
 

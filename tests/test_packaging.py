@@ -10,7 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_wheel__carries_spec_fixtures_and_both_packages(tmp_path: Path) -> None:
+def test_wheel__carries_spec_fixtures_and_the_three_packages(tmp_path: Path) -> None:
     subprocess.run(
         [
             sys.executable,
@@ -28,11 +28,13 @@ def test_wheel__carries_spec_fixtures_and_both_packages(tmp_path: Path) -> None:
     )
     [wheel] = tmp_path.glob("*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert "mock_server/_data/spec/zstack-image.yaml" in names
+    # the spec once, in the loader both halves share
+    assert "zstack_spec/_data/zstack-image.yaml" in names
+    assert "zstack_spec/document.py" in names
+    assert "zstack_spec/i18n.py" in names
     assert "mock_server/_data/fixtures/seed/default.yaml" in names
     assert "mock_server/_data/fixtures/samples/AddImage.request.json" in names
     assert "contract_tests/__init__.py" in names
-    assert "contract_tests/_data/zstack-image.yaml" in names
     assert "contract_tests/schemathesis.toml" in names
     assert "mock_server/tooling/ui/dashboard.html" in names
     assert "mock_server/tooling/ui/docs.html" in names
@@ -63,8 +65,8 @@ def test_installed_package__finds_its_own_spec_and_fixtures(tmp_path: Path) -> N
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     code = (
-        "import mock_server.package_data as r, mock_server.app as a;"
-        "print(r.spec_path()); print(r.default_fixtures_path());"
+        "import mock_server.package_data as r, mock_server.app as a, zstack_spec.document as d;"
+        "print(d.spec_path()); print(r.default_fixtures_path());"
         "a.create_app()"
     )
     out = subprocess.run(
@@ -76,5 +78,5 @@ def test_installed_package__finds_its_own_spec_and_fixtures(tmp_path: Path) -> N
         env={"PYTHONPATH": str(site), "PATH": ""},
     )
     spec_line, fixtures_line = out.stdout.splitlines()
-    assert spec_line == str(site / "mock_server/_data/spec/zstack-image.yaml")
+    assert spec_line == str(site / "zstack_spec/_data/zstack-image.yaml")
     assert fixtures_line == str(site / "mock_server/_data/fixtures/seed/default.yaml")

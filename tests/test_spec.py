@@ -9,9 +9,9 @@ import pytest
 from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
 
-from mock_server.package_data import spec_path
 from mock_server.state import add_image, image_urls
 from mock_server.zstack.spec import Spec
+from zstack_spec.document import spec_path
 
 
 def test_spec__is_valid_openapi_3_0_3() -> None:

@@ -15,13 +15,13 @@ bp = Blueprint("backup_storage", __name__, url_prefix="/v1/backup-storage")
 def query_backup_storage() -> Response:
     """A unique path: RestServer dispatches it to the query whatever the method."""
     read_body()
-    return query.run_query("BackupStorageInventory", session_uuid(), None)
+    return query.run_query("QueryBackupStorage", session_uuid(), None)
 
 
 @bp.get("/<uuid>", provide_automatic_options=False)
 def query_backup_storage_by_uuid(uuid: str) -> Response:
     read_body()
-    return query.run_query("BackupStorageInventory", session_uuid(), uuid=uuid)
+    return query.run_query("QueryBackupStorage", session_uuid(), uuid=uuid)
 
 
 @bp.route("/<uuid>", methods=["POST", "PUT", "DELETE", "PATCH"], provide_automatic_options=False)

@@ -22,12 +22,12 @@ from mock_server.tooling.verdict import envelope_findings, query_findings, unche
 from mock_server.zstack.api_chain import ApiCall
 from mock_server.zstack.errors import RestError
 from mock_server.zstack.gson import as_message
-from mock_server.zstack.image_actions import ACTIONS
 from mock_server.zstack.validation import read_message
 
 bp = Blueprint("images", __name__, url_prefix="/v1/images")
 
-ACTION_APIS = {"expungeImage": "ExpungeImage", "recoverImage": "RecoverImage", **ACTIONS}
+# the operation of the shared `actions` path; its x-zstack-actions maps body keys to APIs
+ACTIONS_OPERATION = "ExpungeImage"
 
 
 def _submit(api: str, message: dict[str, object]) -> Response:
@@ -87,13 +87,13 @@ def add_image() -> Response:
 @bp.get("", provide_automatic_options=False)
 def query_image() -> Response:
     read_body()
-    return query.run_query("ImageInventory", session_uuid(), uuid=None)
+    return query.run_query("QueryImage", session_uuid(), uuid=None)
 
 
 @bp.get("/<uuid>", provide_automatic_options=False)
 def query_image_by_uuid(uuid: str) -> Response:
     read_body()
-    return query.run_query("ImageInventory", session_uuid(), uuid=uuid)
+    return query.run_query("QueryImage", session_uuid(), uuid=uuid)
 
 
 @bp.delete("/<uuid>", provide_automatic_options=False)
@@ -123,10 +123,11 @@ def image_actions(image_uuid: str) -> Response:
     if body is None:
         # RestServer.handleNonUniqueApi calls m.containsKey on a null map: NPE, empty message
         raise RestError(500, "")
-    key = next((k for k in ACTION_APIS if k in body), None)
+    actions = runtime().spec.actions(ACTIONS_OPERATION)
+    key = next((k for k in actions if k in body), None)
     if key is None:
         raise no_action_mapping()
-    api = ACTION_APIS[key]
+    api = actions[key]
     operation(api)
     schema = runtime().apis.schemas[api]
     # the one URL variable fills `imageUuid` (Expunge, Recover) or `uuid` (the others)

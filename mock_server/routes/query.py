@@ -11,7 +11,7 @@ from mock_server.routes.rest import note, operation, sync_faults
 from mock_server.runtime import runtime
 from mock_server.state import query as q
 from mock_server.tooling.verdict import query_api_findings
-from mock_server.zstack.api_chain import INVENTORY_APIS, ApiCall
+from mock_server.zstack.api_chain import ApiCall
 from mock_server.zstack.encoding import api_response, schema_map
 from mock_server.zstack.errors import RestError
 from mock_server.zstack.javamap import copy_capacity, iteration_order
@@ -160,10 +160,10 @@ def _condition(cond: str) -> q.Condition:
     return q.Condition(name.strip(), op, value)
 
 
-def run_query(inventory: str, session: str, uuid: str | None) -> Response:
-    """Run a query API: 200 with inventories and `schema`, or 503 with the error."""
+def run_query(api: str, session: str, uuid: str | None) -> Response:
+    """Run a query API: 200 with inventories (the spec's `x-zstack-inventory`) and `schema`."""
     rt = runtime()
-    api = INVENTORY_APIS[inventory]
+    inventory = rt.spec.inventory(api)
     operation(api)
     if uuid is None:
         note(query_api_findings(api, request.args))

@@ -19,7 +19,7 @@ bp = Blueprint("system_tags", __name__, url_prefix="/v1/system-tags")
 @bp.get("", provide_automatic_options=False)
 def query_system_tag() -> Response:
     read_body()
-    return query.run_query("SystemTagInventory", session_uuid(), None)
+    return query.run_query("QuerySystemTag", session_uuid(), None)
 
 
 @bp.route("", methods=["POST", "PUT", "DELETE", "PATCH"], provide_automatic_options=False)
@@ -36,4 +36,4 @@ def system_tags_other_method() -> Response:
 )
 def query_system_tag_by_uuid(uuid: str) -> Response:
     read_body()
-    return query.run_query("SystemTagInventory", session_uuid(), uuid=uuid)
+    return query.run_query("QuerySystemTag", session_uuid(), uuid=uuid)

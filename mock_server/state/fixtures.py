@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -12,113 +13,98 @@ import jsonschema
 import yaml
 
 from mock_server.state.fixture_text import where, yaml_position
-from mock_server.state.model import ImageState, ImageStatus
+from mock_server.state.model import ImageStatus
+from zstack_spec.document import SpecDocument, packaged
 
 JSON = Any
 
-_UUID = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
 _NAME = {"type": "string", "minLength": 1, "maxLength": 255}
-# header/src/main/java/org/zstack/header/image/ImageStatus.java; a backup-storage ref has the same
-# enum (ImageBackupStorageRefVO.java L44: `private ImageStatus status`)
-_IMAGE_STATUS = {"enum": [s.value for s in ImageStatus]}
 
-# The fixtures file's own format (not a ZStack shape): what a seed may say, and nothing else.
-FIXTURES_SCHEMA: dict[str, JSON] = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {
-        "accounts": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["uuid", "name"],
-                "oneOf": [{"required": ["password"]}, {"required": ["passwordSha512"]}],
-                "properties": {
-                    "uuid": _UUID,
-                    "name": _NAME,
-                    "password": {"type": "string", "description": "plain text; hashed at load"},
-                    "passwordSha512": {"type": "string", "pattern": "^[0-9a-f]{128}$"},
-                },
+
+@functools.cache
+def fixtures_schema() -> dict[str, JSON]:
+    """The fixtures file's own format (not a ZStack shape): what a seed may say, and nothing else.
+
+    Its uuids and enums are the spec's (tests/test_spec_in_charge.py pins them).
+    """
+    spec = packaged()
+    uuid = spec.schema("Uuid")
+    kinds = {
+        "accounts": _objects(
+            ["uuid", "name"],
+            {
+                "uuid": uuid,
+                "name": _NAME,
+                "password": {"type": "string", "description": "plain text; hashed at load"},
+                "passwordSha512": {"type": "string", "pattern": "^[0-9a-f]{128}$"},
             },
+            oneOf=[{"required": ["password"]}, {"required": ["passwordSha512"]}],
+        ),
+        "zones": _objects(["uuid", "name"], {"uuid": uuid, "name": _NAME}),
+        "backupStorages": _backup_storages(spec, uuid),
+        "images": _images(spec, uuid),
+    }
+    return {"type": "object", "additionalProperties": False, "properties": kinds}
+
+
+def _objects(required: list[str], properties: dict[str, JSON], **more: JSON) -> dict[str, JSON]:
+    """A list of closed objects."""
+    item = {"type": "object", "additionalProperties": False, "required": required, **more}
+    return {"type": "array", "items": {**item, "properties": properties}}
+
+
+def _enum(spec: SpecDocument, schema: str, prop: str | None = None) -> dict[str, JSON]:
+    return {"enum": list(spec.enum(schema, prop))}
+
+
+def _backup_storages(spec: SpecDocument, uuid: JSON) -> dict[str, JSON]:
+    required = ["uuid", "name", "type", "url", "status", "totalCapacity", "availableCapacity"]
+    return _objects(
+        required,
+        {
+            "uuid": uuid,
+            "name": _NAME,
+            "type": {"type": "string", "minLength": 1},
+            "url": {"type": "string"},
+            "description": {"type": "string"},
+            "status": _enum(spec, "BackupStorageInventory", "status"),
+            "state": _enum(spec, "BackupStorageInventory", "state"),
+            "totalCapacity": {"type": "integer", "minimum": 0},
+            "availableCapacity": {"type": "integer", "minimum": 0},
+            "attachedZoneUuids": {"type": "array", "items": uuid},
+            "extra": {"type": "object", "description": "type-specific inventory fields"},
         },
-        "zones": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["uuid", "name"],
-                "properties": {"uuid": _UUID, "name": _NAME},
+    )
+
+
+def _images(spec: SpecDocument, uuid: JSON) -> dict[str, JSON]:
+    # header/src/main/java/org/zstack/header/image/ImageStatus.java; a backup-storage ref has the
+    # same enum (ImageBackupStorageRefVO.java L44: `private ImageStatus status`)
+    status = _enum(spec, "ImageStatus")
+    refs = _objects(["backupStorageUuid"], {"backupStorageUuid": uuid, "status": status})
+    # and one of backupStorageUuids or backupStorageRefs (_check_image_refs)
+    return _objects(
+        ["uuid", "name", "url", "format"],
+        {
+            "uuid": uuid,
+            "name": _NAME,
+            "url": {"type": "string", "minLength": 1},
+            "format": _enum(spec, "AddImageParams", "format"),
+            "mediaType": _enum(spec, "AddImageParams", "mediaType"),
+            "platform": {"enum": ["Linux", "Windows", "Other"]},
+            "guestOsType": {"type": "string"},
+            "description": {"type": "string"},
+            "status": status,
+            "state": _enum(spec, "ImageInventory", "state"),
+            "backupStorageUuids": {
+                "type": "array",
+                "minItems": 1,
+                "uniqueItems": True,
+                "items": uuid,
             },
+            "backupStorageRefs": {**refs, "minItems": 1},
         },
-        "backupStorages": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": [
-                    "uuid",
-                    "name",
-                    "type",
-                    "url",
-                    "status",
-                    "totalCapacity",
-                    "availableCapacity",
-                ],
-                "properties": {
-                    "uuid": _UUID,
-                    "name": _NAME,
-                    "type": {"type": "string", "minLength": 1},
-                    "url": {"type": "string"},
-                    "description": {"type": "string"},
-                    "status": {"enum": ["Connecting", "Connected", "Disconnected"]},
-                    "state": {"enum": ["Enabled", "Disabled"]},
-                    "totalCapacity": {"type": "integer", "minimum": 0},
-                    "availableCapacity": {"type": "integer", "minimum": 0},
-                    "attachedZoneUuids": {"type": "array", "items": _UUID},
-                    "extra": {"type": "object", "description": "type-specific inventory fields"},
-                },
-            },
-        },
-        "images": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "additionalProperties": False,
-                # and one of backupStorageUuids or backupStorageRefs (_check_image_refs)
-                "required": ["uuid", "name", "url", "format"],
-                "properties": {
-                    "uuid": _UUID,
-                    "name": _NAME,
-                    "url": {"type": "string", "minLength": 1},
-                    "format": {"enum": ["qcow2", "raw", "vmdk", "iso"]},
-                    "mediaType": {"enum": ["RootVolumeTemplate", "ISO", "DataVolumeTemplate"]},
-                    "platform": {"enum": ["Linux", "Windows", "Other"]},
-                    "guestOsType": {"type": "string"},
-                    "description": {"type": "string"},
-                    "status": _IMAGE_STATUS,
-                    "state": {"enum": [s.value for s in ImageState]},
-                    "backupStorageUuids": {
-                        "type": "array",
-                        "minItems": 1,
-                        "uniqueItems": True,
-                        "items": _UUID,
-                    },
-                    "backupStorageRefs": {
-                        "type": "array",
-                        "minItems": 1,
-                        "items": {
-                            "type": "object",
-                            "additionalProperties": False,
-                            "required": ["backupStorageUuid"],
-                            "properties": {"backupStorageUuid": _UUID, "status": _IMAGE_STATUS},
-                        },
-                    },
-                },
-            },
-        },
-    },
-}
+    )
 
 
 class FixtureError(Exception):
@@ -147,7 +133,7 @@ def parse_fixtures(data: JSON, source: str, text: str | None = None) -> Fixtures
             "(see docs/fixtures.md)"
         )
     errors = sorted(
-        jsonschema.Draft202012Validator(FIXTURES_SCHEMA).iter_errors(data),
+        jsonschema.Draft202012Validator(fixtures_schema()).iter_errors(data),
         key=lambda e: list(e.absolute_path),
     )
     if errors:

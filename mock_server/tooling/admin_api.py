@@ -170,8 +170,9 @@ def journal() -> Response:
                 filters[key] = int(request.args[key])
             except ValueError:
                 raise AdminError(400, f"{key} must be an integer") from None
-    if filters.get("verdict") not in (None, "ok", "warning", "violation"):
-        raise AdminError(400, "verdict is one of ok, warning, violation")
+    verdicts = rt.spec.parameter("MockGetJournal", "verdict")["schema"]["enum"]
+    if filters.get("verdict") not in (None, *verdicts):
+        raise AdminError(400, f"verdict is one of {', '.join(verdicts)}")
     if filters.get("limit", 0) < 0:
         raise AdminError(400, "limit must be 0 or more")
     admin.settle(rt)  # jobs that have come due end first, so their late findings are in this answer

@@ -110,8 +110,6 @@ QUERY_SOURCES: dict[str, tuple[str, Callable[[Store, str | None], list[JSON]]]] 
     "QueryBackupStorage": ("BackupStorageInventory", _backup_storage_rows),
     "QuerySystemTag": ("SystemTagInventory", _system_tag_rows),
 }
-# the query API of each inventory, for the routes
-INVENTORY_APIS = {inventory: api for api, (inventory, _) in QUERY_SOURCES.items()}
 
 
 def _query(apis: Apis, store: Store, call: ApiCall) -> dict[str, JSON]:

@@ -8,7 +8,6 @@ from typing import Any
 
 from flask import Flask, Response
 
-from contract_tests.i18n import Catalogue
 from mock_server.state.jobs import Job
 from mock_server.state.store import Store
 from mock_server.zstack import i18n
@@ -24,6 +23,7 @@ from tests.broken_servers.base import (
     runtime,
     set_body,
 )
+from zstack_spec.i18n import Catalogue
 
 JSON = Any
 Rule = Callable[[Store, ApiCall], "ZStackError | None"]
@@ -191,7 +191,7 @@ def one_message_in_chinese(app: Flask) -> None:
         fmt: entry if fmt == "unknown format[%s]" else dataclasses.replace(entry, entries={})
         for fmt, entry in full.entries.items()
     }
-    i18n.use_locale("zh_CN", Catalogue(partial))
+    runtime(app).locale = i18n.Locale("zh_CN", Catalogue(partial))
 
 
 REJECTED = ("job_success_conformance",)
