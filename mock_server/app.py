@@ -37,10 +37,25 @@ def create_app(config: MockConfig | None = None, spec: Spec | None = None) -> Fl
     """Build a mock: load the spec and fixtures, build the store, register the routes."""
     config = config or MockConfig()
     spec = spec or Spec.load()
-    fixtures = load_fixtures(config.fixtures or default_fixtures_path())
     app = Flask(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body
     app.url_map.strict_slashes = True
+    rt = _runtime(config, spec)
+    app.extensions["zstack"] = rt
+    if config.background_jobs:
+        rt.start_ticker()
+    _register_routes(app, config)
+    _register_error_handlers(app)
+    if config.validate_responses:
+        from mock_server.tooling.self_check import install_response_validation
+
+        install_response_validation(app, spec)
+    return app
+
+
+def _runtime(config: MockConfig, spec: Spec) -> MockRuntime:
+    """The composition root's parts: the store (in memory or in a --state file) and the tools."""
+    fixtures = load_fixtures(config.fixtures or default_fixtures_path())
     settings, path = config.store_settings(), config.state_file
     store = Store(fixtures, settings) if path is None else Store.open(fixtures, settings, path)
     rt = MockRuntime(
@@ -53,9 +68,11 @@ def create_app(config: MockConfig | None = None, spec: Spec | None = None) -> Fl
     )
     rt.install(store)
     rt.restore_faults()
-    app.extensions["zstack"] = rt
-    if config.background_jobs:
-        rt.start_ticker()
+    return rt
+
+
+def _register_routes(app: Flask, config: MockConfig) -> None:
+    """ZStack's blueprints under the context path, the mock's own under /_mock, and the hooks."""
     for bp in (images.bp, jobs.bp, sessions.bp, backup_storage.bp, system_tags.bp):
         # ZStack's APIs under the context path (--context-path); RestServer sees `/v1/...`
         app.register_blueprint(bp, url_prefix=f"{config.context_path}{bp.url_prefix}")
@@ -68,12 +85,6 @@ def create_app(config: MockConfig | None = None, spec: Spec | None = None) -> Fl
     app.before_request(method_gate)
     app.after_request(_finish)
     app.after_request(cors.allow)
-    _register_error_handlers(app)
-    if config.validate_responses:
-        from mock_server.tooling.self_check import install_response_validation
-
-        install_response_validation(app, spec)
-    return app
 
 
 def _speak() -> None:

@@ -18,17 +18,17 @@ from mock_server.state.model import Session
 from mock_server.state.store import Store
 from mock_server.zstack import image_actions, validation
 from mock_server.zstack.errors import ZStackError
+from mock_server.zstack.handler_types import Chain, Handler
 from mock_server.zstack.spec import Spec
 from mock_server.zstack.validation import MessageSchema, StopRouting
 
 JSON = Any
 T = TypeVar("T")
-Handler = Callable[["Apis", Store, dict[str, JSON], Session], "dict[str, JSON] | Deferred"]
 SyncHandler = Callable[["Apis", Store, "ApiCall"], dict[str, JSON]]
 
 
 def _add_image(
-    apis: Apis, store: Store, m: dict[str, JSON], session: Session
+    apis: Chain, store: Store, m: dict[str, JSON], session: Session
 ) -> dict[str, JSON] | Deferred:
     validation.check_resource_uuid(m)  # ApiMediatorImpl, FRONT
     store.images.validate_add_image(m)  # ImageApiInterceptor, DEFAULT
@@ -38,15 +38,15 @@ def _add_image(
 
 # Delete, expunge and recover take effect at once; with --job-delay only their result waits,
 # so a delete can still meet an AddImage that is downloading (as it does on the real server).
-def _delete_image(apis: Apis, store: Store, m: dict[str, JSON], _: Session) -> dict[str, JSON]:
+def _delete_image(apis: Chain, store: Store, m: dict[str, JSON], _: Session) -> dict[str, JSON]:
     return store.images.delete_image(m["uuid"], m.get("backupStorageUuids"), m.get("deleteMode"))
 
 
-def _expunge_image(apis: Apis, store: Store, m: dict[str, JSON], _: Session) -> dict[str, JSON]:
+def _expunge_image(apis: Chain, store: Store, m: dict[str, JSON], _: Session) -> dict[str, JSON]:
     return store.images.expunge_image(m["imageUuid"], m.get("backupStorageUuids"))
 
 
-def _recover_image(apis: Apis, store: Store, m: dict[str, JSON], _: Session) -> dict[str, JSON]:
+def _recover_image(apis: Chain, store: Store, m: dict[str, JSON], _: Session) -> dict[str, JSON]:
     return store.images.recover_image(m["imageUuid"], m.get("backupStorageUuids"))
 
 

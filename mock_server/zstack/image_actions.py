@@ -8,16 +8,14 @@ Then the handler (ImageBase, state/image_actions.py).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mock_server.state.image_actions import NeverReplied
 from mock_server.state.jobs import Deferred, replayed
 from mock_server.state.model import Session
 from mock_server.state.store import Store
 from mock_server.zstack.errors import MessageTimeout
-
-if TYPE_CHECKING:
-    from mock_server.zstack.api_chain import Apis, Handler
+from mock_server.zstack.handler_types import Chain, Handler
 
 JSON = Any
 
@@ -34,29 +32,29 @@ ACTIONS = {
 HASH_MESSAGE_TIMEOUT = 1800
 
 
-def _update_image(apis: Apis, store: Store, m: dict[str, JSON], _: Session) -> dict[str, JSON]:
+def _update_image(apis: Chain, store: Store, m: dict[str, JSON], _: Session) -> dict[str, JSON]:
     return store.image_actions.update_image(m)
 
 
 def _change_image_state(
-    apis: Apis, store: Store, m: dict[str, JSON], _: Session
+    apis: Chain, store: Store, m: dict[str, JSON], _: Session
 ) -> dict[str, JSON]:
     return store.image_actions.change_image_state(m["uuid"], m["stateEvent"])
 
 
 def _set_image_boot_mode(
-    apis: Apis, store: Store, m: dict[str, JSON], _: Session
+    apis: Chain, store: Store, m: dict[str, JSON], _: Session
 ) -> dict[str, JSON]:
     store.image_actions.check_boot_mode(m["uuid"], m["bootMode"])  # DEFAULT
     return store.image_actions.set_image_boot_mode(m["uuid"], m["bootMode"])
 
 
-def _sync_image_size(apis: Apis, store: Store, m: dict[str, JSON], _: Session) -> dict[str, JSON]:
+def _sync_image_size(apis: Chain, store: Store, m: dict[str, JSON], _: Session) -> dict[str, JSON]:
     return store.image_actions.sync_image_size(m["uuid"])
 
 
 def _calculate_image_hash(
-    apis: Apis, store: Store, m: dict[str, JSON], _: Session
+    apis: Chain, store: Store, m: dict[str, JSON], _: Session
 ) -> dict[str, JSON] | Deferred:
     try:
         return store.image_actions.calculate_image_hash(m["uuid"], m["backupStorageUuid"])

@@ -135,13 +135,7 @@ def message_schema(spec: Spec, op: Operation, envelope: str | None = None) -> Me
             url_vars = (obj["x-zstack-url-field"],)
             required.add(url_vars[0])
             params = [p for p in params if p["in"] != "path"]
-    for p in params:
-        if p["in"] in ("path", "query"):
-            schema = spec.inline(p["schema"])
-            extras = {k: v for k, v in p.items() if k.startswith("x-zstack-")}
-            props[p["name"]] = {**schema, **extras}
-            if p.get("required"):
-                required.add(p["name"])
+    _add_parameter_fields(spec, params, props, required)
     lists = frozenset(
         p["name"] for p in params if p["in"] == "query" and p["schema"].get("type") == "array"
     )
@@ -155,6 +149,22 @@ def message_schema(spec: Spec, op: Operation, envelope: str | None = None) -> Me
         query_lists=lists,
         message_class=op.raw.get("x-zstack-message", ""),
     )
+
+
+def _add_parameter_fields(
+    spec: Spec,
+    params: list[dict[str, JSON]],
+    props: dict[str, dict[str, JSON]],
+    required: set[str],
+) -> None:
+    """Path and query parameters are message fields too (RestServer copies them in)."""
+    for p in params:
+        if p["in"] in ("path", "query"):
+            schema = spec.inline(p["schema"])
+            extras = {k: v for k, v in p.items() if k.startswith("x-zstack-")}
+            props[p["name"]] = {**schema, **extras}
+            if p.get("required"):
+                required.add(p["name"])
 
 
 def check_params(schema: MessageSchema, message: dict[str, JSON], exists: ResourceExists) -> None:
