@@ -340,7 +340,10 @@ class ImageBackend:
     def delete_image(
         self, uuid: str, backup_storage_uuids: list[str] | None, delete_mode: str | None
     ) -> dict[str, JSON]:
-        """DeleteImage. Real server: ImageBase.handle(APIDeleteImageMsg)/ImageDeletionMsg, §3-4."""
+        """DeleteImage: ImageBase.handle(APIDeleteImageMsg) and ImageDeletionMsg.
+
+        Real server: docs/zstack-protocol.md#delete-image.
+        """
         # APIDeleteMessage.getDeletionMode: DeletionMode.valueOf(deleteMode), "" included,
         # called by ImageBase.handle(APIDeleteImageMsg) L967
         try:
@@ -382,7 +385,10 @@ class ImageBackend:
     # -- ExpungeImage / RecoverImage -----------------------------------------------------------
 
     def expunge_image(self, uuid: str, backup_storage_uuids: list[str] | None) -> dict[str, JSON]:
-        """ExpungeImage. Real server: ImageBase.handle(APIExpungeImageMsg) L803-868, §3."""
+        """ExpungeImage: ImageBase.handle(APIExpungeImageMsg).
+
+        Real server: docs/zstack-protocol.md#expunge-recover.
+        """
         image = self.get_image(uuid)
         self.touched.add(uuid)
         for ref in self._deleted_targets(image, backup_storage_uuids, action="expunge"):
@@ -390,7 +396,10 @@ class ImageBackend:
         return {}
 
     def recover_image(self, uuid: str, backup_storage_uuids: list[str] | None) -> dict[str, JSON]:
-        """RecoverImage. Real server: ImageBase.handle(APIRecoverImageMsg) L745-801, §3."""
+        """RecoverImage: ImageBase.handle(APIRecoverImageMsg).
+
+        Real server: docs/zstack-protocol.md#expunge-recover.
+        """
         image = self.get_image(uuid)
         self.touched.add(uuid)
         now = self._clock.now()
@@ -503,7 +512,10 @@ def _fill_default(p: dict[str, JSON]) -> None:
 
 
 def _check_url(url: str) -> str:
-    """ImageApiInterceptor's url rules (§2): prefixes, then the local-path blacklist."""
+    """ImageApiInterceptor's url rules: prefixes, then the local-path blacklist.
+
+    Real server: docs/zstack-protocol.md#add-image-url.
+    """
     if url.startswith("/"):
         url = f"file://{url}"
     if not url.startswith(URL_PREFIXES):
