@@ -1,7 +1,7 @@
 """The contract's checks: small named functions that raise ContractViolation with the evidence.
 
-Each check states one rule of the real server (zstack-behaviour.md) and shows the request and
-response that broke it.
+Each check states one rule of the real server (docs/zstack-protocol.md) and shows the request
+and response that broke it.
 """
 
 from __future__ import annotations
@@ -67,7 +67,10 @@ ERROR_CODE = re.compile(r"^[A-Z]+\.[0-9]+$")
 
 
 def job_accepted_conformance(ex: Exchange, api_timeout: int) -> None:
-    """An async API answers 202 {"location": absolute job URL, "apiTimeout": ms} (§6)."""
+    """An async API answers 202 {"location": absolute job URL, "apiTimeout": ms}.
+
+    Real server: docs/zstack-protocol.md#async-jobs.
+    """
     name = "job_accepted_conformance"
     if ex.status != 202:
         fail(name, "an async API answers 202 and runs its checks inside the job", ex)

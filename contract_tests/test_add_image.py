@@ -209,7 +209,7 @@ def _fails_on_media_type(zstack: ZStackSession, run: JobRun) -> None:
 
 
 def test_add_image__param_errors_win_over_a_bad_session(zstack: ZStackSession) -> None:
-    """@APIParam checks run at SYSTEM, before the session check (zstack-behaviour.md §3)."""
+    """@APIParam checks run at SYSTEM, before the session check (docs/zstack-protocol.md#check-order)."""
     _fails_on_media_type(zstack, _with_unknown_session(zstack, mediaType="Bogus"))
 
 
@@ -220,7 +220,7 @@ def test_add_image__bad_session_wins_over_interceptor_checks(zstack: ZStackSessi
 
 
 def test_add_image__first_failing_field_in_zstack_order_wins(zstack: ZStackSession) -> None:
-    """Fields are checked in a HashMap's order: mediaType before name (zstack-behaviour.md §9)."""
+    """Fields are checked in a HashMap's order: mediaType before name (docs/zstack-protocol.md#param-order)."""
     sent = {k: v for k, v in zstack.image_params(mediaType="Bogus").items() if k != "name"}
     _fails_on_media_type(zstack, zstack.client.add_image(sent))
 

@@ -1,4 +1,4 @@
-"""The async protocol: 202 + location + apiTimeout, polling, unknown jobs (zstack-behaviour.md §6)."""
+"""The async protocol: 202 + location + apiTimeout, polling, unknown jobs (docs/zstack-protocol.md#async-jobs)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""DeleteImage reads its parameters from the query string only (zstack-behaviour.md §6).
+"""DeleteImage reads its parameters from the query string only (docs/zstack-protocol.md#request-parameters).
 
 Each query form is observable with one usable backup storage plus any other existing backup
 storage that holds no copy of the image, whatever its status: RestServer.handleApi (L911-935)

@@ -1,4 +1,7 @@
-"""Error structure and the REST layer's plain-text rejections; auth (zstack-behaviour.md §6-7)."""
+"""Error structure and the REST layer's plain-text rejections; auth.
+
+Real server: docs/zstack-protocol.md#error-code and docs/zstack-protocol.md#rest-errors.
+"""
 
 from __future__ import annotations
 

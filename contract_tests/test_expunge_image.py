@@ -1,4 +1,4 @@
-"""ExpungeImage and RecoverImage: the `expungeImage`/`recoverImage` envelopes and their rules (§3)."""
+"""ExpungeImage and RecoverImage: the `expungeImage`/`recoverImage` envelopes and their rules (docs/zstack-protocol.md#expunge-recover)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""QueryImage and QueryBackupStorage: conditions, paging, counting, `schema` (§6)."""
+"""QueryImage and QueryBackupStorage: conditions, paging, counting, `schema`.
+
+Real server: docs/zstack-protocol.md#query-api.
+"""
 
 from __future__ import annotations
 

@@ -117,7 +117,7 @@ def test_verdict__official_sdks_correct_use_gives_no_finding(zs: ZStack, recover
         == 200
     )
     assert sdk.send("DELETE", f"/images/{image}", query="?deleteMode=Permissive").status_code == 200
-    # the Go SDK repeats the path's imageUuid at the top level (zstack-behaviour.md §8)
+    # the Go SDK repeats the path's imageUuid at the top level (docs/zstack-protocol.md#go-sdk)
     extra = {"imageUuid": image} if recover == "go" else {}
     rsp = sdk.send("PUT", f"/images/{image}/actions", {"recoverImage": {}, **extra})
     assert rsp.status_code == 200, rsp.data
@@ -240,7 +240,7 @@ def test_verdict__unknown_session_on_delete_of_a_missing_image(
 def test_verdict__go_sdk_recover_without_backup_storages_is_a_violation(zs: ZStack) -> None:
     image = zs.ready_image()["uuid"]
     zs.client.delete(f"/zstack/v1/images/{image}", headers=zs.auth)
-    # its JSON encoder drops the empty recoverImage object (zstack-behaviour.md §8): a real 400
+    # its JSON encoder drops the empty recoverImage object (docs/zstack-protocol.md#go-sdk): a real 400
     rsp = zs.action(image, {"imageUuid": image})
     assert rsp.status_code == 400
     assert [f[:2] for f in _findings(zs, None)] == [("violation", "rest-layer")]

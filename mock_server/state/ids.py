@@ -41,7 +41,8 @@ class ManualClock:
 def gson_timestamp(epoch: float) -> str:
     """java.sql.Timestamp as Gson 2.8 writes it on Java 8: `Nov 28, 2026 11:00:00 AM` (local).
 
-    Real server: Gson's default Date adapter (US locale, DateFormat.DEFAULT), behaviour §5.
+    Real server: Gson's default Date adapter (US locale, DateFormat.DEFAULT),
+    docs/zstack-protocol.md#timestamps.
     """
     t = datetime.fromtimestamp(epoch)
     hour = t.hour % 12 or 12

@@ -188,7 +188,10 @@ class ImageBackend:
     def delete_image(
         self, uuid: str, backup_storage_uuids: list[str] | None, delete_mode: str | None
     ) -> dict[str, JSON]:
-        """DeleteImage. Real server: ImageBase.handle(APIDeleteImageMsg)/ImageDeletionMsg, §3-4."""
+        """DeleteImage: ImageBase.handle(APIDeleteImageMsg) and ImageDeletionMsg.
+
+        Real server: docs/zstack-protocol.md#delete-image.
+        """
         check_deletion_mode(delete_mode)
         image = self.images.get(uuid)
         if image is None:
@@ -210,7 +213,10 @@ class ImageBackend:
     # -- ExpungeImage / RecoverImage -----------------------------------------------------------
 
     def expunge_image(self, uuid: str, backup_storage_uuids: list[str] | None) -> dict[str, JSON]:
-        """ExpungeImage. Real server: ImageBase.handle(APIExpungeImageMsg) L803-868, §3."""
+        """ExpungeImage: ImageBase.handle(APIExpungeImageMsg) L803-868.
+
+        Real server: docs/zstack-protocol.md#expunge-recover.
+        """
         image = self.get_image(uuid)
         self._touched.add(uuid)
         for ref in expunge_targets(image, backup_storage_uuids):
@@ -218,7 +224,10 @@ class ImageBackend:
         return {}
 
     def recover_image(self, uuid: str, backup_storage_uuids: list[str] | None) -> dict[str, JSON]:
-        """RecoverImage. Real server: ImageBase.handle(APIRecoverImageMsg) L745-801, §3."""
+        """RecoverImage: ImageBase.handle(APIRecoverImageMsg) L745-801.
+
+        Real server: docs/zstack-protocol.md#expunge-recover.
+        """
         image = self.get_image(uuid)
         self._touched.add(uuid)
         now = self._clock.now()

@@ -28,7 +28,7 @@ from mock_server.zstack.errors import ErrorCode, ZStackError
 JSON = Any
 
 # Real server: completed rows are deleted after rest.completedApi.expiredPeriod (10800 s),
-# then a poll answers 404 "the job has been expired" (zstack-behaviour.md §6).
+# then a poll answers 404 "the job has been expired" (docs/zstack-protocol.md#async-jobs).
 COMPLETED_JOB_RETENTION = 10800.0
 # The mock also bounds how many jobs it remembers, oldest first, whatever their age.
 MAX_JOBS = 100_000

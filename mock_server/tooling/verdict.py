@@ -2,7 +2,7 @@
 
 Violations are requests a real server rejects (REST-layer errors, invalid arguments). Warnings are
 what a real ZStack silently tolerates but a correct client must not do: unknown fields, DeleteImage
-parameters in a body, a session id in the query string (zstack-behaviour.md §6).
+parameters in a body, a session id in the query string (docs/zstack-protocol.md#request-parameters).
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ def envelope_findings(
     """Unknown fields inside the envelope or beside it: ignored by the real server (Gson).
 
     A path variable repeated in the body is harmless when it has the path's value: RestServer
-    copies the URL's variables into the message after the body (zstack-behaviour.md §6).
+    copies the URL's variables into the message after the body
+    (docs/zstack-protocol.md#request-parameters).
     """
     found: list[Finding] = []
     if not isinstance(body, dict):

@@ -1,7 +1,8 @@
 """X-Web-Hook: when a job ends, POST its result to the client's URL, retrying as ZStack does.
 
-Real server: RestServer.callWebHook (zstack-behaviour.md §6) posts the body a poll would return,
-with `X-Job-UUID` and `X-Job-Success`, and retries 15 times every 2 s on a non-2xx or an IO error.
+Real server: RestServer.callWebHook (docs/zstack-protocol.md#webhooks) posts the body a poll
+would return, with `X-Job-UUID` and `X-Job-Success`, and retries 15 times every 2 s on a non-2xx
+or an IO error.
 Only hosts the operator allows are called (by default this machine), so the mock cannot be turned
 against other hosts.
 """
