@@ -74,6 +74,16 @@ TOLERATED: list[tuple[str, JSON, str]] = [
 ]
 
 
+def _as_map(body: JSON) -> JSON:
+    """RestServer reads the body into a LinkedHashMap with Gson, whose map adapter also takes the
+    array-of-entries form: `[]` is an empty map (docs/zstack-protocol.md#rest-errors)."""
+    if body == []:
+        return {}
+    if isinstance(body, list):
+        raise Undecided  # `[[key, value], ...]` entries, or Gson's error on anything else
+    return body
+
+
 def _rest_layer(body: JSON, props: dict[str, JSON]) -> Rejection | None:
     if not isinstance(body, dict):
         return Rejection("RestServer: the body is a JSON object (Gson)", 500)
@@ -190,6 +200,7 @@ def predict_add_image(
     """
     schema = contract.doc["components"]["schemas"]["AddImageParams"]
     props: dict[str, JSON] = schema["properties"]
+    body = _as_map(body)
     rejected = _rest_layer(body, props)
     if rejected is not None:
         return rejected

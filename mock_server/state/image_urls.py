@@ -75,7 +75,8 @@ def supports_url(bs: BackupStorage, url: str) -> bool:
 def check_url(url: str) -> str:
     """ImageApiInterceptor.validate(APIAddImageMsg) L176-185: the prefix, then the local path.
 
-    Real server: image/src/main/java/org/zstack/image/ImageApiInterceptor.java.
+    Real server: image/src/main/java/org/zstack/image/ImageApiInterceptor.java
+    (docs/zstack-protocol.md#add-image-url).
     """
     if url.startswith("/"):
         url = f"file://{url}"
