@@ -269,9 +269,9 @@ def main() -> None:
     out = args.out or RESULTS / f"profile-{when[:10]}.md"
     out.write_text(
         f"# Per-request profile, {when}\n\n"
-        f"`benchmarks/profile.py --requests {args.requests}`: in-process (the app's WSGI callable,"
-        " no HTTP server), CPU µs per request (the fastest tenth), split by cProfile's shares; standard-library and"
-        " builtin time is charged to its caller.\n\n"
+        f"`benchmarks/profile.py --requests {args.requests}`: in-process (the app's WSGI"
+        " callable, no HTTP server), CPU µs per request (the fastest tenth), split by cProfile's"
+        " shares; standard-library and builtin time is charged to its caller.\n\n"
         f"{text}\n",
         encoding="utf-8",
     )
