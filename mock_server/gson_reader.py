@@ -11,10 +11,12 @@ which Gson would read as an unquoted string, is not modelled).
 
 from __future__ import annotations
 
+import re
 from enum import IntEnum
 from typing import Any
 
 JSON = Any
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class Scope(IntEnum):
@@ -516,20 +518,29 @@ class JsonReader:
         self.path_names[-1] = "null"
 
     def _next_quoted(self, quote: str) -> str:
+        # nextQuotedValue: the run up to the next quote or backslash is taken in one slice
         out: list[str] = []
-        while self.pos < self.limit:
-            c = self.buf[self.pos]
+        buf, limit = self.buf, self.limit
+        while True:
+            start = self.pos
+            end = buf.find(quote, start, limit)
+            stop = limit if end < 0 else end
+            escape = buf.find("\\", start, stop)
+            if escape >= 0:
+                stop = escape
+            chunk = buf[start:stop]
+            newlines = chunk.count("\n")
+            if newlines:
+                self.line_number += newlines
+                self.line_start = start + chunk.rfind("\n") + 1
+            out.append(chunk)
+            self.pos = stop
+            if stop == limit:
+                raise self._syntax_error("Unterminated string")
             self.pos += 1
-            if c == quote:
+            if escape < 0:
                 return _utf16_text("".join(out))
-            if c == "\\":
-                out.append(self._read_escape())
-            else:
-                if c == "\n":
-                    self.line_number += 1
-                    self.line_start = self.pos
-                out.append(c)
-        raise self._syntax_error("Unterminated string")
+            out.append(self._read_escape())
 
     def _read_escape(self) -> str:
         if self.pos == self.limit:
@@ -576,7 +587,7 @@ def _utf16_text(text: str) -> str:
     A lone surrogate cannot be written as UTF-8; Java's encoder writes `?` for it (simulation
     choice: the mock replaces it when reading, so its lengths count one unit for it).
     """
-    if not any("\ud800" <= ch <= "\udfff" for ch in text):
+    if _SURROGATE.search(text) is None:
         return text
     out: list[str] = []
     i = 0
