@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from mock_server.errors import RestError
 from mock_server.routes import query
 from mock_server.routes.rest import read_body, session_uuid, wrong_method
+from mock_server.zstack.errors import RestError
 
 bp = Blueprint("backup_storage", __name__, url_prefix="/v1/backup-storage")
 

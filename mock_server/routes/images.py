@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from mock_server.apis import ApiCall
-from mock_server.errors import RestError
-from mock_server.gson import as_message
 from mock_server.routes import query
 from mock_server.routes.rest import (
     accepted,
@@ -17,14 +14,17 @@ from mock_server.routes.rest import (
     note,
     operation,
     read_body,
-    runtime,
     session_uuid,
     top_level_tags,
     wrong_method,
 )
-from mock_server.state.journal import Finding, Origin
-from mock_server.validation import read_message
-from mock_server.verdict import envelope_findings, query_findings, unchecked_session
+from mock_server.runtime import runtime
+from mock_server.tooling.journal import Finding, Origin
+from mock_server.tooling.verdict import envelope_findings, query_findings, unchecked_session
+from mock_server.zstack.api_chain import ApiCall
+from mock_server.zstack.errors import RestError
+from mock_server.zstack.gson import as_message
+from mock_server.zstack.validation import read_message
 
 bp = Blueprint("images", __name__, url_prefix="/v1/images")
 
@@ -50,8 +50,9 @@ def _submit(api: str, message: dict[str, object], spec_operation: str) -> Respon
 def _origin(api: str) -> dict[str, object]:
     """The starting request, redacted, kept with the job (and in --state) for a late finding."""
     secrets = runtime().journal.secrets
-    return Origin(request.method, request.path,
-                  secrets.query(request.query_string.decode("latin-1")), api).to_json()  # fmt: skip
+    return Origin(
+        request.method, request.path, secrets.query(request.query_string.decode("latin-1")), api
+    ).to_json()
 
 
 def _webhook() -> str | None:

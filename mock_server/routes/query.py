@@ -8,13 +8,14 @@ from typing import Any, Protocol
 
 from flask import Response, request
 
-from mock_server.errors import RestError
-from mock_server.javamap import copy_capacity, iteration_order
-from mock_server.routes.rest import note, operation, runtime, sync_faults
+from mock_server.routes.rest import note, operation, sync_faults
+from mock_server.runtime import runtime
 from mock_server.state import query as q
-from mock_server.validation import MessageSchema
-from mock_server.verdict import query_api_findings
-from mock_server.wire import api_response, schema_map
+from mock_server.tooling.verdict import query_api_findings
+from mock_server.zstack.encoding import api_response, schema_map
+from mock_server.zstack.errors import RestError
+from mock_server.zstack.javamap import copy_capacity, iteration_order
+from mock_server.zstack.validation import MessageSchema
 
 JSON = Any
 

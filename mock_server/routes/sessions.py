@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from mock_server.gson import as_message
 from mock_server.routes.query import query_message
-from mock_server.routes.rest import operation, read_body, runtime, sync_faults, wants_schema
-from mock_server.validation import read_message
-from mock_server.wire import api_response, schema_map
+from mock_server.routes.rest import (
+    operation,
+    read_body,
+    sync_faults,
+    wants_schema,
+)
+from mock_server.runtime import runtime
+from mock_server.zstack.encoding import api_response, schema_map
+from mock_server.zstack.gson import as_message
+from mock_server.zstack.validation import read_message
 
 bp = Blueprint("sessions", __name__, url_prefix="/v1/accounts")
 

@@ -17,8 +17,16 @@ import requests
 from tests.broken_servers import BY_NAME, NONE, PROOF_CONFIGS, BrokenServer
 from tests.broken_servers.outcome import Outcome
 
-SUITE_ARGS = ["--pyargs", "contract_tests", "-q", "-p", "no:cacheprovider", "-W", "ignore",
-              "--hypothesis-seed=0"]  # fmt: skip
+SUITE_ARGS = [
+    "--pyargs",
+    "contract_tests",
+    "-q",
+    "-p",
+    "no:cacheprovider",
+    "-W",
+    "ignore",
+    "--hypothesis-seed=0",
+]
 
 
 def prove(name: str, config: str) -> dict[str, object]:

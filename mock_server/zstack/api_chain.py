@@ -11,14 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from mock_server import validation
-from mock_server.errors import ZStackError
-from mock_server.spec import Spec
 from mock_server.state import tags
 from mock_server.state.jobs import Deferred, Job
 from mock_server.state.model import Session
 from mock_server.state.store import Store
-from mock_server.validation import MessageSchema, StopRouting
+from mock_server.zstack import validation
+from mock_server.zstack.errors import ZStackError
+from mock_server.zstack.spec import Spec
+from mock_server.zstack.validation import MessageSchema, StopRouting
 
 JSON = Any
 Handler = Callable[["Apis", Store, dict[str, JSON], Session], "dict[str, JSON] | Deferred"]

@@ -8,19 +8,17 @@ from typing import Any, TypeVar
 
 from flask import Blueprint, Response, request
 
-from mock_server.routes import about
-from mock_server.routes.rest import runtime, spec_error
-from mock_server.state.faults import FaultAction
+from mock_server.runtime import runtime
 from mock_server.state.fixtures import FixtureError, read_fixtures
 from mock_server.state.jobs import Job, JobState, Progression, ProgressionMode
-from mock_server.state.journal import Journal
 from mock_server.state.store import Store
-from mock_server.wire import json_response
+from mock_server.tooling.faults import FaultAction
+from mock_server.tooling.journal import Journal
+from mock_server.zstack.encoding import json_response
 
 JSON = Any
 T = TypeVar("T")
 bp = Blueprint("admin", __name__, url_prefix="/_mock")
-bp.register_blueprint(about.bp)
 _IMAGE_IN_PATH = re.compile(r"/v1/images/([0-9a-f]{32})(?:/|$)")
 
 
@@ -40,15 +38,16 @@ def admin_error(e: AdminError) -> Response:
         404: ("MOCK.1001", "No such admin resource"),
         409: ("MOCK.1002", "The admin request conflicts with the current state"),
     }[e.status]
-    return json_response(e.status, {"error": {"code": code, "description": description,
-                                              "details": e.details}})  # fmt: skip
+    return json_response(
+        e.status, {"error": {"code": code, "description": description, "details": e.details}}
+    )
 
 
 def _json_body(schema_name: str) -> dict[str, JSON]:
     """The body, checked against the spec's schema for this admin request."""
     try:
         body = request.get_json(force=True, silent=False)
-    except Exception:  # noqa: BLE001 - werkzeug raises several kinds for bad JSON
+    except Exception:  # werkzeug raises several kinds for bad JSON
         raise AdminError(400, "the body is not valid JSON") from None
     spec = runtime().spec
     validator = spec.validator({"$ref": f"#/components/schemas/{schema_name}"})
@@ -61,9 +60,14 @@ def _json_body(schema_name: str) -> dict[str, JSON]:
 
 
 def _summary(store: Store) -> Response:
-    return json_response(200, {"images": len(store.images.images),
-                               "backupStorages": len(store.backup_storages),
-                               "accounts": len(store.sessions.accounts)})  # fmt: skip
+    return json_response(
+        200,
+        {
+            "images": len(store.images.images),
+            "backupStorages": len(store.backup_storages),
+            "accounts": len(store.sessions.accounts),
+        },
+    )
 
 
 @bp.post("/reset")
@@ -121,8 +125,13 @@ def list_jobs() -> Response:
     rt = runtime()
     limit = _int_arg("limit", minimum=1)
     with rt.store.locked() as store:
-        return json_response(200, {"jobs": _job_views(rt.journal, _newest(store.jobs.all(), limit)),
-                                   "progression": store.jobs.progression.to_json()})  # fmt: skip
+        return json_response(
+            200,
+            {
+                "jobs": _job_views(rt.journal, _newest(store.jobs.all(), limit)),
+                "progression": store.jobs.progression.to_json(),
+            },
+        )
 
 
 def _int_arg(name: str, minimum: int) -> int | None:
@@ -148,10 +157,15 @@ def _job_views(journal: Journal, jobs: list[Job]) -> list[dict[str, JSON]]:
             if entry.job in images and (m := _IMAGE_IN_PATH.search(entry.path)):
                 images[entry.job] = images[entry.job] or m.group(1)
     return [
-        {**job.to_json(), "image": images[job.uuid], "submitted": job.submitted,
-         "due": None if math.isinf(job.due) else job.due, "finished": job.finished}
+        {
+            **job.to_json(),
+            "image": images[job.uuid],
+            "submitted": job.submitted,
+            "due": None if math.isinf(job.due) else job.due,
+            "finished": job.finished,
+        }
         for job in jobs
-    ]  # fmt: skip
+    ]
 
 
 def _job_image(job: Job) -> str | None:
@@ -197,7 +211,7 @@ def complete_job(uuid: str) -> Response:
 def fail_job(uuid: str) -> Response:
     rt = runtime()
     body = _json_body("MockJobFailure")
-    error = spec_error(body["code"], body.get("details") or "failed by the mock's admin API")
+    error = rt.spec_error(body["code"], body.get("details") or "failed by the mock's admin API")
     with rt.store.locked() as store:
         job = _running_job(store, uuid)
         store.jobs.fail(job, error)
@@ -214,8 +228,11 @@ def add_fault() -> Response:
     rt = runtime()
     body = _json_body("MockFaultRuleRequest")
     action = FaultAction(body["action"])
-    fields: dict[str, JSON] = {"operation": body["operation"], "action": action,
-                               "remaining": body.get("times")}  # fmt: skip
+    fields: dict[str, JSON] = {
+        "operation": body["operation"],
+        "action": action,
+        "remaining": body.get("times"),
+    }
     if "match" in body:
         fields.update(field=body["match"]["field"], value=body["match"]["value"])
     if action is FaultAction.LATENCY:
