@@ -624,14 +624,14 @@ def read_object(r: JsonReader) -> JSON:
     if token == "STRING":
         return r.next_string()
     if token == "NUMBER":
-        return _long_or_double(r.next_string())
+        return long_or_double(r.next_string())
     if token == "BOOLEAN":
         return r.next_boolean()
     r.next_null()
     return None
 
 
-def _long_or_double(text: str) -> int | float:
+def long_or_double(text: str) -> int | float:
     try:
         if text.lstrip("+-").isdigit() and -(2**63) <= int(text) < 2**63:
             return int(text)  # Long.parseLong
