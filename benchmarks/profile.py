@@ -37,8 +37,12 @@ ROOT = HERE.parent
 RESULTS = HERE / "results"
 BS = "c340364aad7b4130a12e641afe3a968f"
 PASSWORD = hashlib.sha512(b"password").hexdigest()
-ADD_PARAMS = {"name": "bench", "url": "http://x/y.qcow2", "format": "qcow2",
-              "backupStorageUuids": [BS]}  # fmt: skip
+ADD_PARAMS = {
+    "name": "bench",
+    "url": "http://x/y.qcow2",
+    "format": "qcow2",
+    "backupStorageUuids": [BS],
+}
 JSON = Any
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -128,8 +132,13 @@ def shape(
     hdrs = dict(headers or {})
     if body is not None:
         hdrs["Content-Type"] = "application/json"
-    builder = EnvironBuilder(path=path, method=method, headers=list(hdrs.items()), data=data,
-                             base_url="http://127.0.0.1:8080")  # fmt: skip
+    builder = EnvironBuilder(
+        path=path,
+        method=method,
+        headers=list(hdrs.items()),
+        data=data,
+        base_url="http://127.0.0.1:8080",
+    )
     env = builder.get_environ()
     builder.close()
     env.pop("wsgi.input", None)
@@ -167,8 +176,11 @@ def operations(app: WsgiApp, n: int) -> dict[str, list[Shape]]:
     (DeleteImage and ExpungeImage each get their own images).
     """
     images = "/zstack/v1/images"
-    login = shape("PUT", "/zstack/v1/accounts/login",
-                  {"logInByAccount": {"accountName": "admin", "password": PASSWORD}})  # fmt: skip
+    login = shape(
+        "PUT",
+        "/zstack/v1/accounts/login",
+        {"logInByAccount": {"accountName": "admin", "password": PASSWORD}},
+    )
     session = _json(app, login)["inventory"]["uuid"]
     auth = {"Authorization": f"OAuth {session}"}
     add = shape("POST", images, {"params": ADD_PARAMS}, auth)
@@ -236,8 +248,10 @@ def measure(n: int) -> dict[str, JSON]:
         out[name] = {"us": us, "split_us": {g: us * f for g, f in split.items()}}
     timed_us(ceiling, ping)  # warm
     us = timed_us(ceiling, ping)
-    out["ceiling (bare Flask)"] = {"us": us, "split_us": {
-        g: us * f for g, f in profiled(ceiling, ping).items()}}  # fmt: skip
+    out["ceiling (bare Flask)"] = {
+        "us": us,
+        "split_us": {g: us * f for g, f in profiled(ceiling, ping).items()},
+    }
     return out
 
 

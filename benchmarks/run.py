@@ -46,8 +46,14 @@ CONNECTIONS = (1, 8, 32)
 BS = "c340364aad7b4130a12e641afe3a968f"
 IMAGES = "/zstack/v1/images"
 PASSWORD = hashlib.sha512(b"password").hexdigest()
-ADD = {"params": {"name": "bench", "url": "http://x/y.qcow2", "format": "qcow2",
-                  "backupStorageUuids": [BS]}}  # fmt: skip
+ADD = {
+    "params": {
+        "name": "bench",
+        "url": "http://x/y.qcow2",
+        "format": "qcow2",
+        "backupStorageUuids": [BS],
+    }
+}
 EXPUNGE: dict[str, dict[str, str]] = {"expungeImage": {}}
 JSON = Any
 # issue 12's targets
@@ -96,8 +102,16 @@ def _ms(text: str) -> float:
 
 
 def wrk(base: str, req: Request, connections: int, seconds: int) -> dict[str, float]:
-    cmd = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "--latency",
-           "-s", str(lua(req)), base + req.path]  # fmt: skip
+    cmd = [
+        "wrk",
+        f"-t{min(2, connections)}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--latency",
+        "-s",
+        str(lua(req)),
+        base + req.path,
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"wrk failed on {base}{req.path}: {done.stdout}{done.stderr}")
@@ -157,14 +171,17 @@ def prepare(base: str) -> Targets:
 # (a job that fails: not deleted on any backup storage), the poll polls a finished job.
 OPERATIONS: dict[str, Callable[[Targets, str], Request]] = {
     "LogInByAccount": lambda t, job: Request(
-        "PUT", "/zstack/v1/accounts/login",
-        {"logInByAccount": {"accountName": "admin", "password": PASSWORD}}, {}),
+        "PUT",
+        "/zstack/v1/accounts/login",
+        {"logInByAccount": {"accountName": "admin", "password": PASSWORD}},
+        {},
+    ),
     "QueryImage by uuid": lambda t, job: Request("GET", f"{IMAGES}/{t.image}", None, t.auth),
     "AddImage submit": lambda t, job: Request("POST", IMAGES, ADD, t.auth),
     "job poll": lambda t, job: Request("GET", f"/zstack/v1/api-jobs/{job}", None, {}),
     "DeleteImage": lambda t, job: Request("DELETE", f"{IMAGES}/{t.deleted}", None, t.auth),
     "ExpungeImage": lambda t, job: Request("PUT", f"{IMAGES}/{t.image}/actions", EXPUNGE, t.auth),
-}  # fmt: skip
+}
 
 
 def request_for(name: str, t: Targets) -> Request:
@@ -177,14 +194,19 @@ def stubs(t: Targets) -> list[dict[str, object]]:
     for name in OPERATIONS:
         req = request_for(name, t)
         rsp = requests.request(req.method, t.base + req.path, json=req.body, headers=req.headers)
-        out.append({
-            # any job's poll: the poll cells poll a fresh job each
-            "request": {"method": req.method, "urlPathPattern": re.escape(req.path)}
-            if name != "job poll"
-            else {"method": req.method, "urlPathPattern": "/zstack/v1/api-jobs/[0-9a-f]{32}"},
-            "response": {"status": rsp.status_code, "body": rsp.text,
-                         "headers": {"Content-Type": rsp.headers["Content-Type"]}},
-        })  # fmt: skip
+        out.append(
+            {
+                # any job's poll: the poll cells poll a fresh job each
+                "request": {"method": req.method, "urlPathPattern": re.escape(req.path)}
+                if name != "job poll"
+                else {"method": req.method, "urlPathPattern": "/zstack/v1/api-jobs/[0-9a-f]{32}"},
+                "response": {
+                    "status": rsp.status_code,
+                    "body": rsp.text,
+                    "headers": {"Content-Type": rsp.headers["Content-Type"]},
+                },
+            }
+        )
     return out
 
 
@@ -241,11 +263,21 @@ def _seed(store: Any, n: int) -> None:
     ready = model.ImageStatus.READY
     for _ in range(n):
         image = model.Image(
-            uuid=store.ids.uuid(), name="seed", url="http://x/y.qcow2",
-            media_type="RootVolumeTemplate", format="qcow2", status=ready, create_date=0.0,
-            last_op_date=0.0, size=size, actual_size=actual, md5_sum=md5, platform="Linux",
-            guest_os_type="Linux", architecture="x86_64",
-        )  # fmt: skip
+            uuid=store.ids.uuid(),
+            name="seed",
+            url="http://x/y.qcow2",
+            media_type="RootVolumeTemplate",
+            format="qcow2",
+            status=ready,
+            create_date=0.0,
+            last_op_date=0.0,
+            size=size,
+            actual_size=actual,
+            md5_sum=md5,
+            platform="Linux",
+            guest_os_type="Linux",
+            architecture="x86_64",
+        )
         store.images.seed_image(image, {BS: ready, "06ccc8e0322a4cd3ae5555d9d88451de": ready})
 
 
@@ -327,8 +359,12 @@ def machine() -> dict[str, str]:
         ),
         platform.processor(),
     )
-    return {"cpu": cpu, "cores": str(os.cpu_count()), "python": platform.python_version(),
-            "system": platform.platform()}  # fmt: skip
+    return {
+        "cpu": cpu,
+        "cores": str(os.cpu_count()),
+        "python": platform.python_version(),
+        "system": platform.platform(),
+    }
 
 
 def _verdict(ok: bool) -> str:
@@ -341,32 +377,54 @@ def targets(data: dict[str, JSON]) -> list[tuple[str, str, bool]]:
     for name, by_conn in load["mock"].items():
         for c, m in by_conn.items():
             prism = m["rps"] / load["prism"][name][c]["rps"]
-            out.append((f"{name} c={c}: ≥{PRISM_TARGET}× Prism", f"{prism:.2f}×",
-                        prism >= PRISM_TARGET))  # fmt: skip
+            out.append(
+                (f"{name} c={c}: ≥{PRISM_TARGET}× Prism", f"{prism:.2f}×", prism >= PRISM_TARGET)
+            )
             ceil = m["rps"] / load["ceiling"][c]["rps"]
-            out.append((f"{name} c={c}: ≥{CEILING_TARGET}× ceiling", f"{ceil:.2f}×",
-                        ceil >= CEILING_TARGET))  # fmt: skip
+            out.append(
+                (
+                    f"{name} c={c}: ≥{CEILING_TARGET}× ceiling",
+                    f"{ceil:.2f}×",
+                    ceil >= CEILING_TARGET,
+                )
+            )
         p99 = by_conn["32"]["p99_ms"]
-        out.append((f"{name} c=32: p99 < {P99_TARGET_MS:.0f} ms", f"{p99:.1f} ms",
-                    p99 < P99_TARGET_MS))  # fmt: skip
+        out.append(
+            (f"{name} c=32: p99 < {P99_TARGET_MS:.0f} ms", f"{p99:.1f} ms", p99 < P99_TARGET_MS)
+        )
     base, big = data["scale"]["100"], data["scale"]["100000"]
     for k in base:
-        out.append((f"scale {k}: 100k images ≤{SCALE_TARGET}× 100", f"{big[k] / base[k]:.3f}×",
-                    big[k] / base[k] <= SCALE_TARGET))  # fmt: skip
+        out.append(
+            (
+                f"scale {k}: 100k images ≤{SCALE_TARGET}× 100",
+                f"{big[k] / base[k]:.3f}×",
+                big[k] / base[k] <= SCALE_TARGET,
+            )
+        )
     kib = data["scale"]["bytes_per_image"] / 1024
-    out.append((f"memory: ≤{MEMORY_TARGET_KIB} KiB per image", f"{kib:.2f} KiB",
-                kib <= MEMORY_TARGET_KIB))  # fmt: skip
+    out.append(
+        (f"memory: ≤{MEMORY_TARGET_KIB} KiB per image", f"{kib:.2f} KiB", kib <= MEMORY_TARGET_KIB)
+    )
     suite = data["contract_suite_seconds"]
-    out.append((f"contract suite quick profile < {SUITE_TARGET_S:.0f} s", f"{suite:.1f} s",
-                suite < SUITE_TARGET_S))  # fmt: skip
+    out.append(
+        (
+            f"contract suite quick profile < {SUITE_TARGET_S:.0f} s",
+            f"{suite:.1f} s",
+            suite < SUITE_TARGET_S,
+        )
+    )
     return out
 
 
 def report(data: dict[str, JSON]) -> None:
     load = data["load"]
     peers = [p for p in ("prism", "wiremock") if p in load]
-    print(f"\nmachine: {data['machine']['cpu']}, {data['machine']['cores']} cores; "
-          f"{data['seconds_per_cell']}s per cell with wrk on the same cores\n")  # fmt: skip
+    print(
+        f"\nmachine: {data['machine']['cpu']}, {data['machine']['cores']} cores; "
+        f"{data['seconds_per_cell']}s per cell with wrk on the same cores; load average "
+        f"{data.get('load_average_before', 0):.1f} before, "
+        f"{data.get('load_average_after', 0):.1f} after\n"
+    )
     head = f"{'operation':<20} {'conns':>5} {'mock req/s':>10}"
     head += "".join(f" {'vs ' + p:>11}" for p in peers)
     print(head + f" {'vs ceiling':>10} {'p50 ms':>7} {'p99 ms':>7} {'non-2xx':>8}")
@@ -374,8 +432,10 @@ def report(data: dict[str, JSON]) -> None:
         for c, m in by_conn.items():
             row = f"{name:<20} {c:>5} {m['rps']:>10.0f}"
             row += "".join(f" {m['rps'] / load[p][name][c]['rps']:>10.2f}×" for p in peers)
-            print(row + f" {m['rps'] / load['ceiling'][c]['rps']:>9.2f}× "
-                  f"{m['p50_ms']:>7.2f} {m['p99_ms']:>7.2f} {m['non2xx']:>8}")  # fmt: skip
+            print(
+                row + f" {m['rps'] / load['ceiling'][c]['rps']:>9.2f}× "
+                f"{m['p50_ms']:>7.2f} {m['p99_ms']:>7.2f} {m['non2xx']:>8}"
+            )
     if "wiremock" not in load:
         print(f"WireMock: {data.get('wiremock_skipped')}")
     print("\nscale (in-process, median µs per request):")
@@ -398,8 +458,13 @@ def report(data: dict[str, JSON]) -> None:
 def old_tree(rev: str) -> Iterator[Path]:
     """Commit `rev` checked out in a temporary worktree (removed afterwards)."""
     tmp = Path(tempfile.mkdtemp(prefix="bench-old-"))
-    subprocess.run(["git", "worktree", "add", "--detach", str(tmp), rev], cwd=ROOT, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    subprocess.run(
+        ["git", "worktree", "add", "--detach", str(tmp), rev],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         yield tmp
     finally:
@@ -444,8 +509,10 @@ def compare_report(rev: str, data: dict[str, JSON]) -> int:
         for c, m in by_conn.items():
             flag = " SLOWER >10%" if m["ratio"] < COMPARE_SLOWER else ""
             slower += bool(flag)
-            print(f"{name:<20} {c:>5} {m['old_rps']:>8.0f} {m['new_rps']:>8.0f} "
-                  f"{m['ratio']:>7.2f}×{flag}")  # fmt: skip
+            print(
+                f"{name:<20} {c:>5} {m['old_rps']:>8.0f} {m['new_rps']:>8.0f} "
+                f"{m['ratio']:>7.2f}×{flag}"
+            )
     print(f"\n{slower} cell(s) more than 10% slower")
     return 1 if slower else 0
 
@@ -478,7 +545,10 @@ def main(argv: list[str] | None = None) -> int:
     if skipped:
         print(f"WireMock: {skipped}")
         data["wiremock_skipped"] = skipped
+    # what else the machine ran: the ratios hold up under load, the absolute figures do not
+    data["load_average_before"] = os.getloadavg()[0]
     data["load"] = load_runs(seconds, with_wiremock=skipped is None)
+    data["load_average_after"] = os.getloadavg()[0]
     data["scale"] = scale(100 if args.quick else 300)
     data["validation"] = validation_cost()
     data["contract_suite_seconds"] = contract_suite_seconds()

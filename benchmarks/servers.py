@@ -42,16 +42,23 @@ def _apt_install(*packages: str) -> bool:
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     for cmd in (["apt-get", "install", "-y", "-qq", *packages], ["apt-get", "update", "-qq"]):
         subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    done = subprocess.run(["apt-get", "install", "-y", "-qq", *packages], env=env,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    done = subprocess.run(
+        ["apt-get", "install", "-y", "-qq", *packages],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     return done.returncode == 0
 
 
 def _npm_install(prefix: Path, package: str) -> None:
     print(f"installing {package} (npm) ...", flush=True)
     prefix.mkdir(exist_ok=True)
-    subprocess.run(["npm", "install", "--prefix", str(prefix), "--no-audit", "--no-fund", package],
-                   check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+    subprocess.run(
+        ["npm", "install", "--prefix", str(prefix), "--no-audit", "--no-fund", package],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 def ensure_tools(wiremock: bool) -> str | None:
@@ -106,8 +113,9 @@ def started(
     """Run a server until the block ends; yields its base URL (probe's scheme://host:port)."""
     SCRATCH.mkdir(parents=True, exist_ok=True)
     log = (SCRATCH / f"server-{name}.log").open("wb")
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)  # fmt: skip
+    proc = subprocess.Popen(
+        cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
     try:
         _wait_up(probe, proc)
         yield probe.split("/", 3)[0] + "//" + probe.split("/", 3)[2]
@@ -129,8 +137,19 @@ def mock(name: str, tree: Path = ROOT) -> tuple[str, list[str], str, Path, dict[
     An old commit's tree runs on this venv with its own tree first on the path.
     """
     port = free_port()
-    cmd = [PY, "-m", "mock_server", "serve", "--port", str(port), "--quiet",
-           "--max-sessions", "100000000", "--fixtures", str(FIXTURES)]  # fmt: skip
+    cmd = [
+        PY,
+        "-m",
+        "mock_server",
+        "serve",
+        "--port",
+        str(port),
+        "--quiet",
+        "--max-sessions",
+        "100000000",
+        "--fixtures",
+        str(FIXTURES),
+    ]
     env = {**os.environ, "PYTHONPATH": str(tree)}
     return name, cmd, f"http://127.0.0.1:{port}/_mock/jobs", tree, env
 
@@ -148,9 +167,23 @@ def blocking_threads() -> int:
 
 def ceiling() -> tuple[str, list[str], str]:
     port = free_port()
-    cmd = [PY, "-m", "granian", "--interface", "wsgi", "--workers", "1",
-           "--blocking-threads", str(blocking_threads()), "--port", str(port),
-           "--log-level", "error", "--no-ws", "benchmarks.ceiling:app"]  # fmt: skip
+    cmd = [
+        PY,
+        "-m",
+        "granian",
+        "--interface",
+        "wsgi",
+        "--workers",
+        "1",
+        "--blocking-threads",
+        str(blocking_threads()),
+        "--port",
+        str(port),
+        "--log-level",
+        "error",
+        "--no-ws",
+        "benchmarks.ceiling:app",
+    ]
     return "ceiling", cmd, f"http://127.0.0.1:{port}/ping"
 
 
@@ -180,6 +213,15 @@ def wiremock(stubs: list[dict[str, object]]) -> tuple[str, list[str], str]:
     (root / "mappings").mkdir(parents=True)
     (root / "mappings" / "bench.json").write_text(json.dumps({"mappings": stubs}))
     port = free_port()
-    cmd = ["java", "-jar", str(WIREMOCK_JAR), "--port", str(port), "--root-dir", str(root),
-           "--disable-banner", "--no-request-journal"]  # fmt: skip
+    cmd = [
+        "java",
+        "-jar",
+        str(WIREMOCK_JAR),
+        "--port",
+        str(port),
+        "--root-dir",
+        str(root),
+        "--disable-banner",
+        "--no-request-journal",
+    ]
     return "wiremock", cmd, f"http://127.0.0.1:{port}/__admin/mappings"
