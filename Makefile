@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench bench-compare profile clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,14 @@ test: $(STAMP)
 	$(BIN)/python -m pytest tests contract_tests
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py $(if $(QUICK),--quick)
+
+# this tree against an older commit, side by side in one run: make bench-compare REV=main
+bench-compare: $(STAMP)
+	$(BIN)/python benchmarks/run.py --compare $(or $(REV),$(error REV=<commit> is needed)) $(if $(QUICK),--quick)
+
+profile: $(STAMP)
+	$(BIN)/python benchmarks/profile.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

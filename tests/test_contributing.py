@@ -58,7 +58,7 @@ def _make_targets() -> set[str]:
 def _defined_names() -> set[str]:
     """Functions, classes, module constants and attributes the project's code defines."""
     names: set[str] = set()
-    for top in ("mock_server", "contract_tests", "tests"):
+    for top in ("mock_server", "contract_tests", "zstack_spec", "tests"):
         for path in (ROOT / top).rglob("*.py"):
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
                 if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):

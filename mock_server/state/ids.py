@@ -7,6 +7,7 @@ import random
 import re
 import time
 from datetime import datetime
+from functools import lru_cache
 from typing import Protocol
 
 from mock_server.state.rows import Row, Rows
@@ -38,6 +39,8 @@ class ManualClock:
         self._now += seconds
 
 
+# an image's dates repeat in every answer about it: each distinct instant is formatted once
+@lru_cache(maxsize=4096)
 def gson_timestamp(epoch: float) -> str:
     """java.sql.Timestamp as Gson 2.8 writes it on Java 8: `Nov 28, 2026 11:00:00 AM` (local).
 

@@ -68,11 +68,8 @@ class ImageBackend:
         self._awaiting_expunge: set[str] = set()
         self._last_expunge_run = float("-inf")
 
-    def changed(self, uuid: str) -> None:
-        """Note that an image changed, so --state writes it with this call's commit."""
+    def changed(self, uuid: str) -> None:  # --state writes the image with this call's commit
         self._touched.add(uuid)
-
-    # -- lookups -------------------------------------------------------------------------------
 
     def get_image(self, uuid: str) -> Image:
         """Real server: ImageManagerImpl.passThrough, SYS.1003 when the image is gone."""

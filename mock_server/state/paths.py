@@ -8,6 +8,8 @@ before the download starts. docs/zstack-protocol.md lists the layouts.
 
 from __future__ import annotations
 
+import re
+
 # BackupStoragePathMaker.knownImageExtensions L21-29
 KNOWN_IMAGE_EXTENSIONS = ("qcow2", "vmdk", "ova", "img", "vhd", "qcow", "raw")
 # BackupStoragePathMaker L31-33: ISO images share the data volume templates' folder
@@ -23,14 +25,12 @@ MEDIA_TYPE_SUFFIXES = {
 }
 
 
+_REPEATED_SLASHES = re.compile("//+")
+
+
 def java_file_path(path: str) -> str:
     """java.io.File's normalised path on Unix: no repeated or trailing '/'."""
-    out: list[str] = []
-    for ch in path:
-        if ch == "/" and out and out[-1] == "/":
-            continue
-        out.append(ch)
-    text = "".join(out)
+    text = _REPEATED_SLASHES.sub("/", path)
     return text[:-1] if len(text) > 1 and text.endswith("/") else text
 
 

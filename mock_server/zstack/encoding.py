@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
+import weakref
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Response
@@ -27,8 +30,14 @@ _GSON_ESCAPES = str.maketrans(
 )
 
 
+_NEEDS_GSON_ESCAPE = re.compile("[<>&='\u2028\u2029]")
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def gson_dumps(obj: JSON) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).translate(_GSON_ESCAPES)
+    text = _ENCODE(obj)
+    # most bodies hold none of them: one regex scan instead of a translation of every character
+    return text if _NEEDS_GSON_ESCAPE.search(text) is None else text.translate(_GSON_ESCAPES)
 
 
 def json_response(status: int, obj: JSON) -> Response:
@@ -68,6 +77,36 @@ def schema_map(spec: Spec, body: dict[str, JSON], roots: dict[str, str]) -> dict
     return dict(reversed(post_order))
 
 
+@dataclass(frozen=True, slots=True)
+class _Node:
+    """What JsonSchemaBuilder needs of one spec schema, read from the spec once."""
+
+    # (property, child schema) for each property holding a ZStack object, in the spec's order
+    children: tuple[tuple[str, str], ...]
+    by_type: dict[str, str]
+    java_class: str
+
+
+_NODES: weakref.WeakKeyDictionary[Spec, dict[str, _Node]] = weakref.WeakKeyDictionary()
+
+
+def _node(spec: Spec, schema_name: str) -> _Node:
+    nodes = _NODES.setdefault(spec, {})
+    node = nodes.get(schema_name)
+    if node is None:
+        schema = spec.schema(schema_name)
+        children = []
+        for prop, prop_schema in schema.get("properties", {}).items():
+            target = prop_schema.get("items", prop_schema).get("$ref", "")
+            child = target.rsplit("/", 1)[-1]
+            if child in spec.java_classes:
+                children.append((prop, child))
+        node = _Node(tuple(children), schema.get("x-zstack-class-by-type", {}),
+                     schema["x-zstack-class"])  # fmt: skip
+        nodes[schema_name] = node
+    return node
+
+
 def _walk(spec: Spec, value: JSON, schema_name: str, path: str, out: list[tuple[str, str]]) -> None:
     if isinstance(value, list):
         for i, item in enumerate(value):
@@ -75,14 +114,11 @@ def _walk(spec: Spec, value: JSON, schema_name: str, path: str, out: list[tuple[
         return
     if not isinstance(value, dict):
         return
-    schema = spec.schema(schema_name)
-    for prop, prop_schema in schema.get("properties", {}).items():
-        target = prop_schema.get("items", prop_schema).get("$ref", "")
-        child = target.rsplit("/", 1)[-1]
-        if child in spec.java_classes and prop in value:
+    node = _node(spec, schema_name)
+    for prop, child in node.children:
+        if prop in value:
             _walk(spec, value[prop], child, f"{path}.{prop}", out)
-    by_type = schema.get("x-zstack-class-by-type", {})
-    out.append((path, by_type.get(value.get("type"), schema["x-zstack-class"])))
+    out.append((path, node.by_type.get(value.get("type"), node.java_class)))  # type: ignore[arg-type]
 
 
 # which result key holds which inventory, for the `schema` map of a job result

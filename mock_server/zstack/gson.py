@@ -14,6 +14,7 @@ from typing import Any
 from mock_server.zstack import gson_reader as gr
 from mock_server.zstack import gson_tokens as gt
 from mock_server.zstack.errors import RestError
+from mock_server.zstack.gson_plain import plain_json_object
 
 JSON = Any
 
@@ -97,6 +98,11 @@ def parse_body(raw: bytes) -> dict[str, JSON] | None:
 
 
 def _read_body(text: str) -> dict[str, JSON] | None:
+    plain = plain_json_object(text)
+    return plain if plain is not None else _gson_read_body(text)
+
+
+def _gson_read_body(text: str) -> dict[str, JSON] | None:
     r = gr.JsonReader(text, lenient=True)
     try:
         token = r.peek()

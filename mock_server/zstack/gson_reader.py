@@ -11,6 +11,7 @@ which Gson would read as an unquoted string, is not modelled).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from mock_server.zstack.gson_scanner import JsonScanner
@@ -24,6 +25,7 @@ from mock_server.zstack.gson_tokens import (
 )
 
 JSON = Any
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class JsonReader(JsonScanner):
@@ -133,20 +135,29 @@ class JsonReader(JsonScanner):
         self.path_names[-1] = "null"
 
     def _next_quoted(self, quote: str) -> str:
+        # nextQuotedValue: the run up to the next quote or backslash is taken in one slice
         out: list[str] = []
-        while self.pos < self.limit:
-            c = self.buf[self.pos]
+        buf, limit = self.buf, self.limit
+        while True:
+            start = self.pos
+            end = buf.find(quote, start, limit)
+            stop = limit if end < 0 else end
+            escape = buf.find("\\", start, stop)
+            if escape >= 0:
+                stop = escape
+            chunk = buf[start:stop]
+            newlines = chunk.count("\n")
+            if newlines:
+                self.line_number += newlines
+                self.line_start = start + chunk.rfind("\n") + 1
+            out.append(chunk)
+            self.pos = stop
+            if stop == limit:
+                raise self._syntax_error("Unterminated string")
             self.pos += 1
-            if c == quote:
+            if escape < 0:
                 return _utf16_text("".join(out))
-            if c == "\\":
-                out.append(self._read_escape())
-            else:
-                if c == "\n":
-                    self.line_number += 1
-                    self.line_start = self.pos
-                out.append(c)
-        raise self._syntax_error("Unterminated string")
+            out.append(self._read_escape())
 
     def _read_escape(self) -> str:
         if self.pos == self.limit:
@@ -193,7 +204,7 @@ def _utf16_text(text: str) -> str:
     A lone surrogate cannot be written as UTF-8; Java's encoder writes `?` for it (simulation
     choice: the mock replaces it when reading, so its lengths count one unit for it).
     """
-    if not any("\ud800" <= ch <= "\udfff" for ch in text):
+    if _SURROGATE.search(text) is None:
         return text
     out: list[str] = []
     i = 0
@@ -230,14 +241,14 @@ def read_object(r: JsonReader) -> JSON:
     if token == "STRING":
         return r.next_string()
     if token == "NUMBER":
-        return _long_or_double(r.next_string())
+        return long_or_double(r.next_string())
     if token == "BOOLEAN":
         return r.next_boolean()
     r.next_null()
     return None
 
 
-def _long_or_double(text: str) -> int | float:
+def long_or_double(text: str) -> int | float:
     try:
         if text.lstrip("+-").isdigit() and -(2**63) <= int(text) < 2**63:
             return int(text)  # Long.parseLong
