@@ -8,12 +8,16 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import requests
 from flask import Flask
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from tests.conftest import ADMIN_PASSWORD
+
+# the suite's command, installed beside this interpreter
+ZSTACK_CONTRACT = Path(sys.executable).with_name("zstack-contract")
 
 
 def free_port() -> int:
@@ -101,3 +105,17 @@ class ThreadedServer:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=10)
+
+
+def contract(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`zstack-contract ARGS` in `cwd`, its output captured."""
+    return subprocess.run(
+        [str(ZSTACK_CONTRACT), *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+        env=env,
+    )

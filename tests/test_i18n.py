@@ -16,7 +16,7 @@ import pytest
 
 from contract_tests.i18n import LANGUAGES, Catalogue, Entry, LanguageSeen, Text, message_format
 from mock_server.zstack.spec import Spec
-from tests.conftest import CONNECTED_BS, ZStack, make_app
+from tests.conftest import CONNECTED_BS, ZStack
 
 URL_RULE = "url must starts with 'file:///', 'http://', 'https://'， 'ftp://', 'sftp://' or '/'"
 
@@ -152,9 +152,9 @@ def test_catalogue__an_unlisted_format_is_a_key_error(catalogue: Catalogue) -> N
     ],
 )
 def test_mock__answers_in_its_locale(
-    spec: Spec, locale: str, format_detail: str, url_detail: str
+    make_app, locale: str, format_detail: str, url_detail: str
 ) -> None:
-    zs = ZStack(make_app(spec, locale=locale).test_client())
+    zs = ZStack(make_app(locale=locale).test_client())
     error = zs.job_error(zs.add_image(format="Qcow2"))
     assert (error["code"], error["details"]) == ("SYS.1007", format_detail)
     # ErrorCode.description is not translated (ErrorFacadeImpl reads it from the error table)
@@ -162,8 +162,8 @@ def test_mock__answers_in_its_locale(
     assert zs.job_error(zs.add_image(url="gopher://h/i"))["details"] == url_detail
 
 
-def test_mock__zh_cn_login_and_expunge_details(spec: Spec) -> None:
-    zs = ZStack(make_app(spec, locale="zh_CN").test_client())
+def test_mock__zh_cn_login_and_expunge_details(make_app) -> None:
+    zs = ZStack(make_app(locale="zh_CN").test_client())
     wrong = zs.login(password="0" * 128)
     assert wrong.json["error"]["details"] == "错误信息: 错误的帐号或密码"
     image = zs.ready_image()
@@ -174,9 +174,9 @@ def test_mock__zh_cn_login_and_expunge_details(spec: Spec) -> None:
     )
 
 
-def test_mock__sys_1000_is_never_translated(spec: Spec) -> None:
+def test_mock__sys_1000_is_never_translated(make_app) -> None:
     """inerr: Platform.err formats SysErrors.INTERNAL with String.format (Platform.java L940)."""
-    zs = ZStack(make_app(spec, locale="zh_CN").test_client())
+    zs = ZStack(make_app(locale="zh_CN").test_client())
     rsp = zs.client.get("/zstack/v1/images?q=noSuchField=1", headers=zs.auth)
     assert rsp.json["error"]["code"] == "SYS.1000"
     assert (

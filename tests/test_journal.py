@@ -8,7 +8,7 @@ import pytest
 
 from mock_server.tooling.journal import BODY_BUDGET, Exchange, Finding, Journal
 from mock_server.tooling.redact import Secrets
-from tests.conftest import ADMIN_PASSWORD, ZStack, make_app
+from tests.conftest import ADMIN_PASSWORD, ZStack
 
 
 def journal(zs: ZStack, query: str = "") -> dict:
@@ -41,8 +41,8 @@ def test_journal__the_mocks_own_pages_are_not_journaled(zs: ZStack) -> None:
     assert body["total"] == 1
 
 
-def test_journal__late_job_error_is_a_finding_of_the_starting_request(spec, clock) -> None:
-    zs = ZStack(make_app(spec, job_delay=5, clock=clock).test_client())
+def test_journal__late_job_error_is_a_finding_of_the_starting_request(make_app, clock) -> None:
+    zs = ZStack(make_app(job_delay=5, clock=clock).test_client())
     accepted = zs.add_image(format=None)  # SYS.1007, reported when the job ends
     before = journal(zs)
     [add] = [e for e in before["entries"] if e["api"] == "AddImage"]
@@ -55,8 +55,8 @@ def test_journal__late_job_error_is_a_finding_of_the_starting_request(spec, cloc
     assert after["findings"] == {"violation": 1, "warning": 0}
 
 
-def test_journal__hand_failed_and_fault_failed_jobs_are_no_finding(spec, clock) -> None:
-    zs = ZStack(make_app(spec, job_delay=5, clock=clock).test_client())
+def test_journal__hand_failed_and_fault_failed_jobs_are_no_finding(make_app, clock) -> None:
+    zs = ZStack(make_app(job_delay=5, clock=clock).test_client())
     job = zs.add_image(format=None).json["location"].rsplit("/", 1)[-1]
     zs.client.post(f"/_mock/jobs/{job}/fail", json={"code": "SYS.1007"})
     zs.client.post(

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ZStack, make_app
+from tests.conftest import ZStack
 
 
 class Receiver:
@@ -89,10 +89,10 @@ def test_webhook__failure_posts_the_error(zs: ZStack, receiver: Receiver) -> Non
     assert body["error"]["code"] == "SYS.1007"
 
 
-def test_webhook__retried_until_2xx(spec) -> None:
+def test_webhook__retried_until_2xx(make_app) -> None:
     receiver = Receiver(fail=2)
     try:
-        zs = ZStack(make_app(spec, webhook_retry_interval=0.05).test_client())
+        zs = ZStack(make_app(webhook_retry_interval=0.05).test_client())
         zs.login()
         zs.client.delete(
             "/zstack/v1/images/" + "1" * 32, headers={**zs.auth, "X-Web-Hook": receiver.url}
@@ -115,10 +115,10 @@ def test_webhook__host_not_allowed_is_never_called(zs: ZStack, receiver: Receive
     assert receiver.calls == []
 
 
-def test_webhook__fires_for_a_delayed_job_without_polling(spec, receiver: Receiver) -> None:
+def test_webhook__fires_for_a_delayed_job_without_polling(make_app, receiver: Receiver) -> None:
     from mock_server.state.ids import SystemClock
 
-    app = make_app(spec, job_delay=0.3, background_jobs=True, clock=SystemClock())
+    app = make_app(job_delay=0.3, background_jobs=True, clock=SystemClock())
     zs = ZStack(app.test_client())
     zs.login()
     zs.client.delete(

@@ -15,9 +15,8 @@ from typing import Any
 import pytest
 import requests
 
-from mock_server.app import create_app
-from mock_server.config import MockConfig
-from tests.conftest import ADMIN_PASSWORD, CONNECTED_BS, IMAGE_URL
+from mock_server.state.ids import SystemClock
+from tests.conftest import ADMIN_PASSWORD, CONNECTED_BS, IMAGE_URL, AppFactory
 from tests.served import ThreadedServer
 
 CHROMIUM = "/usr/bin/chromium"
@@ -50,8 +49,8 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def mock_url() -> Iterator[str]:
-    server = ThreadedServer(create_app(MockConfig(seed=0)))
+def mock_url(make_app: AppFactory) -> Iterator[str]:
+    server = ThreadedServer(make_app(clock=SystemClock()))
     yield server.url
     server.stop()
 

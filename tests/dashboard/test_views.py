@@ -8,16 +8,16 @@ import pytest
 import requests
 from werkzeug.serving import make_server
 
-from mock_server.app import create_app
-from mock_server.config import MockConfig
+from mock_server.state.ids import SystemClock
+from tests.conftest import AppFactory
 from tests.dashboard.conftest import Client, expect
 from tests.served import Served, ThreadedServer, _Quiet
 
 pytestmark = pytest.mark.slow
 
 
-def test_dashboard__banner_when_the_mock_stops_answering(browser) -> None:
-    app = create_app(MockConfig(seed=0))
+def test_dashboard__banner_when_the_mock_stops_answering(browser, make_app: AppFactory) -> None:
+    app = make_app(clock=SystemClock())
     server = ThreadedServer(app)
     port = int(server.url.rsplit(":", 1)[1])
     page = browser.new_page()
