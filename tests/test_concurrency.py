@@ -130,6 +130,7 @@ def run_mix(served: Served) -> None:
         t.join(timeout=300)
     assert not any(t.is_alive() for t in threads), "a worker hung"
     assert errors == []
+    # the workers race on the shared images: which jobs fail depends on the interleaving
     assert all(r["status"] in (200, 503) for r in results), "every job ends"
 
     # replay in the order the server accepted the calls

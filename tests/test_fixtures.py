@@ -90,7 +90,7 @@ def test_fixtures__malformed_file_names_file_field_and_position(
 ) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(text)
-    with pytest.raises(FixtureError) as info:
+    with pytest.raises(FixtureError, match=re.escape(message)) as info:
         load_fixtures(path)
     assert str(info.value).startswith(f"{path}: ")
     assert message in str(info.value)
@@ -251,7 +251,7 @@ def test_fixtures__impossible_image_is_refused(tmp_path: Path, image, message) -
         + TWO_BS
         + f"images:\n  - {{uuid: {IMAGE}, name: i, url: http://x, format: raw, {body}}}\n"
     )
-    with pytest.raises(FixtureError) as info:
+    with pytest.raises(FixtureError, match=re.escape(message)) as info:
         load_fixtures(path)
     assert message in str(info.value)
 

@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from contract_tests.i18n import Catalogue
 from mock_server.package_data import default_fixtures_path
 from mock_server.state.fixtures import load_fixtures
 from mock_server.state.ids import IdGenerator, ManualClock, gson_timestamp, is_zstack_uuid
 from mock_server.state.jobs import Deferred, JobQueue, JobState, Progression, ProgressionMode
 from mock_server.state.model import DeletionPolicy, ImageStatus
 from mock_server.state.store import Store, StoreSettings
+from mock_server.zstack import i18n
 from mock_server.zstack.errors import (
     InternalError,
     InvalidArgumentError,
     OperationError,
     ResourceNotFound,
 )
+from mock_server.zstack.spec import Spec
 from tests.conftest import CEPH_BS, CONNECTED_BS, IMAGE_URL
 
 
 @pytest.fixture
-def store() -> Store:
+def store(spec: Spec) -> Store:
+    # details are i18n'd: a bare Store needs the language create_app would set (any earlier
+    # test may have left zh_CN)
+    i18n.use_locale("raw", Catalogue.from_spec(spec.doc))
     return Store(load_fixtures(default_fixtures_path()), StoreSettings(seed=1, clock=ManualClock()))
 
 
@@ -66,7 +74,10 @@ def test_add_image__backend_defaults(store: Store) -> None:
 def test_add_image__interceptor_errors(store: Store) -> None:
     with pytest.raises(InvalidArgumentError, match=r"unknown format\[null\]"):
         add(store, format=None)
-    with pytest.raises(OperationError):
+    with pytest.raises(
+        OperationError,
+        match=r"^no backup storage specified in uuids\[2499cd48fc33450a8737efff67ccb920\] is ",
+    ):
         add(store, backupStorageUuids=["2499cd48fc33450a8737efff67ccb920"])
 
 
@@ -78,7 +89,7 @@ def test_delete_image__delay_then_expunge(store: Store) -> None:
     assert store.images.images[uuid].status is ImageStatus.DELETED
     store.images.expunge_image(uuid, None)
     assert uuid not in store.images.images
-    with pytest.raises(ResourceNotFound):
+    with pytest.raises(ResourceNotFound, match=rf"^Cannot find image\[uuid:{uuid}\], it may "):
         store.images.expunge_image(uuid, None)
 
 
@@ -90,7 +101,8 @@ def test_delete_image__direct(store: Store) -> None:
 
 
 def test_delete_image__bad_mode(store: Store) -> None:
-    with pytest.raises(InternalError):
+    mode = "org.zstack.header.message.APIDeleteMessage.DeletionMode.Soft"
+    with pytest.raises(InternalError, match=re.escape(f"No enum constant {mode}")):
         store.images.delete_image(add(store), None, "Soft")
 
 
