@@ -92,11 +92,11 @@ class _Quiet(WSGIRequestHandler):
 
 
 class ThreadedServer:
-    """A Flask app served in a thread on a free loopback port."""
+    """A Flask app served in a thread on a free loopback port (or on `port`, to come back on it)."""
 
-    def __init__(self, app: Flask) -> None:
+    def __init__(self, app: Flask, port: int = 0) -> None:
         self.app = app
-        self._server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_Quiet)
+        self._server = make_server("127.0.0.1", port, app, threaded=True, request_handler=_Quiet)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()

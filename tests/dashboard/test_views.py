@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 import requests
-from werkzeug.serving import make_server
 
 from mock_server.state.ids import SystemClock
 from tests.conftest import AppFactory
 from tests.dashboard.conftest import Client, expect
-from tests.served import Served, ThreadedServer, _Quiet
+from tests.served import Served, ThreadedServer
 
 pytestmark = pytest.mark.slow
 
@@ -30,15 +27,11 @@ def test_dashboard__banner_when_the_mock_stops_answering(browser, make_app: AppF
         expect(banner).to_be_visible()
         expect(banner).to_contain_text(f"The mock at 127.0.0.1:{port} is not answering")
         # the mock comes back on the same port: the banner goes
-        again = make_server("127.0.0.1", port, app, threaded=True, request_handler=_Quiet)
-        thread = threading.Thread(target=again.serve_forever, daemon=True)
-        thread.start()
+        again = ThreadedServer(app, port=port)
         try:
             expect(banner).to_be_hidden()
         finally:
-            again.shutdown()
-            again.server_close()
-            thread.join(timeout=10)
+            again.stop()
     finally:
         page.close()
 
