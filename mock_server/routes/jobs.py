@@ -8,8 +8,7 @@ from flask import Blueprint, Response
 
 from mock_server.routes.rest import operation, sync_faults, wants_schema
 from mock_server.runtime import runtime
-from mock_server.state.jobs import JobState
-from mock_server.zstack.encoding import api_response, job_result_body, text_response
+from mock_server.zstack.encoding import api_response, text_response
 from mock_server.zstack.errors import RestError
 
 JSON = Any
@@ -19,18 +18,12 @@ bp = Blueprint("jobs", __name__, url_prefix="/v1/api-jobs")
 @bp.get("/<uuid>", provide_automatic_options=False)
 def get_job(uuid: str) -> Response:
     """202 {} while running, 200 with the result, 503 with the error, 404 when unknown."""
-    rt = runtime()
     operation("GetJob")
     sync_faults("GetJob", {"uuid": uuid})
-    with rt.store.locked() as store:
-        job = store.jobs.get(uuid)
-        if job is None or not store.jobs.is_visible(job):
-            return text_response(404, "the job has been expired")
-        store.jobs.polled(job)
-        if job.state is JobState.PROCESSING:
-            return api_response(202, {})
-        body = job_result_body(rt.spec, job, wants_schema())
-    return api_response(503 if job.state is JobState.FAILED else 200, body)
+    answer = runtime().poll_job(uuid, wants_schema())
+    if answer is None:
+        return text_response(404, "the job has been expired")
+    return api_response(*answer)
 
 
 @bp.route(

@@ -11,7 +11,6 @@ from flask import Response, g, request
 
 from mock_server.runtime import runtime
 from mock_server.state.jobs import Job
-from mock_server.state.store import Store
 from mock_server.tooling.faults import FaultAction
 from mock_server.tooling.journal import Finding
 from mock_server.zstack import gson
@@ -46,29 +45,6 @@ def session_uuid() -> str:
             "RestAuthenticationBackend",
         )
     raise RestError(400, "Authorization type must be 'OAuth'")
-
-
-def job_uuid(store: Store) -> str:
-    """X-Job-UUID: only its length is checked; a reused id is rejected."""
-    value = request.headers.get("X-Job-UUID")
-    if value is None:
-        return store.ids.uuid()
-    if len(value) != 32:
-        raise RestError(400, "Invalid header[X-Job-UUID], it must be a UUID with '-' stripped")
-    if store.jobs.exists(value):
-        raise RestError(400, f"Duplicate job uuid[{value}]")
-    return value
-
-
-def api_timeout(default_ms: int) -> int:
-    """X-API-Timeout (seconds) overrides the API's timeout; a non-number fails Long.parseLong."""
-    value = request.headers.get("X-API-Timeout")
-    if value is None:
-        return default_ms
-    try:
-        return int(value.strip()) * 1000
-    except ValueError:
-        raise RestError(500, f'For input string: "{value}"') from None
 
 
 def accepted(job: Job, timeout_ms: int) -> Response:

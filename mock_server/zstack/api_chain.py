@@ -7,10 +7,11 @@ Real server: ApiMessageProcessorImpl.interceptorPositionToOrder (docs/zstack-pro
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
+from mock_server.state import query as q
 from mock_server.state import tags
 from mock_server.state.jobs import Deferred, Job
 from mock_server.state.model import Session
@@ -22,6 +23,11 @@ from mock_server.zstack.validation import MessageSchema, StopRouting
 
 JSON = Any
 Handler = Callable[["Apis", Store, dict[str, JSON], Session], "dict[str, JSON] | Deferred"]
+SyncHandler = Callable[["Apis", Store, "ApiCall"], dict[str, JSON]]
+
+
+class HasInventory(Protocol):
+    def to_inventory(self) -> dict[str, JSON]: ...
 
 
 def _add_image(
@@ -54,6 +60,67 @@ ASYNC_HANDLERS: dict[str, Handler] = {
     "RecoverImage": _recover_image,
 }
 
+
+def _log_in_by_account(apis: Apis, store: Store, call: ApiCall) -> dict[str, JSON]:
+    """LogInByAccount: SYSTEM parameter checks, then the account's password (no session yet)."""
+    message = dict(call.message)
+    validation.check_params(apis.schemas["LogInByAccount"], message, lambda vo, u: True)
+    session = store.sessions.log_in_by_account(
+        message["accountName"], message["password"], message.get("accountType")
+    )
+    return {"inventory": session.to_inventory()}
+
+
+def _log_out(apis: Apis, store: Store, call: ApiCall) -> dict[str, JSON]:
+    """LogOut: an unknown session is silently ignored."""
+    store.sessions.log_out(call.message["sessionUuid"])
+    return {}
+
+
+def _validate_session(apis: Apis, store: Store, call: ApiCall) -> dict[str, JSON]:
+    """ValidateSession: APIValidateSessionReply `valid=validSession`."""
+    return {"valid": store.sessions.is_valid(call.message["sessionUuid"])}
+
+
+# the inventory each query API answers with, and where its objects live in the store
+QUERY_SOURCES: dict[str, tuple[str, Callable[[Store], Mapping[str, HasInventory]]]] = {
+    "QueryImage": ("ImageInventory", lambda store: store.images.images),
+    "QueryBackupStorage": ("BackupStorageInventory", lambda store: store.backup_storages),
+}
+
+
+def _query(apis: Apis, store: Store, call: ApiCall) -> dict[str, JSON]:
+    """A query API: FRONT's session check, then ZQL's field check, then the conditions."""
+    assert call.query is not None
+    inventory, source = QUERY_SOURCES[call.api]
+    store.sessions.check(call.session_uuid)
+    q.check_fields(call.query, apis.zql_views[inventory])
+    items = source(store)
+    page, total = q.run(call.query, (o.to_inventory() for o in _candidates(call.query, items)))
+    body: dict[str, JSON] = {}
+    if not call.query.count:
+        body["inventories"] = page
+    if call.query.count or call.query.reply_with_count:
+        body["total"] = total
+    return body
+
+
+def _candidates(query: q.Query, items: Mapping[str, HasInventory]) -> list[HasInventory]:
+    """The objects a query scans: only the pinned one for a `uuid=` condition."""
+    pinned = query.uuid_equals()
+    if pinned is None:
+        return list(items.values())
+    return [items[pinned]] if pinned in items else []
+
+
+SYNC_HANDLERS: dict[str, SyncHandler] = {
+    "LogInByAccount": _log_in_by_account,
+    "LogOut": _log_out,
+    "ValidateSession": _validate_session,
+    "QueryImage": _query,
+    "QueryBackupStorage": _query,
+}
+
 # (operationId in the spec, body envelope key) of each API message
 MESSAGES: dict[str, tuple[str, str | None]] = {
     "AddImage": ("AddImage", "params"),
@@ -71,6 +138,8 @@ class ApiCall:
     session_uuid: str | None
     webhook: str | None = None
     wants_schema: bool = False
+    # a query API's parsed conditions (RestServer.handleQueryApi)
+    query: q.Query | None = None
 
 
 class Apis:
@@ -86,6 +155,14 @@ class Apis:
         self.system_tag_patterns: tuple[str, ...] = tuple(
             spec.schema("AddImageParams")["x-zstack-system-tag-patterns"]
         )
+        # what ZQL knows of each queried inventory, read once from the spec
+        self.zql_views = {inv: _zql_view(spec.schema(inv)) for inv, _ in QUERY_SOURCES.values()}
+        # each async API's `apiTimeout` (ms), from its operation in the spec
+        self.timeouts_ms: dict[str, int] = {
+            api: spec.operations[op].raw["x-zstack-api-timeout"]
+            for api, (op, _) in MESSAGES.items()
+            if api in ASYNC_HANDLERS
+        }
 
     def submit(
         self, store: Store, call: ApiCall, job_uuid: str, failure: ZStackError | None = None
@@ -109,12 +186,17 @@ class Apis:
             job_uuid, call.api, work, call.webhook, call.wants_schema, judged=failure is None
         )
 
-    def log_in_by_account(self, store: Store, message: dict[str, JSON]) -> Session:
-        message = dict(message)
-        validation.check_params(self.schemas["LogInByAccount"], message, lambda vo, u: True)
-        return store.sessions.log_in_by_account(
-            message["accountName"], message["password"], message.get("accountType")
-        )
+    def call(self, store: Store, call: ApiCall) -> dict[str, JSON]:
+        """Run a synchronous API at once; its reply body (without `schema`)."""
+        return SYNC_HANDLERS[call.api](self, store, call)
+
+
+def _zql_view(schema: dict[str, JSON]) -> q.InventoryFields:
+    return q.InventoryFields(
+        java_class=schema["x-zstack-class"],
+        fields=frozenset([*schema["properties"], *schema.get("x-zstack-query-only-fields", ())]),
+        expanded=frozenset(schema.get("x-zstack-expanded-queries", ())),
+    )
 
 
 def _exists(store: Store, vo: str, uuid: JSON) -> bool:
