@@ -27,6 +27,8 @@ from typing import Any
 
 import requests
 
+from zstack_spec.json_types import JSON
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "results"
@@ -46,7 +48,6 @@ ADD = {
     }
 }
 EXPUNGE: dict[str, dict[str, str]] = {"expungeImage": {}}
-JSON = Any
 
 
 # -- setup -------------------------------------------------------------------------------------

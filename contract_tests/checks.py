@@ -10,15 +10,15 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, NoReturn, ParamSpec, TypeVar
+from typing import NoReturn, ParamSpec, TypeVar
 
 from contract_tests.client import Exchange, JobRun
 from contract_tests.i18n import Text
 from contract_tests.messages import Message
 from contract_tests.model import Rejection, java_trim
 from contract_tests.spec import Contract
+from zstack_spec.json_types import JSON
 
-JSON = Any
 P = ParamSpec("P")
 R = TypeVar("R")
 

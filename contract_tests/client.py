@@ -13,8 +13,7 @@ from tenacity import Retrying, retry_if_result, stop_after_delay, wait_exponenti
 
 from contract_tests.redact import REDACT
 from contract_tests.target import Target
-
-JSON = Any
+from zstack_spec.json_types import JSON
 
 
 @dataclass(frozen=True, slots=True)

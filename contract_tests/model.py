@@ -24,13 +24,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from contract_tests import messages
 from contract_tests.i18n import Text
 from contract_tests.spec import Contract
+from zstack_spec.json_types import JSON
 
-JSON = Any
 VALIDATOR = "org.zstack.header.message.ApiMessageParamValidator"
 # APIAddImageMsg's own boolean fields, the ones TypeVerifier sees (getDeclaredFields)
 BOOLEAN_FIELDS = ("system", "virtio")

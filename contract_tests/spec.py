@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 import yaml
 from openapi_schema_validator import OAS30Validator
@@ -12,8 +11,8 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from contract_tests.i18n import Catalogue, LanguageSeen
+from zstack_spec.json_types import JSON
 
-JSON = Any
 _HERE = Path(__file__).resolve().parent
 _BASE = "urn:zstack-contract"
 

@@ -16,8 +16,8 @@ from contract_tests import checks, model
 from contract_tests.client import Exchange, JobRun
 from contract_tests.session import ZStackSession
 from contract_tests.target import Target
+from zstack_spec.json_types import JSON
 
-JSON = Any
 ASYNC_OPERATIONS = {"AddImage": 259200000, "DeleteImage": 1800000, "ExpungeImage": 1800000}
 
 

@@ -10,17 +10,16 @@ import random
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
 
 from tests.conftest import CEPH_BS, CONNECTED_BS, IMAGE_URL
 from tests.served import Served
+from zstack_spec.json_types import JSON
 
 THREADS = 32
 OPS_PER_THREAD = 12
-JSON = Any
 
 
 def _poll(location: str) -> requests.Response:

@@ -6,14 +6,12 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import jsonschema
 import yaml
 
 from mock_server.state.model import ImageState, ImageStatus
-
-JSON = Any
+from zstack_spec.json_types import JSON
 
 _UUID = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
 _NAME = {"type": "string", "minLength": 1, "maxLength": 255}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Any
 
 from mock_server.state import paths, tags
 from mock_server.state.ids import Clock, IdGenerator
@@ -25,8 +24,7 @@ from mock_server.zstack.errors import (
     ResourceNotFound,
 )
 from mock_server.zstack.i18n import localized
-
-JSON = Any
+from zstack_spec.json_types import JSON
 
 # VolumeFormat types registered in the open-source tree (DefaultImageFactory, KVMHostFactory).
 VOLUME_FORMATS = ("qcow2", "raw", "vmdk", "iso")

@@ -12,12 +12,11 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 from mock_server.state.ids import Clock
 from mock_server.zstack.errors import ErrorCode, InternalError, ZStackError
+from zstack_spec.json_types import JSON
 
-JSON = Any
 log = logging.getLogger(__name__)
 
 # Real server: completed rows are deleted after rest.completedApi.expiredPeriod (10800 s),

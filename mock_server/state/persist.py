@@ -13,7 +13,7 @@ import threading
 from dataclasses import asdict, fields
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mock_server.state.images import has_deleted_ref
 from mock_server.state.jobs import Deferred, Job, JobState, Progression, ProgressionMode, replayed
@@ -28,11 +28,11 @@ from mock_server.state.model import (
 )
 from mock_server.tooling.faults import FaultRules
 from mock_server.zstack.errors import ErrorCode, InternalError
+from zstack_spec.json_types import JSON
 
 if TYPE_CHECKING:
     from mock_server.state.store import Store
 
-JSON = Any
 SCHEMA_VERSION = "1"
 TABLES = ("meta", "images", "backup_storages", "sessions", "jobs")
 

@@ -7,9 +7,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from typing import Any
 
-JSON = Any
+from zstack_spec.json_types import JSON
 
 
 class FaultAction(StrEnum):

@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mock_server.tooling.redact import KEPT_BYTES, Secrets, shown
-
-JSON = Any
+from zstack_spec.json_types import JSON
 
 # The journal keeps the newest entries and drops the oldest beyond this many.
 JOURNAL_SIZE = 10_000

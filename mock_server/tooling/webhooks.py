@@ -13,7 +13,6 @@ import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -21,8 +20,8 @@ from tenacity import Retrying, retry_if_result, stop_after_attempt, wait_fixed
 
 from mock_server.state.jobs import Job, JobState
 from mock_server.zstack.encoding import gson_dumps
+from zstack_spec.json_types import JSON
 
-JSON = Any
 log = logging.getLogger(__name__)
 
 RETRIES = 15

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Protocol
 
 from mock_server.state import query as q
 from mock_server.state import tags
@@ -20,8 +20,8 @@ from mock_server.zstack import validation
 from mock_server.zstack.errors import ZStackError
 from mock_server.zstack.spec import Spec
 from mock_server.zstack.validation import MessageSchema, StopRouting
+from zstack_spec.json_types import JSON
 
-JSON = Any
 Handler = Callable[["Apis", Store, dict[str, JSON], Session], "dict[str, JSON] | Deferred"]
 SyncHandler = Callable[["Apis", Store, "ApiCall"], dict[str, JSON]]
 

@@ -12,9 +12,8 @@ which Gson would read as an unquoted string, is not modelled).
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import Any
 
-JSON = Any
+from zstack_spec.json_types import JSON
 
 
 class Scope(IntEnum):
