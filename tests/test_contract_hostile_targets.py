@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from subprocess import CompletedProcess
 
 import pytest
 from flask import Flask, Response, request
@@ -17,6 +18,17 @@ from tests.served import ThreadedServer, contract
 # a mock made to deviate, configured as a served one is (no seed, real time);
 # no self-check: its answers are off the spec on purpose, for the suite under test to catch
 OFF_SPEC = {"seed": None, "clock": SystemClock(), "validate_responses": False}
+
+
+def contract_against(app: Flask, tmp_path: Path, *args: str) -> tuple[CompletedProcess[str], Path]:
+    """Serve `app` in a thread, run the suite at it with `args` and a JUnit report, stop it."""
+    server = ThreadedServer(app)
+    junit = tmp_path / "contract.xml"
+    try:
+        result = contract("--target-url", server.url, *args, f"--junitxml={junit}", cwd=tmp_path)
+    finally:
+        server.stop()
+    return result, junit
 
 
 # -- §7: secrets stay out of logs -----------------------------------------------------------------
@@ -74,21 +86,9 @@ LEAKED_SESSION = "9c8b7a6f5e4d4c3b2a1f0e9d8c7b6a5f"
 def test_secrets__never_whole_in_terminal_or_junit(make_app: AppFactory, tmp_path: Path) -> None:
     app = make_app(**OFF_SPEC)
     accepting_any_password(app)
-    server = ThreadedServer(app)
-    junit = tmp_path / "contract.xml"
-    try:
-        result = contract(
-            "--target-url",
-            server.url,
-            "-k",
-            "wrong_password or missing_fields or bad_limit",
-            "-v",
-            "--showlocals",
-            f"--junitxml={junit}",
-            cwd=tmp_path,
-        )
-    finally:
-        server.stop()
+    result, junit = contract_against(
+        app, tmp_path, "-k", "wrong_password or missing_fields or bad_limit", "-v", "--showlocals"
+    )
     out, xml = result.stdout + result.stderr, junit.read_text()
     assert result.returncode == 1, out[-3000:]
     assert "[error_envelope_conformance]" in out and "[plain_text_conformance]" in out
@@ -118,20 +118,13 @@ def test_non_json_body__is_a_named_violation_also_in_cleanup(
 ) -> None:
     app = make_app(**OFF_SPEC)
     bodies_broken(app, body)
-    server = ThreadedServer(app)
-    junit = tmp_path / "contract.xml"
-    try:
-        result = contract(
-            "--target-url",
-            server.url,
-            "-q",
-            f"--junitxml={junit}",
-            "-k",
-            "async_protocol or lifecycle or expunge_image or unknown_condition",
-            cwd=tmp_path,
-        )
-    finally:
-        server.stop()
+    result, junit = contract_against(
+        app,
+        tmp_path,
+        "-q",
+        "-k",
+        "async_protocol or lifecycle or expunge_image or unknown_condition",
+    )
     out = result.stdout + result.stderr
     assert result.returncode == 1, out[-3000:]
     import xml.etree.ElementTree as ET
