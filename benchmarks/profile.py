@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from zstack_spec.json_types import JSON
+
 HERE = Path(__file__).resolve().parent
 # Run as a script, this file's folder leads sys.path and this module would stand in for the
 # standard library's `profile`, which cProfile imports.
@@ -43,7 +45,6 @@ ADD_PARAMS = {
     "format": "qcow2",
     "backupStorageUuids": [BS],
 }
-JSON = Any
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 # (group, path fragments): the first group whose fragment is in a function's file owns its self

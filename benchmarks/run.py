@@ -35,6 +35,8 @@ from typing import Any
 
 import requests
 
+from zstack_spec.json_types import JSON
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
@@ -55,7 +57,6 @@ ADD = {
     }
 }
 EXPUNGE: dict[str, dict[str, str]] = {"expungeImage": {}}
-JSON = Any
 # issue 12's targets
 PRISM_TARGET = 1.5
 CEILING_TARGET = 0.7

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import hashlib
 import uuid as uuidlib
-from typing import Any
 
 from contract_tests.checks import ContractViolation, error_code_conformance
 from contract_tests.client import Exchange
 from contract_tests.messages import INVALID_FIELD
 from contract_tests.spec import Contract
 from zstack_spec.i18n import Text
+from zstack_spec.json_types import JSON
 
-JSON = Any
 # fields ZStack may move on any update: the row's `ON UPDATE CURRENT_TIMESTAMP` column
 # (conf/db/V0.6__schema.sql L315) and the refs' own lastOpDate
 ALWAYS_MAY_CHANGE = frozenset({"lastOpDate", "backupStorageRefs"})

@@ -10,7 +10,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar
 
 from contract_tests.client import Exchange, JobRun
 from contract_tests.image_checks import (
@@ -27,6 +27,7 @@ from contract_tests.rejection import Rejection
 from contract_tests.spec import Contract
 from contract_tests.violations import ContractViolation, fail, json_body
 from zstack_spec.i18n import Text
+from zstack_spec.json_types import JSON
 
 # every check, image_checks.py's too, and the violation they raise: the suite imports them here
 __all__ = [
@@ -54,7 +55,6 @@ __all__ = [
     "unknown_job_conformance",
 ]
 
-JSON = Any
 P = ParamSpec("P")
 R = TypeVar("R")
 

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import json
-import time
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from tenacity import Retrying, retry_if_result, stop_after_delay, wait_exponential
 
 from contract_tests.redact import REDACT
 from contract_tests.target import Target
-
-JSON = Any
+from zstack_spec.json_types import JSON
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,15 +169,20 @@ class ZStackClient:
             return JobRun(accepted, ())
         url = self.poll_url(location)
         polls: list[Exchange] = []
-        deadline = time.monotonic() + self.target.job_timeout
-        delay = 0.05
-        while True:
+
+        def poll() -> Exchange:
             ex = self.request("GET", url, auth=False, absolute=True)
             polls.append(ex)
-            if ex.status != 202 or time.monotonic() > deadline:
-                return JobRun(accepted, tuple(polls))
-            time.sleep(delay)
-            delay = min(delay * 2, 1.0)
+            return ex
+
+        # 0.05 s after the first poll, doubling up to 1 s, until the job timeout has passed
+        Retrying(
+            stop=stop_after_delay(self.target.job_timeout),
+            wait=wait_exponential(multiplier=0.05, max=1.0),
+            retry=retry_if_result(lambda ex: ex.status == 202),
+            retry_error_callback=lambda _: None,  # still 202 at the timeout: the polls show it
+        )(poll)
+        return JobRun(accepted, tuple(polls))
 
     def call(self, method: str, path: str, **kwargs: Any) -> JobRun:
         return self.follow(self.request(method, path, **kwargs))

@@ -5,14 +5,12 @@ status; each one states one rule of the real server and shows the exchange that 
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from contract_tests.client import Exchange
 from contract_tests.rejection import java_trim
 from contract_tests.spec import Contract
 from contract_tests.violations import fail, json_body
-
-JSON = Any
+from zstack_spec.json_types import JSON
 
 
 def image_inventory_conformance(inv: JSON, ex: Exchange, contract: Contract) -> None:

@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
 
 from contract_tests import messages
 from contract_tests.param_rules import api_param, required_rule
 from contract_tests.rejection import VALIDATOR, Rejection, Undecided, java_text, java_trim, job
 from contract_tests.spec import Contract
 from zstack_spec.i18n import Text
+from zstack_spec.json_types import JSON
 
 # the model's vocabulary, imported from here by the suite and its tests
 __all__ = [
@@ -46,7 +46,6 @@ __all__ = [
     "suite_tag_rule",
 ]
 
-JSON = Any
 # APIAddImageMsg's own boolean fields, the ones TypeVerifier sees (getDeclaredFields)
 BOOLEAN_FIELDS = ("system", "virtio")
 LIST_FIELDS = ("backupStorageUuids", "systemTags", "userTags", "tagUuids")

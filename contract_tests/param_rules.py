@@ -7,12 +7,10 @@ L18-89 and portal/src/main/java/org/zstack/portal/apimediator/PortApiValidator.j
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from contract_tests.rejection import VALIDATOR, Rejection, java_text, job
 from zstack_spec.i18n import Text
-
-JSON = Any
+from zstack_spec.json_types import JSON
 
 
 def required_rule(name: str) -> Rejection:

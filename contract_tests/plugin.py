@@ -72,11 +72,11 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.load_profile(f"zstack-{profile}")
     seed = None
     if not in_ci:
-        from hypothesis import core
-
         given = config.getoption("hypothesis_seed", None)
         seed = int(given) if given is not None else random.randrange(2**32)
-        core.global_force_seed = seed  # type: ignore[assignment]
+        # hypothesis's own pytest plugin seeds every test from --hypothesis-seed in its
+        # pytest_configure, which runs after this one (tryfirst): the seed we print is the seed used
+        config.option.hypothesis_seed = str(seed)
     config.stash[SEED_KEY] = seed
     _preflight(config)
 

@@ -14,8 +14,8 @@ import requests
 from contract_tests.client import Exchange, ZStackClient
 from contract_tests.redact import short_session
 from contract_tests.target import Target
+from zstack_spec.json_types import JSON
 
-JSON = object
 # a preflight request that takes longer than this means the target is not answering
 TIMEOUT = 10.0
 

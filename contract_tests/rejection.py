@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from contract_tests import messages
 from zstack_spec.i18n import Text
+from zstack_spec.json_types import JSON
 
-JSON = Any
 # the class whose messages the @APIParam checks name
 VALIDATOR = "org.zstack.header.message.ApiMessageParamValidator"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from functools import cached_property
-from typing import Any, ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar
 
 import pytest
 
@@ -13,8 +13,8 @@ from contract_tests import checks
 from contract_tests.checks import CheckLog
 from contract_tests.client import JobRun, ZStackClient
 from contract_tests.spec import Contract
+from zstack_spec.json_types import JSON
 
-JSON = Any
 P = ParamSpec("P")
 R = TypeVar("R")
 

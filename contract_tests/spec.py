@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from openapi_schema_validator import OAS30Validator
 
-from zstack_spec.document import JSON, SpecDocument, load_document
+from zstack_spec.document import SpecDocument, load_document
 from zstack_spec.i18n import LanguageSeen
+from zstack_spec.json_types import JSON
 
 
 class Contract(SpecDocument):

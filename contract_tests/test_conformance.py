@@ -16,8 +16,7 @@ from contract_tests import checks, model
 from contract_tests.client import Exchange, JobRun
 from contract_tests.session import ZStackSession
 from contract_tests.target import Target
-
-JSON = Any
+from zstack_spec.json_types import JSON
 
 
 def _exchange(response: Response, case: Case[Any]) -> Exchange:

@@ -18,9 +18,9 @@ from contract_tests import checks
 from contract_tests.client import JobRun
 from contract_tests.session import ZStackSession
 from zstack_spec.i18n import Text
+from zstack_spec.json_types import JSON
 
 UNKNOWN = "7d0f1e2a3b4c4d5e8f6a7b8c9d0e1f2a"
-JSON = Any
 
 
 @pytest.fixture

@@ -18,8 +18,8 @@ import pytest
 from contract_tests import action_checks, checks, messages
 from contract_tests.session import ZStackSession
 from zstack_spec.i18n import Text
+from zstack_spec.json_types import JSON
 
-JSON = Any
 V = "org.zstack.header.message.ApiMessageParamValidator"
 UNKNOWN = "7d0f1e2a3b4c4d5e8f6a7b8c9d0e1f3c"
 UNKNOWN_BS = "7d0f1e2a3b4c4d5e8f6a7b8c9d0e1f3d"

@@ -13,8 +13,8 @@ import pytest
 from contract_tests import action_checks, checks, messages
 from contract_tests.session import ZStackSession
 from zstack_spec.i18n import Text
+from zstack_spec.json_types import JSON
 
-JSON = Any
 V = "org.zstack.header.message.ApiMessageParamValidator"  # ApiMessageParamValidator L20, L32, L113
 UNKNOWN = "7d0f1e2a3b4c4d5e8f6a7b8c9d0e1f3a"
 MAX_LENGTH = (

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from typing import NoReturn
 
 from contract_tests.client import Exchange
-
-JSON = Any
+from zstack_spec.json_types import JSON
 
 
 class ContractViolation(AssertionError):  # it is what the suite reports

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any
 
 from flask import current_app
 
@@ -27,8 +26,7 @@ from mock_server.zstack.encoding import job_result_body
 from mock_server.zstack.errors import ZStackError, injected_error
 from mock_server.zstack.i18n import Locale, speaking
 from mock_server.zstack.spec import Spec
-
-JSON = Any
+from zstack_spec.json_types import JSON
 
 
 @dataclass(frozen=True, slots=True)

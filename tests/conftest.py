@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+import weakref
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -32,17 +33,67 @@ def clock() -> ManualClock:
     return ManualClock()
 
 
-@pytest.fixture
-def config(clock: ManualClock) -> MockConfig:
-    return MockConfig(seed=0, clock=clock, validate_responses=True)
+class BuiltApps:
+    """The one way tests build an app: the mock checks its responses against the spec (self_check).
+
+    Each app built here is watched (weakly: a dropped app is forgotten), so the autouse fixture
+    below fails any test during which one of them sent a response the spec forbids.
+    """
+
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+        self._watched: weakref.WeakSet[Flask] = weakref.WeakSet()
+
+    def build(self, spec: Spec | None = None, **overrides: Any) -> Flask:
+        """An app with the tests' config (seed 0, a manual clock, self-check on) and `overrides`.
+
+        `validate_responses=False` only for an app that is off the spec on purpose (a deviation
+        the contract suite under test must catch).
+        """
+        settings: dict[str, Any] = {"seed": 0, "clock": ManualClock(), "validate_responses": True}
+        settings.update(overrides)
+        if isinstance(settings.get("deletion_policy"), str):
+            settings["deletion_policy"] = DeletionPolicy(settings["deletion_policy"])
+        app = create_app(MockConfig(**settings), spec or self.spec)
+        if settings["validate_responses"]:
+            self._watched.add(app)
+        return app
+
+    def take_violations(self) -> list[dict[str, Any]]:
+        """What the watched apps recorded since the last call (and forget it)."""
+        found: list[dict[str, Any]] = []
+        for app in list(self._watched):
+            recorded: list[dict[str, Any]] = app.extensions["violations"]
+            found.extend(recorded)
+            recorded.clear()
+        return found
+
+
+@pytest.fixture(scope="session")
+def built_apps(spec: Spec) -> BuiltApps:
+    return BuiltApps(spec)
+
+
+@pytest.fixture(autouse=True)
+def responses_keep_to_the_spec(built_apps: BuiltApps) -> Iterator[None]:
+    """Fail any test whose app (built by `make_app`, also module-scoped) sent an off-spec response."""
+    yield
+    violations = built_apps.take_violations()
+    assert violations == [], f"the mock sent responses the spec forbids (self_check): {violations}"
+
+
+AppFactory = Callable[..., Flask]
 
 
 @pytest.fixture
-def app(config: MockConfig, spec: Spec) -> Iterator[Flask]:
-    app = create_app(config, spec)
-    yield app
-    # the mock checked every response it sent against the spec
-    assert app.extensions["violations"] == []
+def make_app(built_apps: BuiltApps) -> AppFactory:
+    """`make_app(**config)`: an app with a different config, for policy and delay variants."""
+    return built_apps.build
+
+
+@pytest.fixture
+def app(make_app: AppFactory, clock: ManualClock) -> Flask:
+    return make_app(clock=clock)
 
 
 @pytest.fixture
@@ -88,6 +139,22 @@ class ZStack:
         }
         return self.client.post("/zstack/v1/images", json={"params": body}, headers=self.auth)
 
+    def add_image_error(self, replace: bool = False, **params: Any) -> dict[str, Any]:
+        """The job error of an AddImage with these params (on top of valid ones unless `replace`)."""
+        body = (
+            params
+            if replace
+            else {
+                "name": "n",
+                "url": IMAGE_URL,
+                "format": "qcow2",
+                "backupStorageUuids": [CONNECTED_BS],
+                **params,
+            }
+        )
+        rsp = self.client.post("/zstack/v1/images", json={"params": body}, headers=self.auth)
+        return self.job_error(rsp)
+
     def ready_image(self, **params: Any) -> dict[str, Any]:
         rsp = self.poll(self.add_image(**params))
         assert rsp.status_code == 200, rsp.data
@@ -124,15 +191,6 @@ class ZStack:
 @pytest.fixture
 def zs(client: FlaskClient) -> ZStack:
     return ZStack(client)
-
-
-def make_app(spec: Spec, **overrides: Any) -> Flask:
-    """An app with a different config, for policy and delay variants."""
-    settings: dict[str, Any] = {"seed": 0, "clock": ManualClock(), "validate_responses": True}
-    settings.update(overrides)
-    if isinstance(settings.get("deletion_policy"), str):
-        settings["deletion_policy"] = DeletionPolicy(settings["deletion_policy"])
-    return create_app(MockConfig(**settings), spec)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -8,12 +8,16 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import requests
 from flask import Flask
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from tests.conftest import ADMIN_PASSWORD
+
+# the suite's command, installed beside this interpreter
+ZSTACK_CONTRACT = Path(sys.executable).with_name("zstack-contract")
 
 
 def free_port() -> int:
@@ -88,11 +92,11 @@ class _Quiet(WSGIRequestHandler):
 
 
 class ThreadedServer:
-    """A Flask app served in a thread on a free loopback port."""
+    """A Flask app served in a thread on a free loopback port (or on `port`, to come back on it)."""
 
-    def __init__(self, app: Flask) -> None:
+    def __init__(self, app: Flask, port: int = 0) -> None:
         self.app = app
-        self._server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_Quiet)
+        self._server = make_server("127.0.0.1", port, app, threaded=True, request_handler=_Quiet)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
@@ -101,3 +105,17 @@ class ThreadedServer:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=10)
+
+
+def contract(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`zstack-contract ARGS` in `cwd`, its output captured."""
+    return subprocess.run(
+        [str(ZSTACK_CONTRACT), *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+        env=env,
+    )

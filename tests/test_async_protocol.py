@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.conftest import ZStack, make_app
+from tests.conftest import ZStack
 
 JOB_LOCATION = re.compile(r"^http://localhost/zstack/v1/api-jobs/[0-9a-f]{32}$")
 
@@ -57,8 +57,8 @@ def test_poll__job_expires_after_retention(zs: ZStack, clock) -> None:
     assert zs.client.get(location).status_code == 404
 
 
-def test_job_delay__running_then_done_and_image_downloading(spec) -> None:
-    app = make_app(spec, job_delay=30)
+def test_job_delay__running_then_done_and_image_downloading(make_app) -> None:
+    app = make_app(job_delay=30)
     zs = ZStack(app.test_client())
     clock = app.extensions["zstack"].config.clock
     accepted = zs.add_image()

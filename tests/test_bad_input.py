@@ -15,29 +15,30 @@ from tests.served import Served
 
 IMG = "/zstack/v1/images"
 
-# (label, method, path, body bytes or None, extra headers, allowed statuses)
-CORPUS: list[tuple[str, str, str, bytes | None, dict[str, str], set[int]]] = [
+# (label, method, path, body bytes or None, extra headers, the status the mock answers)
+# every 202 here is a DeleteImage of an image that is not there: its job fails (503)
+CORPUS: list[tuple[str, str, str, bytes | None, dict[str, str], int]] = [
     # malformed and truncated JSON
-    ("malformed json", "POST", IMG, b'{"params": {name: }', {}, {500}),
-    ("truncated json", "POST", IMG, b'{"params": {"name": "x", "url": "http://a', {}, {500}),
-    ("json array body", "POST", IMG, b"[1, 2]", {}, {500}),
-    ("json string body", "PUT", "/zstack/v1/accounts/login", b'"login"', {}, {500}),
-    ("truncated action", "PUT", f"{IMG}/{'1' * 32}/actions", b'{"expungeImage": ', {}, {500}),
+    ("malformed json", "POST", IMG, b'{"params": {name: }', {}, 500),
+    ("truncated json", "POST", IMG, b'{"params": {"name": "x", "url": "http://a', {}, 500),
+    ("json array body", "POST", IMG, b"[1, 2]", {}, 500),
+    ("json string body", "PUT", "/zstack/v1/accounts/login", b'"login"', {}, 500),
+    ("truncated action", "PUT", f"{IMG}/{'1' * 32}/actions", b'{"expungeImage": ', {}, 500),
     # wrong types everywhere
-    ("params is a list", "POST", IMG, b'{"params": []}', {}, {500}),
-    ("params is a number", "POST", IMG, b'{"params": 7}', {}, {500}),
-    ("name is an object", "POST", IMG, b'{"params": {"name": {"a": 1}}}', {}, {500}),
-    ("bs uuids is a number", "POST", IMG, b'{"params": {"backupStorageUuids": 5}}', {}, {500}),
-    ("bs uuid is an object", "POST", IMG, b'{"params": {"backupStorageUuids": [{}]}}', {}, {500}),
-    ("system is a list", "POST", IMG, b'{"params": {"system": [true]}}', {}, {400}),
-    ("tags is a string", "POST", IMG, b'{"params": {}, "userTags": "x"}', {}, {500}),
+    ("params is a list", "POST", IMG, b'{"params": []}', {}, 500),
+    ("params is a number", "POST", IMG, b'{"params": 7}', {}, 500),
+    ("name is an object", "POST", IMG, b'{"params": {"name": {"a": 1}}}', {}, 500),
+    ("bs uuids is a number", "POST", IMG, b'{"params": {"backupStorageUuids": 5}}', {}, 500),
+    ("bs uuid is an object", "POST", IMG, b'{"params": {"backupStorageUuids": [{}]}}', {}, 500),
+    ("system is a list", "POST", IMG, b'{"params": {"system": [true]}}', {}, 400),
+    ("tags is a string", "POST", IMG, b'{"params": {}, "userTags": "x"}', {}, 500),
     (
         "login password is a list",
         "PUT",
         "/zstack/v1/accounts/login",
         b'{"logInByAccount": {"accountName": "admin", "password": [1]}}',
         {},
-        {500},
+        500,
     ),
     (
         "expunge bs is a string",
@@ -45,23 +46,23 @@ CORPUS: list[tuple[str, str, str, bytes | None, dict[str, str], set[int]]] = [
         f"{IMG}/{'1' * 32}/actions",
         b'{"expungeImage": {"backupStorageUuids": "x"}}',
         {},
-        {500},
+        500,
     ),
-    ("limit is text", "GET", f"{IMG}?limit=abc", None, {}, {400}),
-    ("q without operator", "GET", f"{IMG}?q=name", None, {}, {400}),
+    ("limit is text", "GET", f"{IMG}?limit=abc", None, {}, 400),
+    ("q without operator", "GET", f"{IMG}?q=name", None, {}, 400),
     # invalid UTF-8
-    ("invalid utf-8", "POST", IMG, b'{"params": {"name": "\xff\xfe"}}', {}, {400}),
-    ("invalid utf-8 in login", "PUT", "/zstack/v1/accounts/login", b"\xc3\x28", {}, {400}),
+    ("invalid utf-8", "POST", IMG, b'{"params": {"name": "\xff\xfe"}}', {}, 400),
+    ("invalid utf-8 in login", "PUT", "/zstack/v1/accounts/login", b"\xc3\x28", {}, 400),
     # uuid and path injection
-    ("dot-dot path", "GET", "/zstack/v1/images/../../_mock/reset", None, {}, {200, 404}),
-    ("encoded slash uuid", "DELETE", f"{IMG}/a%2Fb", None, {}, {202, 404}),
-    ("nul in uuid", "DELETE", f"{IMG}/abc%00def", None, {}, {202}),
-    ("sql-ish uuid", "DELETE", f"{IMG}/1'%20OR%20'1'='1", None, {}, {202}),
-    ("huge uuid", "DELETE", f"{IMG}/{'a' * 5000}", None, {}, {202, 414}),
-    ("unicode uuid", "GET", f"{IMG}/%E2%98%83", None, {}, {200}),
-    ("query injection", "GET", f"{IMG}?q=name=x%27%3B%20DROP%20TABLE", None, {}, {200}),
-    ("bad job uuid", "GET", "/zstack/v1/api-jobs/..%2F..%2Fetc", None, {}, {404}),
-    ("short x-job-uuid", "POST", IMG, b'{"params": {}}', {"X-Job-UUID": "x"}, {400}),
+    ("dot-dot path", "GET", "/zstack/v1/images/../../_mock/reset", None, {}, 404),
+    ("encoded slash uuid", "DELETE", f"{IMG}/a%2Fb", None, {}, 404),
+    ("nul in uuid", "DELETE", f"{IMG}/abc%00def", None, {}, 202),
+    ("sql-ish uuid", "DELETE", f"{IMG}/1'%20OR%20'1'='1", None, {}, 202),
+    ("huge uuid", "DELETE", f"{IMG}/{'a' * 5000}", None, {}, 202),
+    ("unicode uuid", "GET", f"{IMG}/%E2%98%83", None, {}, 200),
+    ("query injection", "GET", f"{IMG}?q=name=x%27%3B%20DROP%20TABLE", None, {}, 200),
+    ("bad job uuid", "GET", "/zstack/v1/api-jobs/..%2F..%2Fetc", None, {}, 404),
+    ("short x-job-uuid", "POST", IMG, b'{"params": {}}', {"X-Job-UUID": "x"}, 400),
 ]
 
 
@@ -109,7 +110,7 @@ def _shape(rsp: requests.Response) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("label", "method", "path", "body", "headers", "allowed"), CORPUS, ids=[c[0] for c in CORPUS]
+    ("label", "method", "path", "body", "headers", "status"), CORPUS, ids=[c[0] for c in CORPUS]
 )
 def test_bad_input__real_error_shape_and_state_intact(
     served: Served,
@@ -119,7 +120,7 @@ def test_bad_input__real_error_shape_and_state_intact(
     path: str,
     body: bytes | None,
     headers: dict[str, str],
-    allowed: set[int],
+    status: int,
 ) -> None:
     rsp = requests.request(
         method,
@@ -128,11 +129,11 @@ def test_bad_input__real_error_shape_and_state_intact(
         timeout=30,
         headers={**auth, "Content-Type": "application/json", **headers},
     )
-    assert rsp.status_code in allowed, (label, rsp.status_code, rsp.text[:300])
+    assert rsp.status_code == status, (label, rsp.status_code, rsp.text[:300])
     _shape(rsp)
     if rsp.status_code == 202:
         job = requests.get(rsp.json()["location"], timeout=10)
-        assert job.status_code in (200, 503)
+        assert job.status_code == 503, job.text[:300]
         _shape(job)
     _intact(served, auth)
 
@@ -153,14 +154,12 @@ def test_bad_input__10_mb_body_is_rejected_cleanly(served: Served, auth: dict[st
 
 @pytest.mark.slow
 def test_bad_input__oversized_headers(served: Served, auth: dict[str, str]) -> None:
-    try:
-        rsp = requests.get(
-            f"{served.api}/images", timeout=30, headers={**auth, "X-Junk": "x" * 200_000}
-        )
-        assert rsp.status_code in (200, 400, 413, 431)
-        _shape(rsp)
-    except requests.ConnectionError:
-        pass  # the server may close the connection on a header it will not read
+    # granian reads a 200 kB header: the request is answered as if it were not there
+    rsp = requests.get(
+        f"{served.api}/images", timeout=30, headers={**auth, "X-Junk": "x" * 200_000}
+    )
+    assert rsp.status_code == 200, rsp.text[:300]
+    _shape(rsp)
     _intact(served, auth)
 
 

@@ -164,7 +164,7 @@ def test_serve__clean_shutdown(sig: signal.Signals) -> None:
     err = served.stop(sig)
     assert served.proc.returncode == 0, err
     assert "Traceback" not in err
-    with pytest.raises(requests.ConnectionError):
+    with pytest.raises(requests.ConnectionError, match="Connection refused"):
         requests.get(f"{served.root}/_mock/jobs", timeout=2)
 
 

@@ -10,17 +10,16 @@ import random
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
 
 from tests.conftest import CEPH_BS, CONNECTED_BS, IMAGE_URL
 from tests.served import Served
+from zstack_spec.json_types import JSON
 
 THREADS = 32
 OPS_PER_THREAD = 12
-JSON = Any
 
 
 def _poll(location: str) -> requests.Response:
@@ -130,6 +129,7 @@ def run_mix(served: Served) -> None:
         t.join(timeout=300)
     assert not any(t.is_alive() for t in threads), "a worker hung"
     assert errors == []
+    # the workers race on the shared images: which jobs fail depends on the interleaving
     assert all(r["status"] in (200, 503) for r in results), "every job ends"
 
     # replay in the order the server accepted the calls

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
-from flask import Flask, Response, request
 
 from tests.broken_servers import Broken, BrokenServer
-from tests.conftest import ADMIN_PASSWORD
-from tests.served import Served, ThreadedServer, free_port
+from tests.served import ZSTACK_CONTRACT, Served, contract
 
 ROOT = Path(__file__).resolve().parent.parent
-
-ZSTACK_CONTRACT = Path(sys.executable).with_name("zstack-contract")
 
 
 @pytest.fixture(scope="module")
@@ -134,19 +127,6 @@ def test_failure__names_the_check_request_and_reproduction(tmp_path: Path) -> No
 # -- §8: the command line of a real tool ---------------------------------------------------------
 
 
-def contract(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(ZSTACK_CONTRACT), *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=300,
-        env=env,
-    )
-
-
 def test_help__starts_with_the_suites_options_and_examples_then_pytest(tmp_path: Path) -> None:
     out = contract("--help", cwd=tmp_path).stdout
     assert out.startswith("usage: zstack-contract [options] [pytest options]\n")
@@ -209,242 +189,3 @@ def test_summary__configuration_totals_and_singular(tmp_path: Path) -> None:
     assert "not run here (1 test skipped):" in out
     assert "test_expunge_image__backup_storage_not_holding_the_image: the target's deletion " in out
     assert " 0 violations\n" in out
-
-
-# -- §6: setup mistakes are one clear message ---------------------------------------------------
-
-
-def no_usable_backup_storage_seed(folder: Path) -> Path:
-    import yaml
-
-    seed = yaml.safe_load((ROOT / "fixtures/seed/default.yaml").read_text())
-    for bs in seed["backupStorages"]:
-        bs["status"] = "Disconnected"
-    path = folder / "none-usable.yaml"
-    path.write_text(yaml.safe_dump(seed))
-    return path
-
-
-@pytest.fixture(scope="module")
-def served() -> Iterator[Served]:
-    server = Served()
-    yield server
-    server.stop()
-
-
-@pytest.mark.parametrize(
-    ("args", "says"),
-    [
-        (["--target-url", "127.0.0.1:8080"], "is not a server root URL: it needs http://"),
-        (
-            ["--target-url", "http://no-such-host.invalid:8080"],
-            "cannot resolve the host 'no-such-host.invalid'",
-        ),
-        (["--target-url", "{refused}"], "(connection refused)"),
-        (
-            ["--target-url", "{url}", "--context-path", "/"],
-            "not under the context path /: PUT /v1/accounts/login got 404",
-        ),
-        (["--target-url", "{url}/zstack"], "has a path: give the server root"),
-        (
-            ["--target-url", "{url}", "--password", "wrong"],
-            "the login as account 'admin' fails: ID.1000",
-        ),
-        (
-            ["--target-url", "{url}", "--session-uuid", "0123456789abcdef0123456789abcdef"],
-            "--session-uuid 0123... is not a live session: ID.1001",
-        ),
-        (
-            ["--target-url", "{url}", "--backup-storage-uuid", "2499cd48fc33450a8737efff67ccb920"],
-            "is not fit for AddImage: sftp-bs-down",
-        ),
-        (
-            ["--target-url", "{url}", "--backup-storage-uuid", "ffffffffffffffffffffffffffffffff"],
-            "names no backup storage of the target",
-        ),
-    ],
-    ids=[
-        "no-scheme",
-        "unresolvable-host",
-        "refused",
-        "wrong-context-path",
-        "url-with-path",
-        "wrong-password",
-        "dead-session",
-        "unusable-backup-storage",
-        "unknown-backup-storage",
-    ],
-)
-def test_preflight__one_message_naming_the_option_and_no_test_runs(
-    served: Served, tmp_path: Path, args: list[str], says: str
-) -> None:
-    values = {"url": served.root, "refused": f"http://127.0.0.1:{free_port()}"}
-    result = contract(*(a.format(**values) for a in args), cwd=tmp_path)
-    out = result.stdout + result.stderr
-    assert result.returncode == 4, out
-    [message] = [line for line in out.splitlines() if line.startswith("ERROR: ")]
-    assert message.startswith("ERROR: zstack-contract preflight: ") and says in message, out
-    changed = "--context-path" if "context path" in says else args[-2]
-    assert f"change {changed}" in message or f"use {changed}" in message or "--account" in message
-    assert len(out.strip().splitlines()) == 1, out
-    assert "0123456789abcdef0123456789abcdef" not in out  # a session shows by 4 characters
-
-
-def test_preflight__wrong_context_path_says_which_one_answers(
-    served: Served, tmp_path: Path
-) -> None:
-    result = contract("--target-url", served.root, "--context-path", "/", cwd=tmp_path)
-    sessions = requests.get(f"{served.root}/_mock/state", timeout=10).json()["sessions"]
-    assert "it answers under /zstack: use --context-path /zstack" in result.stderr
-    assert sessions == []  # the probe opened none
-
-
-def test_preflight__no_usable_backup_storage(tmp_path: Path) -> None:
-    server = Served("--fixtures", str(no_usable_backup_storage_seed(tmp_path)))
-    try:
-        result = contract("--target-url", server.root, cwd=tmp_path)
-        sessions = requests.get(f"{server.root}/_mock/state", timeout=10).json()["sessions"]
-    finally:
-        server.stop()
-    assert result.returncode == 4
-    assert "the target has no backup storage fit for AddImage" in result.stderr
-    assert "name one with --backup-storage-uuid" in result.stderr
-    assert sessions == []  # the preflight logged out the session it opened
-
-
-# -- §7: secrets stay out of logs -----------------------------------------------------------------
-
-
-def test_redact__password_hash_and_sessions_in_bodies_queries_and_headers() -> None:
-    from contract_tests.redact import Redactor
-
-    redact = Redactor()
-    session = "5f2d1c0b9a8e4f7d6c5b4a3928170615"
-    redact.know_session(session)
-    sha = ADMIN_PASSWORD
-    text = redact(
-        f'{{"logInByAccount": {{"accountName": "admin", "password": "{sha}"}}}} '
-        f"GET /v1/x?password=plain&sessionId={session}&q=a "
-        f"{{'Authorization': 'OAuth {session}'}} "
-        '{"inventory": {"uuid": "0a1b2c3d4e5f60718293a4b5c6d7e8f9", "expiredDate": "x"}} '
-        f"the session {session} and a bare {sha}"
-    )
-    assert sha not in text and session not in text and "plain" not in text
-    assert '"password": "*****"' in text and "password=*****" in text
-    assert "sessionId=5f2d..." in text and "OAuth 5f2d..." in text
-    assert '"uuid": "0a1b..."' in text and "0a1b2c3d4e5f60718293a4b5c6d7e8f9" not in text
-    # image uuids and other 32-hex values are left alone
-    assert redact('{"uuid": "0a1b2c3d4e5f60718293a4b5c6d7e8f9"}') == (
-        '{"uuid": "0a1b2c3d4e5f60718293a4b5c6d7e8f9"}'
-    )
-
-
-def accepting_any_password(app: Flask) -> None:
-    """A deviation: the login with a wrong password succeeds with a session."""
-
-    @app.before_request
-    def any_password() -> Response | None:
-        if request.args.get("limit") == "ten":  # an authenticated request that fails a check
-            return Response("{}", 200, mimetype="application/json")
-        if not request.path.endswith("/v1/accounts/login") or request.method != "PUT":
-            return None
-        body = request.get_json(silent=True) or {}
-        if body.get("logInByAccount", {}).get("password") != "0" * 128:
-            return None
-        inventory = {
-            "uuid": LEAKED_SESSION,
-            "accountUuid": "36c27e8ff05c4780bf6d2fa65700f22e",
-            "userUuid": "36c27e8ff05c4780bf6d2fa65700f22e",
-            "expiredDate": "Dec 1, 2026 10:00:00 AM",
-            "createDate": "Dec 1, 2026 8:00:00 AM",
-        }
-        return Response(json.dumps({"inventory": inventory}), 200, mimetype="application/json")
-
-
-LEAKED_SESSION = "9c8b7a6f5e4d4c3b2a1f0e9d8c7b6a5f"
-
-
-def test_secrets__never_whole_in_terminal_or_junit(tmp_path: Path) -> None:
-    from mock_server.app import create_app
-
-    app = create_app()
-    accepting_any_password(app)
-    server = ThreadedServer(app)
-    junit = tmp_path / "contract.xml"
-    try:
-        result = contract(
-            "--target-url",
-            server.url,
-            "-k",
-            "wrong_password or missing_fields or bad_limit",
-            "-v",
-            "--showlocals",
-            f"--junitxml={junit}",
-            cwd=tmp_path,
-        )
-    finally:
-        server.stop()
-    out, xml = result.stdout + result.stderr, junit.read_text()
-    assert result.returncode == 1, out[-3000:]
-    assert "[error_envelope_conformance]" in out and "[plain_text_conformance]" in out
-    assert "2 violations\n" in out and "OAuth " in out
-    for shown in (out, xml):
-        assert "0" * 128 not in shown and ADMIN_PASSWORD not in shown
-        assert LEAKED_SESSION not in shown and '"uuid":"9c8b..."' in shown.replace(" ", "")
-        assert not re.search(r"OAuth [0-9a-f]{5,}", shown)
-
-
-# -- §2: a body that is not JSON is a named violation, never a crash ------------------------------
-
-
-def bodies_broken(app: Flask, body: bytes) -> None:
-    """A deviation: every JSON answer but the login's comes with this body instead."""
-
-    @app.after_request
-    def broken(response: Response) -> Response:
-        if response.mimetype == "application/json" and not request.path.endswith("/login"):
-            response.set_data(body)
-        return response
-
-
-@pytest.mark.parametrize("body", [b"", b"<html>busy</html>"], ids=["empty", "html"])
-def test_non_json_body__is_a_named_violation_also_in_cleanup(tmp_path: Path, body: bytes) -> None:
-    from mock_server.app import create_app
-
-    app = create_app()
-    bodies_broken(app, body)
-    server = ThreadedServer(app)
-    junit = tmp_path / "contract.xml"
-    try:
-        result = contract(
-            "--target-url",
-            server.url,
-            "-q",
-            f"--junitxml={junit}",
-            "-k",
-            "async_protocol or lifecycle or expunge_image or unknown_condition",
-            cwd=tmp_path,
-        )
-    finally:
-        server.stop()
-    out = result.stdout + result.stderr
-    assert result.returncode == 1, out[-3000:]
-    import xml.etree.ElementTree as ET
-
-    reported = [e for e in ET.parse(junit).iter() if e.tag in ("failure", "error")]
-    assert reported, out[-3000:]
-    for element in reported:
-        message = element.get("message", "")
-        # a contract fixture (the lifecycle's policy probe) fails "on setup"
-        assert re.match(
-            r'(failed on setup with ")?contract_tests\.checks\.ContractViolation: \[', message
-        ), message
-    assert "JSONDecodeError" not in out and "Traceback" not in out
-    assert "at teardown" not in out  # the cleanup survives it
-
-
-def test_preflight__session_is_logged_out_when_no_test_runs(served: Served, tmp_path: Path) -> None:
-    result = contract("--target-url", served.root, "-k", "no_such_test", cwd=tmp_path)
-    sessions = requests.get(f"{served.root}/_mock/state", timeout=10).json()["sessions"]
-    assert result.returncode == 5, result.stdout[-2000:]  # pytest's "no tests ran"
-    assert sessions == []

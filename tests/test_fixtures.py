@@ -12,7 +12,7 @@ from flask import Flask
 from mock_server.package_data import default_fixtures_path
 from mock_server.state.fixtures import FixtureError, load_fixtures
 from mock_server.state.model import ImageStatus
-from tests.conftest import CEPH_BS, CONNECTED_BS, DISCONNECTED_BS, ZStack, make_app
+from tests.conftest import CEPH_BS, CONNECTED_BS, DISCONNECTED_BS, ZStack
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "seed"
 DOC = Path(__file__).resolve().parent.parent / "docs" / "fixtures.md"
@@ -25,10 +25,10 @@ TWO_BS = "backupStorages:\n" + "".join(
 )
 
 
-def seeded(tmp_path: Path, spec, images: str, **overrides) -> tuple[ZStack, Flask]:
+def seeded(tmp_path: Path, make_app, images: str, **overrides) -> tuple[ZStack, Flask]:
     path = tmp_path / "seed.yaml"
     path.write_text(ACCOUNT + TWO_BS + "images:\n" + images)
-    app = make_app(spec, fixtures=path, **overrides)
+    app = make_app(fixtures=path, **overrides)
     return ZStack(app.test_client()), app
 
 
@@ -90,7 +90,7 @@ def test_fixtures__malformed_file_names_file_field_and_position(
 ) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(text)
-    with pytest.raises(FixtureError) as info:
+    with pytest.raises(FixtureError, match=re.escape(message)) as info:
         load_fixtures(path)
     assert str(info.value).startswith(f"{path}: ")
     assert message in str(info.value)
@@ -132,7 +132,7 @@ def test_fixtures__missing_file(tmp_path: Path) -> None:
         load_fixtures(tmp_path / "none.yaml")
 
 
-def test_fixtures__json_and_seeded_images(tmp_path: Path, spec) -> None:
+def test_fixtures__json_and_seeded_images(tmp_path: Path, make_app) -> None:
     path = tmp_path / "seed.json"
     path.write_text(
         '{"accounts": [{"uuid": "36c27e8ff05c4780bf6d2fa65700f22e", "name": "admin",'
@@ -144,16 +144,16 @@ def test_fixtures__json_and_seeded_images(tmp_path: Path, spec) -> None:
         ' "url": "http://x/y.qcow2", "format": "qcow2",'
         ' "backupStorageUuids": ["c340364aad7b4130a12e641afe3a968f"]}]}'
     )
-    zs = ZStack(make_app(spec, fixtures=path).test_client())
+    zs = ZStack(make_app(fixtures=path).test_client())
     [image] = zs.query_image("8c63603a810a4838a4cd62228e6e13b2")
     assert (image["name"], image["status"]) == ("seeded", "Ready")
 
 
 @pytest.mark.parametrize("status", [s.value for s in ImageStatus])
-def test_fixtures__seeded_image_in_any_status(tmp_path: Path, spec, status) -> None:
+def test_fixtures__seeded_image_in_any_status(tmp_path: Path, make_app, status) -> None:
     zs, _ = seeded(
         tmp_path,
-        spec,
+        make_app,
         f"  - {{uuid: {IMAGE}, name: s, url: http://x/y.qcow2, format: qcow2,"
         f" status: {status}, state: Disabled, backupStorageUuids: [{CONNECTED_BS}, {CEPH_BS}]}}\n",
     )
@@ -164,10 +164,12 @@ def test_fixtures__seeded_image_in_any_status(tmp_path: Path, spec, status) -> N
     assert (image["size"] > 0) is (status not in ("Creating", "Downloading"))
 
 
-def test_fixtures__seeded_deleted_image_can_be_expunged_or_recovered(tmp_path: Path, spec) -> None:
+def test_fixtures__seeded_deleted_image_can_be_expunged_or_recovered(
+    tmp_path: Path, make_app
+) -> None:
     zs, _ = seeded(
         tmp_path,
-        spec,
+        make_app,
         f"  - {{uuid: {IMAGE}, name: d, url: http://x/y.qcow2, format: qcow2,"
         f" status: Deleted, backupStorageUuids: [{CONNECTED_BS}]}}\n",
     )
@@ -178,10 +180,12 @@ def test_fixtures__seeded_deleted_image_can_be_expunged_or_recovered(tmp_path: P
     assert zs.query_image(IMAGE) == []
 
 
-def test_fixtures__seeded_deleted_image_is_expunged_after_the_period(tmp_path: Path, spec) -> None:
+def test_fixtures__seeded_deleted_image_is_expunged_after_the_period(
+    tmp_path: Path, make_app
+) -> None:
     zs, app = seeded(
         tmp_path,
-        spec,
+        make_app,
         f"  - {{uuid: {IMAGE}, name: d, url: http://x/y.qcow2, format: qcow2,"
         f" status: Deleted, backupStorageUuids: [{CONNECTED_BS}]}}\n",
         expunge_period=100,
@@ -191,10 +195,10 @@ def test_fixtures__seeded_deleted_image_is_expunged_after_the_period(tmp_path: P
     assert zs.query_image(IMAGE) == []
 
 
-def test_fixtures__refs_with_their_own_status(tmp_path: Path, spec) -> None:
+def test_fixtures__refs_with_their_own_status(tmp_path: Path, make_app) -> None:
     zs, _ = seeded(
         tmp_path,
-        spec,
+        make_app,
         f"  - uuid: {IMAGE}\n    name: half\n    url: http://x/y.qcow2\n    format: qcow2\n"
         f"    backupStorageRefs:\n      - {{backupStorageUuid: {CONNECTED_BS}}}\n"
         f"      - {{backupStorageUuid: {CEPH_BS}, status: Deleted}}\n",
@@ -247,7 +251,7 @@ def test_fixtures__impossible_image_is_refused(tmp_path: Path, image, message) -
         + TWO_BS
         + f"images:\n  - {{uuid: {IMAGE}, name: i, url: http://x, format: raw, {body}}}\n"
     )
-    with pytest.raises(FixtureError) as info:
+    with pytest.raises(FixtureError, match=re.escape(message)) as info:
         load_fixtures(path)
     assert message in str(info.value)
 

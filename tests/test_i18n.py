@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from mock_server.zstack.spec import Spec
-from tests.conftest import CONNECTED_BS, ZStack, make_app
+from tests.conftest import CONNECTED_BS, ZStack
 from zstack_spec.i18n import LANGUAGES, Catalogue, Entry, LanguageSeen, Text, message_format
 
 URL_RULE = "url must starts with 'file:///', 'http://', 'https://'， 'ftp://', 'sftp://' or '/'"
@@ -152,7 +152,7 @@ def test_catalogue__an_unlisted_format_is_a_key_error(catalogue: Catalogue) -> N
     ],
 )
 def test_mock__answers_in_its_locale(
-    spec: Spec, locale: str, format_detail: str, url_detail: str
+    make_app, spec: Spec, locale: str, format_detail: str, url_detail: str
 ) -> None:
     zs = ZStack(make_app(spec, locale=locale).test_client())
     error = zs.job_error(zs.add_image(format="Qcow2"))
@@ -162,7 +162,7 @@ def test_mock__answers_in_its_locale(
     assert zs.job_error(zs.add_image(url="gopher://h/i"))["details"] == url_detail
 
 
-def test_mock__zh_cn_login_and_expunge_details(spec: Spec) -> None:
+def test_mock__zh_cn_login_and_expunge_details(make_app, spec: Spec) -> None:
     zs = ZStack(make_app(spec, locale="zh_CN").test_client())
     wrong = zs.login(password="0" * 128)
     assert wrong.json["error"]["details"] == "错误信息: 错误的帐号或密码"
@@ -174,7 +174,7 @@ def test_mock__zh_cn_login_and_expunge_details(spec: Spec) -> None:
     )
 
 
-def test_mock__sys_1000_is_never_translated(spec: Spec) -> None:
+def test_mock__sys_1000_is_never_translated(make_app, spec: Spec) -> None:
     """inerr: Platform.err formats SysErrors.INTERNAL with String.format (Platform.java L940)."""
     zs = ZStack(make_app(spec, locale="zh_CN").test_client())
     rsp = zs.client.get("/zstack/v1/images?q=noSuchField=1", headers=zs.auth)

@@ -11,7 +11,7 @@ import pytest
 
 from mock_server.state.ids import ManualClock
 from mock_server.state.system_tags import name_uuid
-from tests.conftest import CEPH_BS, CONNECTED_BS, DISCONNECTED_BS, ZStack, make_app
+from tests.conftest import CEPH_BS, CONNECTED_BS, DISCONNECTED_BS, ZStack
 
 UNKNOWN = "0f1e2d3c4b5a46978a8b9c0d1e2f3a4c"
 V = "org.zstack.header.message.ApiMessageParamValidator"
@@ -160,7 +160,7 @@ def test_sync_image_size__needs_a_connected_backup_storage(zs: ZStack, app) -> N
 
 @pytest.mark.parametrize(("bs", "code"), [(CEPH_BS, "SYS.1006"), (CONNECTED_BS, "SYS.1001")])
 def test_calculate_image_hash__without_md5_per_backup_storage_type(
-    spec, bs: str, code: str
+    make_app, spec, bs: str, code: str
 ) -> None:
     clock = ManualClock()
     zs = ZStack(make_app(spec, job_delay=60.0, clock=clock).test_client())
@@ -185,7 +185,7 @@ def test_calculate_image_hash__md5_set_asks_no_backup_storage(zs: ZStack) -> Non
     assert inv["inventory"]["md5Sum"] == image["md5Sum"]
 
 
-def test_image_actions__state_persists(spec, tmp_path: Path) -> None:
+def test_image_actions__state_persists(make_app, spec, tmp_path: Path) -> None:
     state = tmp_path / "state.db"
     zs = ZStack(make_app(spec, state_file=state).test_client())
     image = zs.ready_image()

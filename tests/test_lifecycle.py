@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import CEPH_BS, CONNECTED_BS, DISCONNECTED_BS, ZStack, make_app
+from tests.conftest import CEPH_BS, CONNECTED_BS, DISCONNECTED_BS, ZStack
 
 UNKNOWN_UUID = "0f1e2d3c4b5a46978a8b9c0d1e2f3a4b"
 
@@ -109,8 +109,8 @@ def test_delete_image__already_deleted_is_not_an_error(zs: ZStack) -> None:
     assert zs.poll(zs.delete_image(image["uuid"])).status_code == 200
 
 
-def test_delete_image__while_downloading_hard_deletes_and_add_job_fails(spec) -> None:
-    app = make_app(spec, job_delay=10)
+def test_delete_image__while_downloading_hard_deletes_and_add_job_fails(make_app) -> None:
+    app = make_app(job_delay=10)
     zs = ZStack(app.test_client())
     clock = app.extensions["zstack"].config.clock
     added = zs.add_image()
@@ -126,15 +126,15 @@ def test_delete_image__while_downloading_hard_deletes_and_add_job_fails(spec) ->
     assert zs.query_image(uuid) == []
 
 
-def test_delete_image__direct_policy_removes_image(spec) -> None:
-    zs = ZStack(make_app(spec, deletion_policy="Direct").test_client())
+def test_delete_image__direct_policy_removes_image(make_app) -> None:
+    zs = ZStack(make_app(deletion_policy="Direct").test_client())
     image = zs.ready_image()
     zs.poll(zs.delete_image(image["uuid"]))
     assert zs.query_image(image["uuid"]) == []
 
 
-def test_delete_image__direct_policy_subset_keeps_other_refs(spec) -> None:
-    zs = ZStack(make_app(spec, deletion_policy="Direct").test_client())
+def test_delete_image__direct_policy_subset_keeps_other_refs(make_app) -> None:
+    zs = ZStack(make_app(deletion_policy="Direct").test_client())
     image = two_ref_image(zs)
     zs.poll(zs.delete_image(image["uuid"], f"?backupStorageUuids={CEPH_BS}"))
     [after] = zs.query_image(image["uuid"])
@@ -142,8 +142,8 @@ def test_delete_image__direct_policy_subset_keeps_other_refs(spec) -> None:
 
 
 @pytest.mark.parametrize(("policy", "gone"), [("Delay", True), ("Never", False)])
-def test_deleted_images__expunged_after_period_unless_never(spec, policy, gone) -> None:
-    app = make_app(spec, deletion_policy=policy, expunge_period=100)
+def test_deleted_images__expunged_after_period_unless_never(make_app, policy, gone) -> None:
+    app = make_app(deletion_policy=policy, expunge_period=100)
     zs = ZStack(app.test_client())
     image = zs.ready_image()
     zs.poll(zs.delete_image(image["uuid"]))
@@ -294,9 +294,9 @@ def _refs(zs: ZStack, uuid: str) -> list[tuple[str, str]]:
     return [(r["backupStorageUuid"], r["status"]) for r in image["backupStorageRefs"]]
 
 
-def test_expunge_task__a_ready_images_deleted_ref_expires(spec) -> None:
+def test_expunge_task__a_ready_images_deleted_ref_expires(make_app) -> None:
     # ImageManagerImpl.startExpungeTask L951-960: every Deleted ref, whatever the image's status
-    app = make_app(spec, expunge_period=100)
+    app = make_app(expunge_period=100)
     zs = ZStack(app.test_client())
     image = two_ref_image(zs)
     zs.poll(zs.delete_image(image["uuid"], f"?backupStorageUuids={CEPH_BS}"))
@@ -313,8 +313,8 @@ def test_expunge_task__a_ready_images_deleted_ref_expires(spec) -> None:
     assert zs.query_image(image["uuid"])[0]["status"] == "Ready"
 
 
-def test_expunge_task__the_ref_a_partial_recover_left_deleted_expires(spec) -> None:
-    app = make_app(spec, expunge_period=100)
+def test_expunge_task__the_ref_a_partial_recover_left_deleted_expires(make_app) -> None:
+    app = make_app(expunge_period=100)
     zs = ZStack(app.test_client())
     image = two_ref_image(zs)
     zs.poll(zs.delete_image(image["uuid"]))

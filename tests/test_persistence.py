@@ -13,19 +13,19 @@ import pytest
 import requests
 
 from mock_server.state.persist import StateFileError
-from tests.conftest import CEPH_BS, CONNECTED_BS, IMAGE_URL, ZStack, make_app
+from tests.conftest import CEPH_BS, CONNECTED_BS, IMAGE_URL, ZStack
 from tests.served import Served, free_port
 
 
-def test_state__survives_a_restart(spec, tmp_path: Path) -> None:
+def test_state__survives_a_restart(make_app, tmp_path: Path) -> None:
     state = tmp_path / "mock.db"
-    zs = ZStack(make_app(spec, state_file=state).test_client())
+    zs = ZStack(make_app(state_file=state).test_client())
     kept = zs.ready_image(name="kept")
     gone = zs.ready_image(name="deleted")
     zs.poll(zs.delete_image(gone["uuid"]))
     location = zs.add_image(name="third").json["location"].removeprefix("http://localhost")
 
-    again = ZStack(make_app(spec, state_file=state).test_client())
+    again = ZStack(make_app(state_file=state).test_client())
     again.session = zs.session  # the session survived too
     assert again.query_image(kept["uuid"])[0]["status"] == "Ready"
     assert again.query_image(gone["uuid"])[0]["status"] == "Deleted"
@@ -35,27 +35,27 @@ def test_state__survives_a_restart(spec, tmp_path: Path) -> None:
 
 
 def test_state__a_ready_images_deleted_ref_still_expires_after_restart(
-    spec, clock, tmp_path: Path
+    make_app, clock, tmp_path: Path
 ) -> None:
     state = tmp_path / "mock.db"
-    zs = ZStack(make_app(spec, state_file=state, clock=clock, expunge_period=100).test_client())
+    zs = ZStack(make_app(state_file=state, clock=clock, expunge_period=100).test_client())
     image = zs.ready_image(backupStorageUuids=[CONNECTED_BS, CEPH_BS])
     zs.poll(zs.delete_image(image["uuid"], f"?backupStorageUuids={CEPH_BS}"))
-    again = ZStack(make_app(spec, state_file=state, clock=clock, expunge_period=100).test_client())
+    again = ZStack(make_app(state_file=state, clock=clock, expunge_period=100).test_client())
     clock.advance(101)
     again.login()
     [after] = again.query_image(image["uuid"])
     assert [r["backupStorageUuid"] for r in after["backupStorageRefs"]] == [CONNECTED_BS]
 
 
-def test_state__running_job_ends_after_restart(spec, tmp_path: Path) -> None:
+def test_state__running_job_ends_after_restart(make_app, tmp_path: Path) -> None:
     state = tmp_path / "mock.db"
-    app = make_app(spec, state_file=state, job_delay=30)
+    app = make_app(state_file=state, job_delay=30)
     zs = ZStack(app.test_client())
     location = zs.add_image().json["location"].removeprefix("http://localhost")
     assert zs.client.get(location).status_code == 202
 
-    app2 = make_app(spec, state_file=state, job_delay=30)
+    app2 = make_app(state_file=state, job_delay=30)
     zs2 = ZStack(app2.test_client())
     assert zs2.client.get(location).status_code == 202  # still known, still running
     app2.extensions["zstack"].config.clock.advance(30)
@@ -63,23 +63,21 @@ def test_state__running_job_ends_after_restart(spec, tmp_path: Path) -> None:
     assert done.status_code == 200 and done.json["inventory"]["status"] == "Ready"
 
 
-def test_state__ids_stay_unique_across_restarts_with_a_seed(spec, tmp_path: Path) -> None:
+def test_state__ids_stay_unique_across_restarts_with_a_seed(make_app, tmp_path: Path) -> None:
     state = tmp_path / "mock.db"
-    first = ZStack(make_app(spec, state_file=state, seed=7).test_client()).ready_image()
-    second = ZStack(make_app(spec, state_file=state, seed=7).test_client()).ready_image()
+    first = ZStack(make_app(state_file=state, seed=7).test_client()).ready_image()
+    second = ZStack(make_app(state_file=state, seed=7).test_client()).ready_image()
     assert first["uuid"] != second["uuid"]
     assert first["backupStorageRefs"][0]["id"] != second["backupStorageRefs"][0]["id"]
 
 
-def test_state__reset_is_persisted(spec, tmp_path: Path) -> None:
+def test_state__reset_is_persisted(make_app, tmp_path: Path) -> None:
     state = tmp_path / "mock.db"
-    zs = ZStack(make_app(spec, state_file=state).test_client())
+    zs = ZStack(make_app(state_file=state).test_client())
     zs.ready_image()
     zs.client.post("/_mock/reset")
     assert (
-        ZStack(make_app(spec, state_file=state).test_client())
-        .client.get("/_mock/state")
-        .json["images"]
+        ZStack(make_app(state_file=state).test_client()).client.get("/_mock/state").json["images"]
         == []
     )
 
@@ -93,7 +91,9 @@ def test_state__reset_is_persisted(spec, tmp_path: Path) -> None:
     ],
     ids=["garbage", "another-database", "another-version"],
 )
-def test_state__bad_file_is_refused_and_untouched(spec, tmp_path: Path, content, message) -> None:
+def test_state__bad_file_is_refused_and_untouched(
+    make_app, tmp_path: Path, content, message
+) -> None:
     path = tmp_path / "mock.db"
     if isinstance(content, bytes):
         path.write_bytes(content)
@@ -110,7 +110,7 @@ def test_state__bad_file_is_refused_and_untouched(spec, tmp_path: Path, content,
         db.close()
     before = path.read_bytes()
     with pytest.raises(StateFileError, match=message):
-        make_app(spec, state_file=path)
+        make_app(state_file=path)
     assert path.read_bytes() == before
 
 
@@ -186,19 +186,19 @@ def test_state__kill_9_under_load_loses_no_acknowledged_job(tmp_path: Path) -> N
         again.stop()
 
 
-def test_state__fault_rules_survive_a_reset_and_a_restart(spec, tmp_path: Path) -> None:
+def test_state__fault_rules_survive_a_reset_and_a_restart(make_app, tmp_path: Path) -> None:
     state = tmp_path / "mock.db"
-    client = make_app(spec, state_file=state).test_client()
+    client = make_app(state_file=state).test_client()
     rule = {"operation": "AddImage", "action": "fail_job", "code": "SYS.1000", "times": 2}
     assert client.post("/_mock/faults", json=rule).status_code == 201
     client.post("/_mock/reset")
-    [kept] = make_app(spec, state_file=state).test_client().get("/_mock/faults").json["faults"]
+    [kept] = make_app(state_file=state).test_client().get("/_mock/faults").json["faults"]
     assert (kept["operation"], kept["action"], kept["times"]) == ("AddImage", "fail_job", 2)
 
 
-def test_state__unreadable_fault_rules_are_refused(spec, tmp_path: Path) -> None:
+def test_state__unreadable_fault_rules_are_refused(make_app, tmp_path: Path) -> None:
     state = tmp_path / "mock.db"
-    make_app(spec, state_file=state).test_client().post(
+    make_app(state_file=state).test_client().post(
         "/_mock/faults", json={"operation": "AddImage", "action": "latency", "latency": 1}
     )
     db = sqlite3.connect(state)
@@ -206,4 +206,4 @@ def test_state__unreadable_fault_rules_are_refused(spec, tmp_path: Path) -> None
     db.commit()
     db.close()
     with pytest.raises(StateFileError, match="content cannot be read"):
-        make_app(spec, state_file=state)
+        make_app(state_file=state)

@@ -38,11 +38,10 @@ from mock_server.zstack import api_chain, validation
 from mock_server.zstack.api_chain import Apis
 from mock_server.zstack.i18n import localized
 from mock_server.zstack.spec import Spec
-from tests.conftest import ZStack, make_app
+from tests.conftest import ZStack
 from zstack_spec import document
 from zstack_spec.i18n import Catalogue
-
-JSON = Any
+from zstack_spec.json_types import JSON
 
 
 def _unimplemented(spec: Spec) -> list[str]:
@@ -105,7 +104,7 @@ def test_action_keys__the_chain_messages_are_the_spec_actions(spec: Spec) -> Non
             assert api_chain.MESSAGES[api] == (op.operation_id, key)
 
 
-def test_action_keys__the_route_routes_by_the_spec_actions(spec: Spec) -> None:
+def test_action_keys__the_route_routes_by_the_spec_actions(make_app, spec: Spec) -> None:
     """Without `recoverImage` in the spec's x-zstack-actions, the route has no such action."""
     doc = copy.deepcopy(spec.doc)
     del doc["paths"]["/zstack/v1/images/{imageUuid}/actions"]["put"]["x-zstack-actions"][
@@ -291,7 +290,7 @@ def test_loader__i18n_lives_with_the_loader() -> None:
     assert isinstance(Spec.load().catalogue, Catalogue)
 
 
-def test_locale__is_each_app_s_own(spec: Spec) -> None:
+def test_locale__is_each_app_s_own(make_app, spec: Spec) -> None:
     """Two mocks in one process answer each in its --locale, whichever was built last."""
     chinese = ZStack(make_app(spec, locale="zh_CN").test_client())
     source = ZStack(make_app(spec).test_client())

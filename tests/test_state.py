@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from mock_server.package_data import default_fixtures_path
@@ -17,11 +19,13 @@ from mock_server.zstack.errors import (
     OperationError,
     ResourceNotFound,
 )
+from mock_server.zstack.spec import Spec
 from tests.conftest import CEPH_BS, CONNECTED_BS, IMAGE_URL
 
 
 @pytest.fixture
-def store() -> Store:
+def store(spec: Spec) -> Store:
+    # outside an app, details are the source text (the locale is an app's: MockRuntime.locale)
     return Store(load_fixtures(default_fixtures_path()), StoreSettings(seed=1, clock=ManualClock()))
 
 
@@ -67,7 +71,10 @@ def test_add_image__backend_defaults(store: Store) -> None:
 def test_add_image__interceptor_errors(store: Store) -> None:
     with pytest.raises(InvalidArgumentError, match=r"unknown format\[null\]"):
         add(store, format=None)
-    with pytest.raises(OperationError):
+    with pytest.raises(
+        OperationError,
+        match=r"^no backup storage specified in uuids\[2499cd48fc33450a8737efff67ccb920\] is ",
+    ):
         add(store, backupStorageUuids=["2499cd48fc33450a8737efff67ccb920"])
 
 
@@ -79,7 +86,7 @@ def test_delete_image__delay_then_expunge(store: Store) -> None:
     assert store.images.images[uuid].status is ImageStatus.DELETED
     store.images.expunge_image(uuid, None)
     assert uuid not in store.images.images
-    with pytest.raises(ResourceNotFound):
+    with pytest.raises(ResourceNotFound, match=rf"^Cannot find image\[uuid:{uuid}\], it may "):
         store.images.expunge_image(uuid, None)
 
 
@@ -91,7 +98,8 @@ def test_delete_image__direct(store: Store) -> None:
 
 
 def test_delete_image__bad_mode(store: Store) -> None:
-    with pytest.raises(InternalError):
+    mode = "org.zstack.header.message.APIDeleteMessage.DeletionMode.Soft"
+    with pytest.raises(InternalError, match=re.escape(f"No enum constant {mode}")):
         store.images.delete_image(add(store), None, "Soft")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -11,11 +12,18 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ZStack, make_app
+from mock_server.config import MockConfig
+from mock_server.tooling.webhooks import WebhookSender
+from tests.conftest import ZStack
 
 
 class Receiver:
-    """A loopback HTTP server that records webhook calls; the first `fail` calls get a 500."""
+    """A loopback HTTP server that records webhook calls; the first `fail` calls get a 500.
+
+    Hand-written on purpose: http.server keeps each header name as sent, and the tests check
+    ZStack's exact names (`X-Job-UUID`, rest/.../RestConstants.java L13); a WSGI receiver such as
+    pytest-httpserver only sees them title-cased (`X-Job-Uuid`).
+    """
 
     def __init__(self, fail: int = 0) -> None:
         self.calls: list[tuple[dict[str, str], Any]] = []
@@ -89,10 +97,10 @@ def test_webhook__failure_posts_the_error(zs: ZStack, receiver: Receiver) -> Non
     assert body["error"]["code"] == "SYS.1007"
 
 
-def test_webhook__retried_until_2xx(spec) -> None:
+def test_webhook__retried_until_2xx(make_app) -> None:
     receiver = Receiver(fail=2)
     try:
-        zs = ZStack(make_app(spec, webhook_retry_interval=0.05).test_client())
+        zs = ZStack(make_app(webhook_retry_interval=0.05).test_client())
         zs.login()
         zs.client.delete(
             "/zstack/v1/images/" + "1" * 32, headers={**zs.auth, "X-Web-Hook": receiver.url}
@@ -115,10 +123,10 @@ def test_webhook__host_not_allowed_is_never_called(zs: ZStack, receiver: Receive
     assert receiver.calls == []
 
 
-def test_webhook__fires_for_a_delayed_job_without_polling(spec, receiver: Receiver) -> None:
+def test_webhook__fires_for_a_delayed_job_without_polling(make_app, receiver: Receiver) -> None:
     from mock_server.state.ids import SystemClock
 
-    app = make_app(spec, job_delay=0.3, background_jobs=True, clock=SystemClock())
+    app = make_app(job_delay=0.3, background_jobs=True, clock=SystemClock())
     zs = ZStack(app.test_client())
     zs.login()
     zs.client.delete(
@@ -126,3 +134,35 @@ def test_webhook__fires_for_a_delayed_job_without_polling(spec, receiver: Receiv
     )
     assert receiver.calls == []
     receiver.wait_for(1, timeout=5)
+
+
+def test_webhook__gives_up_after_15_tries_and_says_so(
+    make_app, caplog: pytest.LogCaptureFixture
+) -> None:
+    """RestServer.callWebHook: 15 tries 2 s apart (the interval is shortened here), then a log."""
+    receiver = Receiver(fail=100)
+    try:
+        zs = ZStack(make_app(webhook_retry_interval=0.01).test_client())
+        zs.login()
+        with caplog.at_level(logging.WARNING, logger="mock_server.tooling.webhooks"):
+            zs.client.delete(
+                "/zstack/v1/images/" + "1" * 32, headers={**zs.auth, "X-Web-Hook": receiver.url}
+            )
+            receiver.wait_for(15)
+            deadline = time.monotonic() + 10
+            while not caplog.records and time.monotonic() < deadline:
+                time.sleep(0.02)
+        time.sleep(0.2)
+        assert len(receiver.calls) == 15
+        [gave_up] = [r.getMessage() for r in caplog.records]
+        assert (
+            gave_up
+            == f"webhook {receiver.url} for job {receiver.calls[0][0]['X-Job-UUID']} gave up after 15 tries"
+        )
+    finally:
+        receiver.stop()
+
+
+def test_webhook__zstacks_interval_is_2_s() -> None:
+    assert MockConfig().webhook_retry_interval == 2.0
+    assert WebhookSender(()).retry_interval == 2.0

@@ -6,7 +6,6 @@ import functools
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 import yaml
 from openapi_schema_validator import OAS30Validator
@@ -14,8 +13,8 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 from zstack_spec.i18n import Catalogue
+from zstack_spec.json_types import JSON
 
-JSON = Any
 _PACKAGE = Path(__file__).resolve().parent
 _BASE = "urn:zstack-spec"
 

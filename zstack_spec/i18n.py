@@ -16,9 +16,10 @@ messages it checks (LanguageSeen).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, get_args
+from typing import Literal, get_args
 
-JSON = Any
+from zstack_spec.json_types import JSON
+
 Language = Literal["raw", "en_US", "zh_CN"]
 LANGUAGES: tuple[Language, ...] = get_args(Language)
 # an argument as ZStack's code passes it: a String (already as Java's toString() writes it), an

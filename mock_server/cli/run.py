@@ -15,13 +15,13 @@ import threading
 import time
 from collections.abc import Callable
 from types import FrameType
-from typing import Any, TextIO
+from typing import TextIO
 
 import requests
 
 from mock_server.cli.run_report import report
+from zstack_spec.json_types import JSON
 
-JSON = Any
 # how long the client's processes get to end after SIGTERM/SIGINT before they are killed
 GRACE = 5.0
 # a port picked free can be taken before the mock binds it: pick again this many times

@@ -7,9 +7,10 @@ import signal
 import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
-JSON = Any
+from zstack_spec.json_types import JSON
+
 LEVELS = ("violation", "warning")
 # the request body shown under a finding in the table (JUnit carries the journal's whole body)
 TABLE_BODY = 300

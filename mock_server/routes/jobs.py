@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, Response
 
 from mock_server.routes.rest import operation, sync_faults, wants_schema
@@ -11,7 +9,6 @@ from mock_server.runtime import runtime
 from mock_server.zstack.encoding import api_response, text_response
 from mock_server.zstack.errors import RestError
 
-JSON = Any
 bp = Blueprint("jobs", __name__, url_prefix="/v1/api-jobs")
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from flask import Response, request
 
@@ -16,9 +15,7 @@ from mock_server.zstack.encoding import api_response, schema_map
 from mock_server.zstack.errors import RestError
 from mock_server.zstack.javamap import copy_capacity, iteration_order
 from mock_server.zstack.validation import MessageSchema
-
-JSON = Any
-
+from zstack_spec.json_types import JSON
 
 # APIMessage's own fields, which every message has (allApiClassFields includes them)
 MESSAGE_FIELDS = ("systemTags", "userTags")

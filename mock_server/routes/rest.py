@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterable
-from typing import Any
 
 from flask import Response, g, request
 
@@ -16,8 +15,8 @@ from mock_server.tooling.journal import Finding
 from mock_server.zstack import gson
 from mock_server.zstack.encoding import api_response
 from mock_server.zstack.errors import RestError, ZStackError
+from zstack_spec.json_types import JSON
 
-JSON = Any
 # the spec writes every path under ZStack's default context path
 SPEC_CONTEXT = "/zstack"
 

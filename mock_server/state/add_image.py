@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from typing import Any
 
 from mock_server.state import paths, system_tags, tags
 from mock_server.state.image_urls import check_url, hide_url_password, supports_url
 from mock_server.state.model import BackupStorage, Image, ImageStatus
 from mock_server.zstack.errors import CreateResourceError, InvalidArgumentError, OperationError
 from mock_server.zstack.i18n import localized
-
-JSON = Any
+from zstack_spec.json_types import JSON
 
 # VolumeFormat types registered in the open-source tree (DefaultImageFactory, KVMHostFactory).
 VOLUME_FORMATS = ("qcow2", "raw", "vmdk", "iso")

@@ -7,7 +7,6 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import jsonschema
 import yaml
@@ -15,8 +14,7 @@ import yaml
 from mock_server.state.fixture_text import where, yaml_position
 from mock_server.state.model import ImageStatus
 from zstack_spec.document import SpecDocument, packaged
-
-JSON = Any
+from zstack_spec.json_types import JSON
 
 _NAME = {"type": "string", "minLength": 1, "maxLength": 255}
 

@@ -7,16 +7,13 @@ like any other (ImageManagerImpl.passThrough L761-778 finds it while its row exi
 
 from __future__ import annotations
 
-from typing import Any
-
 from mock_server.state import system_tags
 from mock_server.state.ids import Clock
 from mock_server.state.images import ImageBackend
 from mock_server.state.model import BackupStorageStatus, Image, ImageState
 from mock_server.zstack.errors import InternalError, InvalidArgumentError, OperationError
 from mock_server.zstack.i18n import localized
-
-JSON = Any
+from zstack_spec.json_types import JSON
 
 # APIUpdateImageMsg's fields and the ImageVO attribute each replaces (ImageBase L870-907)
 UPDATABLE = {

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from mock_server.state.model import (
     BackupStorage,
     BackupStorageStatus,
@@ -13,8 +11,7 @@ from mock_server.state.model import (
     ImageStatus,
     SystemTag,
 )
-
-JSON = Any
+from zstack_spec.json_types import JSON
 
 
 def image_from_row(data: dict[str, JSON]) -> Image:

@@ -7,8 +7,6 @@ act on).
 
 from __future__ import annotations
 
-from typing import Any
-
 from mock_server.state.add_image import (
     download_failure,
     install_path,
@@ -39,8 +37,7 @@ from mock_server.state.model import (
 from mock_server.state.rows import Row, Rows, record, touched_rows
 from mock_server.zstack.errors import InternalError, OperationError, ResourceNotFound
 from mock_server.zstack.i18n import localized
-
-JSON = Any
+from zstack_spec.json_types import JSON
 
 DEFAULT_EXPUNGE_PERIOD = 259200.0
 

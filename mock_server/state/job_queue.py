@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
 
 from mock_server.state.ids import Clock
 from mock_server.state.jobs import (
@@ -24,8 +23,7 @@ from mock_server.state.jobs import (
 )
 from mock_server.state.rows import Row, Rows, touched_rows
 from mock_server.zstack.errors import ErrorCode, ZStackError
-
-JSON = Any
+from zstack_spec.json_types import JSON
 
 # Real server: completed rows are deleted after rest.completedApi.expiredPeriod (10800 s),
 # then a poll answers 404 "the job has been expired" (docs/zstack-protocol.md#async-jobs).

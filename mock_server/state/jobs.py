@@ -12,11 +12,10 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from enum import StrEnum
-from typing import Any
 
 from mock_server.zstack.errors import ErrorCode, InternalError, ZStackError
+from zstack_spec.json_types import JSON
 
-JSON = Any
 log = logging.getLogger(__name__)
 
 

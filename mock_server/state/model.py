@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
 
 from mock_server.state.ids import gson_timestamp
-
-JSON = Any
+from zstack_spec.json_types import JSON
 
 
 class ImageStatus(StrEnum):

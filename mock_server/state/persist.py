@@ -13,11 +13,10 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
 
 from mock_server.state.rows import Persistent, Row, Rows
+from zstack_spec.json_types import JSON
 
-JSON = Any
 SCHEMA_VERSION = "2"  # 2: an image's system tags are SystemTagVO rows (issue 11)
 TABLES = ("meta", "images", "backup_storages", "sessions", "jobs")
 # the file's own meta keys; every other meta row belongs to a part

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mock_server.zstack.errors import InternalError
-
-JSON = Any
+from zstack_spec.json_types import JSON
 
 # RestServer.QUERY_OP_MAPPING: an operator contained in another comes after it.
 OPERATORS = ("!=", ">=", "<=", "!?=", "!~=", "~=", "?=", "=", ">", "<", "is null", "not null")

@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from enum import Enum
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
-JSON = Any
+from zstack_spec.json_types import JSON
+
 T = TypeVar("T")
 # (table, key, the row as JSON; None: delete the row)
 Row = tuple[str, str, JSON]

@@ -10,11 +10,10 @@ from __future__ import annotations
 import hashlib
 import uuid as uuidlib
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from mock_server.state.model import Image, SystemTag
+from zstack_spec.json_types import JSON
 
-JSON = Any
 BOOT_MODE_PREFIX = "bootMode::"  # ImageSystemTags.BOOT_MODE, "bootMode::{bootMode}"
 
 

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from mock_server.runtime import MockRuntime
 from mock_server.state.fixtures import Fixtures
 from mock_server.state.jobs import Job, JobState, Progression
 from mock_server.state.store import Store
 from mock_server.tooling.journal import Journal
+from zstack_spec.json_types import JSON
 
-JSON = Any
 T = TypeVar("T")
 _IMAGE_IN_PATH = re.compile(r"/v1/images/([0-9a-f]{32})(?:/|$)")
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, Response, request
 
 from mock_server.runtime import runtime
@@ -13,8 +11,8 @@ from mock_server.tooling import admin
 from mock_server.tooling.admin import AdminError
 from mock_server.tooling.faults import FaultAction
 from mock_server.zstack.encoding import json_response
+from zstack_spec.json_types import JSON
 
-JSON = Any
 bp = Blueprint("admin", __name__, url_prefix="/_mock")
 
 

@@ -7,11 +7,9 @@ import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from typing import Any
 
 from mock_server.state.rows import Row, Rows
-
-JSON = Any
+from zstack_spec.json_types import JSON
 
 
 class FaultAction(StrEnum):

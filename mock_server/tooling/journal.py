@@ -19,11 +19,11 @@ from mock_server.tooling.journal_entries import (
     Origin,
 )
 from mock_server.tooling.redact import Secrets
+from zstack_spec.json_types import JSON
 
 # the entries' types, imported from here by the journal's users
 __all__ = ["BODY_BUDGET", "Entry", "Exchange", "Finding", "Journal", "Origin"]
 
-JSON = Any
 
 # The journal keeps the newest entries and drops the oldest beyond this many.
 JOURNAL_SIZE = 10_000

@@ -5,11 +5,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from mock_server.tooling.redact import KEPT_BYTES, Secrets, shown
-
-JSON = Any
+from zstack_spec.json_types import JSON
 
 
 def dropped_body(size: int) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-from typing import Any
 
 from flask import Request, Response, g
 
@@ -13,7 +12,6 @@ from mock_server.config import MockConfig
 from mock_server.tooling.journal import Entry, Exchange, Finding, Journal
 from mock_server.tooling.redact import Secrets
 
-JSON = Any
 access_log = logging.getLogger("zstack_mock.access")
 SESSION_PARAMS = ("sessionId", "sessionUuid", "session")
 

@@ -8,14 +8,13 @@ parameters in a body, a session id in the query string (docs/zstack-protocol.md#
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from mock_server.state.jobs import Job
 from mock_server.tooling.journal import Finding
 from mock_server.zstack.errors import ErrorCode
 from mock_server.zstack.validation import MessageSchema
+from zstack_spec.json_types import JSON
 
-JSON = Any
 # NeedReplyMessage (every APIMessage's base) declares them, so ZStack reads them beside the
 # envelope and inside it (header/src/main/java/org/zstack/header/message/NeedReplyMessage.java
 # L20-21; APIMessage.java L24 extends it); the Java SDK sends them inside `params`

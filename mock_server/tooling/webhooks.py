@@ -14,15 +14,15 @@ import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from tenacity import Retrying, retry_if_result, stop_after_attempt, wait_fixed
 
 from mock_server.state.jobs import Job, JobState
 from mock_server.zstack.encoding import gson_dumps
+from zstack_spec.json_types import JSON
 
-JSON = Any
 log = logging.getLogger(__name__)
 
 RETRIES = 15
@@ -77,18 +77,28 @@ class WebhookSender:
             self._queue.task_done()
 
     def _deliver(self, d: Delivery) -> None:
+        """POST until a 2xx, at most RETRIES tries `retry_interval` apart, then give up (logged)."""
         headers = {
             "Content-Type": "application/json",
             "X-Job-UUID": d.job_uuid,
             "X-Job-Success": "true" if d.success else "false",
         }
-        for attempt in range(1, RETRIES + 1):
-            try:
-                rsp = requests.post(d.url, data=d.body.encode(), headers=headers, timeout=5)
-                if 200 <= rsp.status_code < 300:
-                    return
-            except requests.RequestException as e:
-                log.info("webhook %s for job %s failed: %s", d.url, d.job_uuid, e)
-            if attempt < RETRIES:
-                threading.Event().wait(self.retry_interval)
-        log.warning("webhook %s for job %s gave up after %d tries", d.url, d.job_uuid, RETRIES)
+        retrying = Retrying(
+            stop=stop_after_attempt(RETRIES),
+            wait=wait_fixed(self.retry_interval),
+            retry=retry_if_result(lambda delivered: not delivered),
+            retry_error_callback=lambda _: log.warning(
+                "webhook %s for job %s gave up after %d tries", d.url, d.job_uuid, RETRIES
+            ),
+        )
+        retrying(_post, d, headers)
+
+
+def _post(d: Delivery, headers: dict[str, str]) -> bool:
+    """One try: True on a 2xx; an IO error is logged and is a failed try."""
+    try:
+        rsp = requests.post(d.url, data=d.body.encode(), headers=headers, timeout=5)
+    except requests.RequestException as e:
+        log.info("webhook %s for job %s failed: %s", d.url, d.job_uuid, e)
+        return False
+    return 200 <= rsp.status_code < 300

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from mock_server.state import query as q
 from mock_server.state import system_tags, tags
@@ -21,8 +21,8 @@ from mock_server.zstack.errors import ZStackError
 from mock_server.zstack.handler_types import Chain, Handler
 from mock_server.zstack.spec import Spec
 from mock_server.zstack.validation import MessageSchema, StopRouting
+from zstack_spec.json_types import JSON
 
-JSON = Any
 T = TypeVar("T")
 SyncHandler = Callable[["Apis", Store, "ApiCall"], dict[str, JSON]]
 

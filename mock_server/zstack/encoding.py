@@ -6,15 +6,13 @@ import json
 import re
 import weakref
 from dataclasses import dataclass
-from typing import Any
 
 from flask import Response
 
 from mock_server.state.jobs import Job, JobState
 from mock_server.zstack.javamap import iteration_order
 from mock_server.zstack.spec import Spec
-
-JSON = Any
+from zstack_spec.json_types import JSON
 
 # Gson escapes these by default (htmlSafe); they only ever occur inside JSON strings.
 _GSON_ESCAPES = str.maketrans(

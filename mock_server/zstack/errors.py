@@ -19,9 +19,9 @@ The exception tree:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
-JSON = Any
+from zstack_spec.json_types import JSON
 
 # Real server: ErrorFacadeImpl.doInstantiateErrorCode L76-78 cuts details longer than 4096
 # chars to their first 4093 and "...".

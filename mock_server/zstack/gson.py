@@ -9,14 +9,11 @@ a number or boolean given for a String field becomes its text, and a value of th
 
 from __future__ import annotations
 
-from typing import Any
-
 from mock_server.zstack import gson_reader as gr
 from mock_server.zstack import gson_tokens as gt
 from mock_server.zstack.errors import RestError
 from mock_server.zstack.gson_plain import plain_json_object
-
-JSON = Any
+from zstack_spec.json_types import JSON
 
 _JAVA_CLASSES = {
     dict: "com.google.gson.internal.LinkedTreeMap",

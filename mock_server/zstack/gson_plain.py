@@ -7,11 +7,9 @@ Kept apart from `gson.py`'s emulation: it changes no answer, only how fast a pla
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from mock_server.zstack import gson_reader as gr
-
-JSON = Any
+from zstack_spec.json_types import JSON
 
 
 class _NotPlain(ValueError):

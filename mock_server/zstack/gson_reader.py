@@ -12,7 +12,6 @@ which Gson would read as an unquoted string, is not modelled).
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from mock_server.zstack.gson_scanner import JsonScanner
 from mock_server.zstack.gson_tokens import (
@@ -23,8 +22,8 @@ from mock_server.zstack.gson_tokens import (
     P,
     Scope,
 )
+from zstack_spec.json_types import JSON
 
-JSON = Any
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 

@@ -7,14 +7,13 @@ caller's session; it returns the event body, or the `Deferred` work of a job tha
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol
+from typing import Protocol
 
 from mock_server.state.jobs import Deferred
 from mock_server.state.model import Session
 from mock_server.state.store import Store
 from mock_server.zstack.validation import MessageSchema
-
-JSON = Any
+from zstack_spec.json_types import JSON
 
 
 class Chain(Protocol):

@@ -8,16 +8,13 @@ Then the handler (ImageBase, state/image_actions.py).
 
 from __future__ import annotations
 
-from typing import Any
-
 from mock_server.state.image_actions import NeverReplied
 from mock_server.state.jobs import Deferred, replayed
 from mock_server.state.model import Session
 from mock_server.state.store import Store
 from mock_server.zstack.errors import MessageTimeout
 from mock_server.zstack.handler_types import Chain, Handler
-
-JSON = Any
+from zstack_spec.json_types import JSON
 
 # the body's action key of each API (each @RestRequest with isAction = true)
 ACTIONS = {

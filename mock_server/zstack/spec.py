@@ -8,7 +8,8 @@ from pathlib import Path
 
 from openapi_schema_validator import OAS30Validator
 
-from zstack_spec.document import JSON, Operation, SpecDocument, load_document
+from zstack_spec.document import Operation, SpecDocument, load_document
+from zstack_spec.json_types import JSON
 
 __all__ = ["Operation", "Spec"]
 

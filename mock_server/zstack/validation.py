@@ -10,15 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from mock_server.state.ids import is_zstack_uuid
 from mock_server.zstack import gson
 from mock_server.zstack.errors import InvalidArgumentError, ResourceNotFound
 from mock_server.zstack.i18n import localized
 from mock_server.zstack.spec import Operation, Spec
-
-JSON = Any
+from zstack_spec.json_types import JSON
 
 # ApiMessageParamValidator formats its messages with its own class name (a real quirk).
 VALIDATOR = "org.zstack.header.message.ApiMessageParamValidator"

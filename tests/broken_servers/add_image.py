@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any
 
 from flask import Flask, Response
 
@@ -24,8 +23,8 @@ from tests.broken_servers.base import (
     set_body,
 )
 from zstack_spec.i18n import Catalogue
+from zstack_spec.json_types import JSON
 
-JSON = Any
 Rule = Callable[[Store, ApiCall], "ZStackError | None"]
 
 

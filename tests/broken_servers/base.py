@@ -6,7 +6,6 @@ import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, Response, request
@@ -17,8 +16,8 @@ from mock_server.package_data import default_fixtures_path
 from mock_server.runtime import MockRuntime
 from mock_server.state.model import DeletionPolicy
 from tests.served import ThreadedServer
+from zstack_spec.json_types import JSON
 
-JSON = Any
 Deviation = Callable[[Flask], None]
 
 

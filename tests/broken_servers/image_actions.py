@@ -16,8 +16,7 @@ from tests.broken_servers.base import (
     set_body,
     set_query,
 )
-
-JSON = Any
+from zstack_spec.json_types import JSON
 
 
 def _on_action(app: Flask, key: str, change: Any) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
 from flask import Flask
 
@@ -16,8 +15,7 @@ from tests.broken_servers.base import (
     runtime,
     set_body,
 )
-
-JSON = Any
+from zstack_spec.json_types import JSON
 
 # -- inventory fields --------------------------------------------------------------------------
 

@@ -15,8 +15,7 @@ from tests.broken_servers.base import (
     runtime,
     set_body,
 )
-
-JSON = Any
+from zstack_spec.json_types import JSON
 
 # -- body layout -------------------------------------------------------------------------------
 
