@@ -82,9 +82,7 @@ class Exchange:
         return len(self.request_body) + len(self.response_body)
 
     def without_bodies(self) -> Exchange:
-        return dataclasses.replace(
-            self, request_body=b"", response_body=b"", bodies_dropped=True
-        )
+        return dataclasses.replace(self, request_body=b"", response_body=b"", bodies_dropped=True)
 
     def _body(self, kept: bytes, size: int, secrets: Secrets) -> str:
         if self.bodies_dropped:
