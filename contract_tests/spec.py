@@ -66,13 +66,19 @@ class Contract:
         ]
         return table
 
-    def api_timeout(self, operation_id: str) -> int:
+    def api_timeout(self, api: str) -> int:
+        """The apiTimeout of an API: its operation's, or the per-action one of a shared path."""
         for item in self.doc["paths"].values():
             for op in item.values():
-                if isinstance(op, dict) and op.get("operationId") == operation_id:
+                if not isinstance(op, dict):
+                    continue
+                if api in op.get("x-zstack-api-timeouts", {}):
+                    action_timeout: int = op["x-zstack-api-timeouts"][api]
+                    return action_timeout
+                if op.get("operationId") == api or api in op.get("x-zstack-actions", {}).values():
                     timeout: int = op["x-zstack-api-timeout"]
                     return timeout
-        raise KeyError(operation_id)
+        raise KeyError(api)
 
     def for_context_path(self, context_path: str) -> dict[str, JSON]:
         """The document with `/zstack` replaced by the target's context path."""

@@ -12,6 +12,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from mock_server import validation
+from mock_server.backup_storage_apis import (
+    BACKUP_STORAGE_HANDLERS,
+    BACKUP_STORAGE_MESSAGES,
+    check_volume_or_snapshot,
+)
 from mock_server.errors import ZStackError
 from mock_server.spec import Spec
 from mock_server.state import tags
@@ -52,6 +57,7 @@ ASYNC_HANDLERS: dict[str, Handler] = {
     "DeleteImage": _delete_image,
     "ExpungeImage": _expunge_image,
     "RecoverImage": _recover_image,
+    **BACKUP_STORAGE_HANDLERS,
 }
 
 # (operationId in the spec, body envelope key) of each API message
@@ -61,6 +67,7 @@ MESSAGES: dict[str, tuple[str, str | None]] = {
     "ExpungeImage": ("ExpungeImage", "expungeImage"),
     "RecoverImage": ("ExpungeImage", "recoverImage"),
     "LogInByAccount": ("LogInByAccount", "logInByAccount"),
+    **BACKUP_STORAGE_MESSAGES,
 }
 
 
@@ -116,6 +123,21 @@ class Apis:
             message["accountName"], message["password"], message.get("accountType")
         )
 
+    def get_candidate_backup_storage(
+        self, store: Store, message: dict[str, JSON], session_uuid: str
+    ) -> dict[str, JSON]:
+        """GetCandidateBackupStorageForCreatingImage (synchronous): SYSTEM, FRONT, DEFAULT.
+
+        Not modelled: volumes and snapshots. Every uuid of one fails PortApiValidator (SYS.1003),
+        so the handler (HostAllocatorManagerImpl L106-151) is never reached in the mock.
+        """
+        message = dict(message)
+        schema = self.schemas["GetCandidateBackupStorageForCreatingImage"]
+        validation.check_params(schema, message, lambda vo, u: _exists(store, vo, u))
+        store.sessions.check(session_uuid)
+        check_volume_or_snapshot(message)
+        return {"inventories": []}
+
 
 def _exists(store: Store, vo: str, uuid: JSON) -> bool:
     if not isinstance(uuid, str):
@@ -124,6 +146,8 @@ def _exists(store: Store, vo: str, uuid: JSON) -> bool:
         return uuid in store.images.images
     if vo == "BackupStorageVO":
         return uuid in store.backup_storages
+    if vo in ("VolumeVO", "VolumeSnapshotVO"):
+        return False  # Not modelled: volumes and snapshots; none exist in the mock
     if vo == "TagPatternVO":
         return False  # Not modelled: tag patterns (CreateTagPattern); none exist in the mock
     raise KeyError(f"no resource type {vo} in the mock")

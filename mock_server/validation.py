@@ -70,6 +70,8 @@ def message_schema(spec: Spec, op: Operation, envelope: str | None = None) -> Me
     props: dict[str, dict[str, JSON]] = {}
     required: set[str] = set()
     order: list[str] = list(op.raw.get("x-zstack-param-order", []))
+    # the message field the URL variable fills, where it is not the template's name
+    url_field: str | None = None
     if envelope is not None:
         body = spec.inline(spec.body_schema(op))
         variants = body.get("oneOf", [body])
@@ -78,13 +80,17 @@ def message_schema(spec: Spec, op: Operation, envelope: str | None = None) -> Me
         props.update(obj.get("properties", {}))
         required.update(obj.get("required", []))
         order = list(obj.get("x-zstack-param-order", order))
+        url_field = obj.get("x-zstack-url-field")
+    if url_field is not None:
+        url_vars = (url_field,)
     for p in params:
         if p["in"] in ("path", "query"):
+            name = url_field if url_field is not None and p["in"] == "path" else p["name"]
             schema = spec.inline(p["schema"])
             extras = {k: v for k, v in p.items() if k.startswith("x-zstack-")}
-            props[p["name"]] = {**schema, **extras}
+            props[name] = {**schema, **extras}
             if p.get("required"):
-                required.add(p["name"])
+                required.add(name)
     lists = frozenset(
         p["name"] for p in params if p["in"] == "query" and p["schema"].get("type") == "array"
     )

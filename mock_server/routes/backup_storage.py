@@ -1,4 +1,4 @@
-"""QueryBackupStorage: what a client needs to pick a backup storage for AddImage."""
+"""QueryBackupStorage, the backup storage actions and DeleteExportedImageFromBackupStorage."""
 
 from __future__ import annotations
 
@@ -6,7 +6,19 @@ from flask import Blueprint, Response, request
 
 from mock_server.errors import RestError
 from mock_server.routes import query
-from mock_server.routes.rest import read_body, session_uuid, wrong_method
+from mock_server.routes.images import _envelope, _judge_envelope, _submit
+from mock_server.routes.rest import (
+    no_action_mapping,
+    note,
+    operation,
+    read_body,
+    runtime,
+    session_uuid,
+    top_level_tags,
+    wrong_method,
+)
+from mock_server.validation import read_message
+from mock_server.verdict import query_findings
 
 bp = Blueprint("backup_storage", __name__, url_prefix="/v1/backup-storage")
 
@@ -31,3 +43,65 @@ def backup_storage_other_method(uuid: str) -> Response:
         # DeleteBackupStorage shares this path on the real server; the mock does not model it.
         raise RestError(405, "DeleteBackupStorage is not modelled by this mock")
     raise wrong_method()
+
+
+# the actions of PUT /v1/backup-storage/{uuid}/actions, by body key (the spec's x-zstack-actions)
+ACTION_APIS = {
+    "exportImageFromBackupStorage": "ExportImageFromBackupStorage",
+    "changeBackupStorageState": "ChangeBackupStorageState",
+    "reconnectBackupStorage": "ReconnectBackupStorage",
+    "updateBackupStorage": "UpdateBackupStorage",
+}
+
+
+@bp.put("/<bs_uuid>/actions", provide_automatic_options=False)
+def backup_storage_actions(bs_uuid: str) -> Response:
+    """The four actions, chosen by the action key in the body; each runs in a job."""
+    body = read_body()
+    if body is None:
+        # RestServer.handleNonUniqueApi calls m.containsKey on a null map: NPE, empty message
+        raise RestError(500, "")
+    key = next((k for k in ACTION_APIS if k in body), None)
+    if key is None:
+        raise no_action_mapping()
+    api = ACTION_APIS[key]
+    operation(api)
+    schema = runtime().apis.schemas[api]
+    url_field = schema.url_vars[0]
+    _judge_envelope(api, body, key, {url_field: bs_uuid})
+    session_uuid()
+    message = read_message(schema, _envelope(body, key))
+    message[url_field] = bs_uuid  # URL variables are copied in after the body
+    top_level_tags(message, body)
+    return _submit(api, message, "ExportImageFromBackupStorage")
+
+
+@bp.route(
+    "/<bs_uuid>/actions",
+    methods=["GET", "POST", "DELETE"],
+    provide_automatic_options=False,
+)
+def actions_other_method(bs_uuid: str) -> Response:
+    read_body()
+    raise wrong_method()
+
+
+@bp.route(
+    "/<bs_uuid>/exported-images/<image_uuid>",
+    methods=["GET", "POST", "PUT", "DELETE"],
+    provide_automatic_options=False,
+)
+def delete_exported_image(bs_uuid: str, image_uuid: str) -> Response:
+    """DeleteExportedImageFromBackupStorage; parameters from the URL and the query string.
+
+    A unique path, so any method runs it (INFERENCE, RestServer.handleUniqueApi L1199-1202).
+    """
+    api = "DeleteExportedImageFromBackupStorage"
+    operation(api)
+    body = read_body()
+    session_uuid()
+    schema = runtime().apis.schemas[api]
+    note(query_findings(schema, request.args, body is not None))
+    message = query.query_message(schema)
+    message.update(backupStorageUuid=bs_uuid, imageUuid=image_uuid)
+    return _submit(api, message, api)

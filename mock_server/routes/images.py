@@ -8,6 +8,7 @@ from mock_server.apis import ApiCall
 from mock_server.errors import RestError
 from mock_server.gson import as_message
 from mock_server.routes import query
+from mock_server.routes.candidates import ANY_METHOD, candidate_backup_storage
 from mock_server.routes.rest import (
     accepted,
     api_timeout,
@@ -34,7 +35,9 @@ ACTION_APIS = {"expungeImage": "ExpungeImage", "recoverImage": "RecoverImage"}
 def _submit(api: str, message: dict[str, object], spec_operation: str) -> Response:
     rt = runtime()
     session = session_uuid()
-    timeout = rt.spec.operations[spec_operation].raw["x-zstack-api-timeout"]
+    raw = rt.spec.operations[spec_operation].raw
+    # a shared path's actions may each have their own timeout (@DefaultTimeout)
+    timeout = raw.get("x-zstack-api-timeouts", {}).get(api, raw["x-zstack-api-timeout"])
     failure = injected_faults(api, message)
     with rt.store.locked() as store:
         uuid = job_uuid(store)
@@ -88,6 +91,30 @@ def add_image() -> Response:
 def query_image() -> Response:
     read_body()
     return query.run_query("ImageInventory", session_uuid(), uuid=None)
+
+
+@bp.route("/candidate-backup-storage", methods=ANY_METHOD, provide_automatic_options=False)
+def get_candidate_backup_storage() -> Response:
+    """An exact path: matched before `/images/{uuid}` (RestServer L624-634), unique: any method."""
+    return candidate_backup_storage({})
+
+
+@bp.route(
+    "/volumes/<volume_uuid>/candidate-backup-storage",
+    methods=ANY_METHOD,
+    provide_automatic_options=False,
+)
+def get_candidate_backup_storage_of_volume(volume_uuid: str) -> Response:
+    return candidate_backup_storage({"volumeUuid": volume_uuid})
+
+
+@bp.route(
+    "/volume-snapshots/<snapshot_uuid>/candidate-backup-storage",
+    methods=ANY_METHOD,
+    provide_automatic_options=False,
+)
+def get_candidate_backup_storage_of_snapshot(snapshot_uuid: str) -> Response:
+    return candidate_backup_storage({"volumeSnapshotUuid": snapshot_uuid})
 
 
 @bp.get("/<uuid>", provide_automatic_options=False)

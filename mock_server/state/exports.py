@@ -71,7 +71,9 @@ def _unknown_message(message_class: str, message: dict[str, JSON]) -> UnknownMes
     )
 
 
-def export_image(bs: BackupStorage, image: Image, message: dict[str, JSON]) -> dict[str, JSON]:
+def export_image(
+    bs: BackupStorage, image: Image, message: dict[str, JSON], now: float
+) -> dict[str, JSON]:
     """ExportImageFromBackupStorage. Real server: CephBackupStorageBase.exportImage L1748-1805."""
     if bs.type != "Ceph":
         raise _unknown_message(EXPORT_MSG, message)
@@ -86,16 +88,18 @@ def export_image(bs: BackupStorage, image: Image, message: dict[str, JSON]) -> d
         return {"imageUrl": ref.export_url, "success": True}
     ref.export_url = ceph_export_url(bs, ref, image.name)
     ref.export_md5_sum = simulated_export_md5(ref)
+    # INFERENCE: the row update moves lastOpDate (ON UPDATE CURRENT_TIMESTAMP, V0.6__schema L326)
+    ref.last_op_date = now
     return {"imageUrl": ref.export_url, "exportMd5Sum": ref.export_md5_sum, "success": True}
 
 
 def delete_exported_image(
-    bs: BackupStorage, image: Image, message: dict[str, JSON]
+    bs: BackupStorage, image: Image, message: dict[str, JSON], now: float
 ) -> dict[str, JSON]:
     """DeleteExportedImageFromBackupStorage. Real server: CephBackupStorageBase L1692-1722."""
     if bs.type != "Ceph":
         raise _unknown_message(DELETE_EXPORTED_MSG, message)
     ref = image.ref_on(bs.uuid)
     if ref is not None and ref.export_url is not None:
-        ref.export_url = None  # L1708-1711: exportMd5Sum is kept
+        ref.export_url, ref.last_op_date = None, now  # L1708-1711: exportMd5Sum is kept
     return {}
