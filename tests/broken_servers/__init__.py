@@ -7,10 +7,16 @@ check is among the failures and every failure is a named check.
 
 from __future__ import annotations
 
-from tests.broken_servers import add_image, deletes, inventory, protocol
+from tests.broken_servers import add_image, backup_storage, deletes, inventory, protocol
 from tests.broken_servers.base import PROOF_CONFIGS, Broken, BrokenServer, ProofConfig
 
-BROKEN: list[Broken] = [*protocol.BROKEN, *deletes.BROKEN, *inventory.BROKEN, *add_image.BROKEN]
+BROKEN: list[Broken] = [
+    *protocol.BROKEN,
+    *deletes.BROKEN,
+    *inventory.BROKEN,
+    *add_image.BROKEN,
+    *backup_storage.BROKEN,
+]
 BY_NAME = {b.name: b for b in BROKEN}
 NONE = Broken("none", "none", lambda app: None)
 
