@@ -377,9 +377,9 @@ def scale() -> dict[str, JSON]:
 
 def validation_cost() -> dict[str, float]:
     from benchmarks import validation_cost as vc
-    from mock_server import validation
-    from mock_server.apis import Apis
-    from mock_server.spec import Spec
+    from mock_server.zstack import validation
+    from mock_server.zstack.api_chain import Apis
+    from mock_server.zstack.spec import Spec
 
     spec = Spec.load()
     schema = Apis(spec).schemas["AddImage"]

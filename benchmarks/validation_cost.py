@@ -14,9 +14,9 @@ from collections.abc import Callable
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest
 
-from mock_server import validation
-from mock_server.apis import Apis
-from mock_server.spec import Spec
+from mock_server.zstack import validation
+from mock_server.zstack.api_chain import Apis
+from mock_server.zstack.spec import Spec
 
 BODY = {
     "params": {
@@ -57,8 +57,14 @@ def main() -> None:
         validation.check_params(schema, message, lambda vo, uuid: True)
 
     def openapi_core_full() -> None:
-        request = MockRequest("http://localhost", "post", "/zstack/v1/images", headers=headers,
-                              data=raw, content_type="application/json")  # fmt: skip
+        request = MockRequest(
+            "http://localhost",
+            "post",
+            "/zstack/v1/images",
+            headers=headers,
+            data=raw,
+            content_type="application/json",
+        )
         openapi.unmarshal_request(request)
 
     mine = per_call_us(ours)

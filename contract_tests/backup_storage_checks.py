@@ -39,8 +39,12 @@ def export_shape_conformance(ex: Exchange, contract: Contract) -> dict[str, JSON
     body = _json("export_shape_conformance", ex)
     errors = contract.errors("ExportImageFromBackupStorageResult", body)
     if errors:
-        _fail("export_shape_conformance", "the result matches ExportImageFromBackupStorageResult",
-              ex, "; ".join(errors[:5]))  # fmt: skip
+        _fail(
+            "export_shape_conformance",
+            "the result matches ExportImageFromBackupStorageResult",
+            ex,
+            "; ".join(errors[:5]),
+        )
     result: dict[str, JSON] = body
     return result
 
@@ -60,8 +64,12 @@ def export_url_conformance(url: str, image: JSON, ref: JSON, ex: Exchange) -> No
     encoded = quote(str(image["name"]), safe="!$&'()*+,;=:@")
     tail = f"/{pool}/{encoded}-{image_name}?token={export_token(image['uuid'])}"
     if "/ceph/export/" not in url or not url.endswith(tail):
-        _fail("export_url_conformance", f"the URL is the Ceph agent's export URL ending {tail!r}",
-              ex, repr(url))  # fmt: skip
+        _fail(
+            "export_url_conformance",
+            f"the URL is the Ceph agent's export URL ending {tail!r}",
+            ex,
+            repr(url),
+        )
 
 
 def export_ref_conformance(
@@ -75,8 +83,12 @@ def export_ref_conformance(
         _fail("export_ref_conformance", f"the image keeps its ref on {bs_uuid}", ex)
     got = (refs[0].get("exportUrl"), refs[0].get("exportMd5Sum"))
     if got != (url, md5):
-        _fail("export_ref_conformance", f"the ref's exportUrl, exportMd5Sum are {(url, md5)!r}",
-              ex, repr(got))  # fmt: skip
+        _fail(
+            "export_ref_conformance",
+            f"the ref's exportUrl, exportMd5Sum are {(url, md5)!r}",
+            ex,
+            repr(got),
+        )
 
 
 def backup_storage_result_conformance(run: JobRun, contract: Contract) -> dict[str, JSON]:
@@ -104,8 +116,12 @@ def backup_storage_echo_conformance(
     diff = {k: (before.get(k), v) for k, v in after.items() if k not in skip and before.get(k) != v}
     wrong = {k: after.get(k) for k, v in changed.items() if after.get(k) != v}
     if diff or wrong:
-        _fail("backup_storage_echo_conformance", f"only {sorted(changed)} change, to {changed}",
-              ex, repr({**diff, **wrong}))  # fmt: skip
+        _fail(
+            "backup_storage_echo_conformance",
+            f"only {sorted(changed)} change, to {changed}",
+            ex,
+            repr({**diff, **wrong}),
+        )
 
 
 def candidate_reply_conformance(ex: Exchange, contract: Contract) -> list[JSON]:

@@ -26,7 +26,7 @@ JOB_LOCATION = re.compile(r"^https?://[^/]+(/.*)?/v1/api-jobs/[0-9a-zA-Z]{32}$")
 ERROR_CODE = re.compile(r"^[A-Z]+\.\d+$")
 
 
-class ContractViolation(AssertionError):  # noqa: N818 - it is what the suite reports
+class ContractViolation(AssertionError):  # it is what the suite reports
     """A response broke a rule of the contract."""
 
     def __init__(self, check: str, rule: str, exchange: Exchange | None, detail: str = "") -> None:
@@ -141,9 +141,12 @@ def error_envelope_conformance(ex: Exchange, contract: Contract) -> dict[str, JS
 
 
 def error_code_conformance(
-    ex: Exchange, contract: Contract, code: str, details: Text | None = None,
+    ex: Exchange,
+    contract: Contract,
+    code: str,
+    details: Text | None = None,
     contains: str | None = None,
-) -> dict[str, JSON]:  # fmt: skip
+) -> dict[str, JSON]:
     """The failure carries the real server's code and message for this case.
 
     `details` is checked in the target's language (i18n.py): the source format rendered as
@@ -176,8 +179,12 @@ def message_variant_conformance(
     variant = message.match(error["details"], *args)
     if variant is None:
         known = "; ".join(f"{v.name} ({v.source}): {v.render(*args)!r}" for v in message.variants)
-        _fail("message_variant_conformance", f"details is a known {message.key}: {known}", ex,
-              repr(error["details"]))  # fmt: skip
+        _fail(
+            "message_variant_conformance",
+            f"details is a known {message.key}: {known}",
+            ex,
+            repr(error["details"]),
+        )
     return variant.name
 
 
@@ -217,9 +224,16 @@ def image_inventory_conformance(inv: JSON, ex: Exchange, contract: Contract) -> 
 
 def image_defaults_conformance(inv: JSON, ex: Exchange) -> None:
     """Defaults are filled: RootVolumeTemplate, Linux, x86_64, zstack, virtio, Enabled."""
-    expected = {"mediaType": "RootVolumeTemplate", "platform": "Linux", "guestOsType": "Linux",
-                "architecture": "x86_64", "type": "zstack", "virtio": True, "system": False,
-                "state": "Enabled"}  # fmt: skip
+    expected = {
+        "mediaType": "RootVolumeTemplate",
+        "platform": "Linux",
+        "guestOsType": "Linux",
+        "architecture": "x86_64",
+        "type": "zstack",
+        "virtio": True,
+        "system": False,
+        "state": "Enabled",
+    }
     wrong = {k: inv.get(k) for k, v in expected.items() if inv.get(k) != v}
     if wrong:
         _fail(
@@ -307,9 +321,13 @@ def delete_scope_conformance(
     name = "delete_scope_conformance"
     refs = {r["backupStorageUuid"] for r in before.get("backupStorageRefs", [])}
     doomed = refs if named is None else refs & named
-    left = {} if after is None else {
-        r.get("backupStorageUuid"): r.get("status") for r in after.get("backupStorageRefs", [])
-    }  # fmt: skip
+    left = (
+        {}
+        if after is None
+        else {
+            r.get("backupStorageUuid"): r.get("status") for r in after.get("backupStorageRefs", [])
+        }
+    )
     kept = refs - doomed
     for bs in sorted(kept):
         if left.get(bs) != "Ready":
@@ -326,8 +344,11 @@ JAVA_FILE_SLASHES = re.compile(r"/{2,}")
 # BackupStoragePathMaker L20-29: extensions makeFilename keeps (compared with the base name)
 KNOWN_IMAGE_EXTENSIONS = ("qcow2", "vmdk", "ova", "img", "vhd", "qcow", "raw")
 # BackupStoragePathMaker L31-33: ISO and data volume templates share dataVolumeTemplates
-TEMPLATE_FOLDERS = {"RootVolumeTemplate": "rootVolumeTemplates", "ISO": "dataVolumeTemplates",
-                    "DataVolumeTemplate": "dataVolumeTemplates"}  # fmt: skip
+TEMPLATE_FOLDERS = {
+    "RootVolumeTemplate": "rootVolumeTemplates",
+    "ISO": "dataVolumeTemplates",
+    "DataVolumeTemplate": "dataVolumeTemplates",
+}
 FILE_SUFFIXES = {"RootVolumeTemplate": "template", "ISO": "iso", "DataVolumeTemplate": "volume"}
 
 
@@ -403,8 +424,12 @@ def image_status_conformance(inv: JSON, status: str | None, ex: Exchange) -> Non
         _fail(name, f"the image is still there, {status}", ex, "it is gone")
     copies = sorted({str(r.get("status")) for r in inv.get("backupStorageRefs", [])})
     if inv.get("status") != status or set(copies) - {status}:
-        _fail(name, f"the image and each of its copies are {status}", ex,
-              f"image {inv.get('status')!r}, copies {copies}")  # fmt: skip
+        _fail(
+            name,
+            f"the image and each of its copies are {status}",
+            ex,
+            f"image {inv.get('status')!r}, copies {copies}",
+        )
 
 
 # -- the generated layer's oracle for invalid input (issue 13 §4) ----------------------------

@@ -108,7 +108,7 @@ def java_text(value: JSON) -> str | None:
     return None  # a float: Java's Double.toString is not modelled
 
 
-class Undecided(Exception):  # noqa: N818 - a signal, not an error
+class Undecided(Exception):  # a signal, not an error
     """The model cannot tell what ZStack does with this request."""
 
 
@@ -208,7 +208,7 @@ def _api_param(
                 VALIDATOR,
                 fs["maxLength"],
                 units,
-            ),  # fmt: skip
+            ),
             "ApiMessageParamValidator L28-34: maxLength",
         )
     if "enum" in fs and "x-zstack-checked-by" not in fs:
@@ -222,7 +222,7 @@ def _api_param(
                         VALIDATOR,
                         f"[{', '.join(fs['enum'])}]",
                         java_text(v),
-                    ),  # fmt: skip
+                    ),
                     "ApiMessageParamValidator L44-52: validValues",
                 )
     if isinstance(value, list):
@@ -248,7 +248,7 @@ def _api_param(
                     name,
                     f"[{', '.join(missing)}]",
                     vo,
-                ),  # fmt: skip
+                ),
                 "PortApiValidator L62-65",
             )
     return None

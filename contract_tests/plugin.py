@@ -39,9 +39,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     for option in OPTIONS:
         kwargs = {"choices": option.choices} if option.choices else {"metavar": option.metavar}
         group.addoption(
-            option.flag, dest=option.dest, default=None,
-            help=f"{option.help} (env {option.env}; default {option.default})", **kwargs,
-        )  # fmt: skip
+            option.flag,
+            dest=option.dest,
+            default=None,
+            help=f"{option.help} (env {option.env}; default {option.default})",
+            **kwargs,
+        )
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -60,9 +63,12 @@ def pytest_configure(config: pytest.Config) -> None:
         deadline=None,
         derandomize=in_ci,
         print_blob=True,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
-                               HealthCheck.function_scoped_fixture],
-    )  # fmt: skip
+        suppress_health_check=[
+            HealthCheck.too_slow,
+            HealthCheck.filter_too_much,
+            HealthCheck.function_scoped_fixture,
+        ],
+    )
     settings.load_profile(f"zstack-{profile}")
     seed = None
     if not in_ci:

@@ -41,8 +41,10 @@ class Redactor:
 
     def __call__(self, text: str) -> str:
         text = _PASSWORD_JSON.sub(r'\1"*****"', text)
-        text = _QUERY.sub(lambda m: f"{m[1]}=" + ("*****" if m[1].lower() == "password"
-                                                   else short_session(m[2])), text)  # fmt: skip
+        text = _QUERY.sub(
+            lambda m: f"{m[1]}=" + ("*****" if m[1].lower() == "password" else short_session(m[2])),
+            text,
+        )
         text = _HEX128.sub("*****", text)  # a SHA-512 hex anywhere else
         text = _SESSION_JSON.sub(lambda m: f'{m[1]}"{short_session(m[2])}"', text)
         text = _SESSION_INVENTORY.sub(

@@ -47,9 +47,10 @@ class ZStackSession:
     def usable_backup_storages(self) -> set[str]:
         """ImageApiInterceptor's rule: status Connected and availableCapacity > 0 (L161-170)."""
         usable = {
-            b["uuid"] for b in self.backup_storages
+            b["uuid"]
+            for b in self.backup_storages
             if b.get("status") == "Connected" and (b.get("availableCapacity") or 0) > 0
-        }  # fmt: skip
+        }
         self.log.facts["backup storages"] = (
             f"{len(usable)} usable for AddImage of {len(self.backup_storages)}"
         )

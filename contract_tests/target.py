@@ -29,34 +29,72 @@ class Option:
 
 
 OPTIONS = (
-    Option("--target-url", "ZSTACK_TARGET_URL", None,
-           "server root, e.g. http://zstack:8080; without it the suite boots the project's mock",
-           metavar="URL"),
-    Option("--context-path", "ZSTACK_CONTEXT_PATH", "/zstack",
-           "context path in front of /v1 (ZStack's test deployments use /)",
-           metavar="PATH"),
+    Option(
+        "--target-url",
+        "ZSTACK_TARGET_URL",
+        None,
+        "server root, e.g. http://zstack:8080; without it the suite boots the project's mock",
+        metavar="URL",
+    ),
+    Option(
+        "--context-path",
+        "ZSTACK_CONTEXT_PATH",
+        "/zstack",
+        "context path in front of /v1 (ZStack's test deployments use /)",
+        metavar="PATH",
+    ),
     Option("--account", "ZSTACK_ACCOUNT", "admin", "account to log in with", metavar="NAME"),
-    Option("--password", "ZSTACK_PASSWORD", "password",
-           "the account's plain password; it goes out as SHA-512 hex, as real clients send it",
-           metavar="PASSWORD"),
-    Option("--session-uuid", "ZSTACK_SESSION_UUID", None,
-           "use this session instead of logging in (it is not logged out)",
-           metavar="UUID"),
-    Option("--backup-storage-uuid", "ZSTACK_BACKUP_STORAGE_UUID", None,
-           "backup storage for AddImage; default: a Connected one with capacity",
-           metavar="UUID"),
-    Option("--image-url", "ZSTACK_IMAGE_URL", DEFAULT_IMAGE_URL,
-           "the URL every AddImage of the suite downloads; the default suits the mock",
-           metavar="URL"),
-    Option("--contract-profile", "ZSTACK_CONTRACT_PROFILE", "quick",
-           "quick (under a minute against the mock) or thorough", ("quick", "thorough")),
-    Option("--allow-backup-storage-changes", "ZSTACK_ALLOW_BACKUP_STORAGE_CHANGES", "no",
-           "yes: also disable/enable and reconnect the suite's backup storage (its state is put "
-           "back); always on against the project's own mock", ("yes", "no")),
-    Option("--job-timeout", "ZSTACK_JOB_TIMEOUT", "600",
-           "seconds to wait for one job before the suite gives up on it",
-           metavar="SECONDS"),
-)  # fmt: skip
+    Option(
+        "--password",
+        "ZSTACK_PASSWORD",
+        "password",
+        "the account's plain password; it goes out as SHA-512 hex, as real clients send it",
+        metavar="PASSWORD",
+    ),
+    Option(
+        "--session-uuid",
+        "ZSTACK_SESSION_UUID",
+        None,
+        "use this session instead of logging in (it is not logged out)",
+        metavar="UUID",
+    ),
+    Option(
+        "--backup-storage-uuid",
+        "ZSTACK_BACKUP_STORAGE_UUID",
+        None,
+        "backup storage for AddImage; default: a Connected one with capacity",
+        metavar="UUID",
+    ),
+    Option(
+        "--image-url",
+        "ZSTACK_IMAGE_URL",
+        DEFAULT_IMAGE_URL,
+        "the URL every AddImage of the suite downloads; the default suits the mock",
+        metavar="URL",
+    ),
+    Option(
+        "--contract-profile",
+        "ZSTACK_CONTRACT_PROFILE",
+        "quick",
+        "quick (under a minute against the mock) or thorough",
+        ("quick", "thorough"),
+    ),
+    Option(
+        "--allow-backup-storage-changes",
+        "ZSTACK_ALLOW_BACKUP_STORAGE_CHANGES",
+        "no",
+        "yes: also disable/enable and reconnect the suite's backup storage (its state is put "
+        "back); always on against the project's own mock",
+        ("yes", "no"),
+    ),
+    Option(
+        "--job-timeout",
+        "ZSTACK_JOB_TIMEOUT",
+        "600",
+        "seconds to wait for one job before the suite gives up on it",
+        metavar="SECONDS",
+    ),
+)
 
 
 def option_value(config: pytest.Config, option: Option) -> str | None:

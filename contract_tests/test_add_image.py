@@ -83,8 +83,13 @@ def test_add_image__only_unusable_backup_storage_is_sys_1006(
     zstack: ZStackSession, unusable_backup_storage: str
 ) -> None:
     run, _ = zstack.add_image(backupStorageUuids=[unusable_backup_storage])
-    zstack.check(checks.error_code_conformance, run.result, zstack.contract, "SYS.1006",
-                 Text.of(NO_USABLE, f"[{unusable_backup_storage}]", "Connected", "Enabled"))  # fmt: skip
+    zstack.check(
+        checks.error_code_conformance,
+        run.result,
+        zstack.contract,
+        "SYS.1006",
+        Text.of(NO_USABLE, f"[{unusable_backup_storage}]", "Connected", "Enabled"),
+    )
 
 
 def test_add_image__unknown_fields_are_ignored(zstack: ZStackSession) -> None:
@@ -104,23 +109,66 @@ VALIDATION = [
     ({"backupStorageUuids": None}, "SYS.1007", Text.of(MANDATORY, "backupStorageUuids", V)),
     # lengths: test_add_image__max_length_* below
     # enums (case-sensitive)
-    ({"mediaType": "iso"}, "SYS.1007", Text.of(VALID_VALUES, "mediaType", V, "[RootVolumeTemplate, ISO, DataVolumeTemplate]", "iso")),
-    ({"platform": "Mac"}, "SYS.1007", Text.of(VALID_VALUES, "platform", V, "[Linux, Windows, Other, Paravirtualization, WindowsVirtio]", "Mac")),
-    ({"architecture": "i386"}, "SYS.1007", Text.of(VALID_VALUES, "architecture", V, "[x86_64, aarch64, mips64el, loongarch64]", "i386")),
+    (
+        {"mediaType": "iso"},
+        "SYS.1007",
+        Text.of(
+            VALID_VALUES, "mediaType", V, "[RootVolumeTemplate, ISO, DataVolumeTemplate]", "iso"
+        ),
+    ),
+    (
+        {"platform": "Mac"},
+        "SYS.1007",
+        Text.of(
+            VALID_VALUES,
+            "platform",
+            V,
+            "[Linux, Windows, Other, Paravirtualization, WindowsVirtio]",
+            "Mac",
+        ),
+    ),
+    (
+        {"architecture": "i386"},
+        "SYS.1007",
+        Text.of(
+            VALID_VALUES, "architecture", V, "[x86_64, aarch64, mips64el, loongarch64]", "i386"
+        ),
+    ),
     # lists
-    ({"backupStorageUuids": []}, "SYS.1007", Text.of("field[%s] must be a nonempty list", "backupStorageUuids")),
-    ({"backupStorageUuids": [None]}, "SYS.1007", Text.of("field[%s] cannot contain a NULL element", "backupStorageUuids")),
+    (
+        {"backupStorageUuids": []},
+        "SYS.1007",
+        Text.of("field[%s] must be a nonempty list", "backupStorageUuids"),
+    ),
+    (
+        {"backupStorageUuids": [None]},
+        "SYS.1007",
+        Text.of("field[%s] cannot contain a NULL element", "backupStorageUuids"),
+    ),
     # unknown backup storage (PortApiValidator)
-    ({"backupStorageUuids": ["0" * 32]}, "SYS.1003", Text.of("invalid field[%s], resource[uuids:%s, type:%s] not found", "backupStorageUuids", f"[{'0' * 32}]", "BackupStorageVO")),
+    (
+        {"backupStorageUuids": ["0" * 32]},
+        "SYS.1003",
+        Text.of(
+            "invalid field[%s], resource[uuids:%s, type:%s] not found",
+            "backupStorageUuids",
+            f"[{'0' * 32}]",
+            "BackupStorageVO",
+        ),
+    ),
     # ImageApiInterceptor
-    ({"system": True, "mediaType": "ISO"}, "SYS.1007", Text.of("ISO cannot be used as system image")),
+    (
+        {"system": True, "mediaType": "ISO"},
+        "SYS.1007",
+        Text.of("ISO cannot be used as system image"),
+    ),
     ({"format": None}, "SYS.1007", Text.of("unknown format[%s]", None)),
     ({"format": "Qcow2"}, "SYS.1007", Text.of("unknown format[%s]", "Qcow2")),
     ({"type": "docker"}, "SYS.1007", Text.of("unsupported image type[%s]", "docker")),
     ({"url": "gopher://host/image"}, "SYS.1007", URL_RULE),
     ({"url": "Http://host/image"}, "SYS.1007", URL_RULE),
     # resourceUuid: test_errors.py checks ApiMediatorImpl's text and its variants
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(
@@ -149,8 +197,13 @@ def _with_unknown_session(zstack: ZStackSession, **params: Any) -> JobRun:
 
 
 def _fails_on_media_type(zstack: ZStackSession, run: JobRun) -> None:
-    zstack.check(checks.error_code_conformance, run.result, zstack.contract, "SYS.1007",
-                 contains="field[mediaType]")  # fmt: skip
+    zstack.check(
+        checks.error_code_conformance,
+        run.result,
+        zstack.contract,
+        "SYS.1007",
+        contains="field[mediaType]",
+    )
 
 
 def test_add_image__param_errors_win_over_a_bad_session(zstack: ZStackSession) -> None:
@@ -215,9 +268,20 @@ def test_add_image__max_length_one_over_is_sys_1007(zstack: ZStackSession, field
     """ApiMessageParamValidator.java L28-34, counted in UTF-16 units as String.length() does."""
     limit = MAX_LENGTHS[field]
     run, _ = zstack.add_image(**{field: _of_length(zstack, field, limit + 1)})
-    zstack.check(checks.error_code_conformance, run.result, zstack.contract, "SYS.1007",
-                 Text.of("field[%s] of message[%s] exceeds max length of string. expected was <= %s, "
-                         "actual was %s", field, V, limit, limit + 1))  # fmt: skip
+    zstack.check(
+        checks.error_code_conformance,
+        run.result,
+        zstack.contract,
+        "SYS.1007",
+        Text.of(
+            "field[%s] of message[%s] exceeds max length of string. expected was <= %s, "
+            "actual was %s",
+            field,
+            V,
+            limit,
+            limit + 1,
+        ),
+    )
 
 
 # -- installPath (issue 13 §1) ---------------------------------------------------------------
@@ -248,8 +312,9 @@ def test_add_image__install_path_follows_the_storage_layout(
         pytest.skip(f"installPath not checked: no usable SFTP or Ceph backup storage ({types})")
     run, _ = zstack.add_image(mediaType=media_type, backupStorageUuids=[b["uuid"] for b in defined])
     inventory = zstack.check(checks.job_success_conformance, run)["inventory"]
-    zstack.check(checks.install_path_conformance, inventory, defined, _account_uuid(zstack),
-                 run.result)  # fmt: skip
+    zstack.check(
+        checks.install_path_conformance, inventory, defined, _account_uuid(zstack), run.result
+    )
 
 
 # -- tags (issue 13 §1) ----------------------------------------------------------------------
@@ -270,8 +335,13 @@ def test_add_image__system_tag_matching_no_pattern_is_sys_1007(
     else:
         run = zstack.client.add_image(zstack.image_params(), systemTags=[NO_SUCH_TAG])
         zstack.track(run)
-    zstack.check(checks.error_code_conformance, run.result, zstack.contract, "SYS.1007",
-                 Text.of("no system tag matches %s", NO_SUCH_TAG))  # fmt: skip
+    zstack.check(
+        checks.error_code_conformance,
+        run.result,
+        zstack.contract,
+        "SYS.1007",
+        Text.of("no system tag matches %s", NO_SUCH_TAG),
+    )
 
 
 def test_add_image__registered_system_tag_in_params_is_accepted(zstack: ZStackSession) -> None:

@@ -29,8 +29,13 @@ def test_expunge_image__accepted_with_30_minute_timeout(zstack: ZStackSession) -
     run = zstack.client.expunge_image(image["uuid"])
     zstack.check(checks.job_accepted_conformance, run.accepted, 1800000)
     if gone:  # PortApiValidator.java L99 (SYS.1003: RESOURCE_NOT_FOUND)
-        zstack.check(checks.error_code_conformance, run.result, zstack.contract, "SYS.1003",
-                     Text.of(messages.INVALID_FIELD, "imageUuid", image["uuid"], "ImageVO"))  # fmt: skip
+        zstack.check(
+            checks.error_code_conformance,
+            run.result,
+            zstack.contract,
+            "SYS.1003",
+            Text.of(messages.INVALID_FIELD, "imageUuid", image["uuid"], "ImageVO"),
+        )
     else:
         zstack.check(checks.empty_result_conformance, run.result)
 

@@ -41,8 +41,11 @@ def test_update_backup_storage__the_same_values_change_nothing(zstack: ZStackSes
     bs = current(zstack, zstack.backup_storage_uuid)
     inner = {k: bs[k] for k in ("name", "description") if k in bs}
     run = zstack.client.backup_storage_action(bs["uuid"], "updateBackupStorage", inner)
-    zstack.check(checks.job_accepted_conformance, run.accepted,
-                 zstack.contract.api_timeout("UpdateBackupStorage"))  # fmt: skip
+    zstack.check(
+        checks.job_accepted_conformance,
+        run.accepted,
+        zstack.contract.api_timeout("UpdateBackupStorage"),
+    )
     after = zstack.check(bs_checks.backup_storage_result_conformance, run, zstack.contract)
     zstack.check(bs_checks.backup_storage_echo_conformance, after, bs, {}, run.result)
 
@@ -53,8 +56,13 @@ def test_update_backup_storage__max_length(zstack: ZStackSession, field: str, li
     run = zstack.client.backup_storage_action(
         zstack.backup_storage_uuid, "updateBackupStorage", inner
     )
-    zstack.check(checks.error_code_conformance, run.result, zstack.contract, "SYS.1007",
-                 Text.of(messages.MAX_LENGTH, field, VALIDATOR, limit, limit + 1))  # fmt: skip
+    zstack.check(
+        checks.error_code_conformance,
+        run.result,
+        zstack.contract,
+        "SYS.1007",
+        Text.of(messages.MAX_LENGTH, field, VALIDATOR, limit, limit + 1),
+    )
 
 
 @pytest.mark.parametrize(
@@ -69,8 +77,13 @@ def test_backup_storage_actions__unknown_uuid_is_sys_1003(
     zstack: ZStackSession, key: str, inner: dict[str, Any]
 ) -> None:
     run = zstack.client.backup_storage_action(UNKNOWN, key, inner)
-    zstack.check(checks.error_code_conformance, run.result, zstack.contract, "SYS.1003",
-                 Text.of(messages.INVALID_FIELD, "uuid", UNKNOWN, "BackupStorageVO"))  # fmt: skip
+    zstack.check(
+        checks.error_code_conformance,
+        run.result,
+        zstack.contract,
+        "SYS.1003",
+        Text.of(messages.INVALID_FIELD, "uuid", UNKNOWN, "BackupStorageVO"),
+    )
 
 
 def test_change_backup_storage_state__state_event_valid_values(zstack: ZStackSession) -> None:
@@ -78,16 +91,26 @@ def test_change_backup_storage_state__state_event_valid_values(zstack: ZStackSes
     run = zstack.client.backup_storage_action(
         UNKNOWN, "changeBackupStorageState", {"stateEvent": "off"}
     )
-    zstack.check(checks.error_code_conformance, run.result, zstack.contract, "SYS.1007",
-                 Text.of(messages.VALID_VALUES, "stateEvent", VALIDATOR, "[enable, disable]", "off"))  # fmt: skip
+    zstack.check(
+        checks.error_code_conformance,
+        run.result,
+        zstack.contract,
+        "SYS.1007",
+        Text.of(messages.VALID_VALUES, "stateEvent", VALIDATOR, "[enable, disable]", "off"),
+    )
 
 
 def test_change_backup_storage_state__state_event_is_mandatory(zstack: ZStackSession) -> None:
     run = zstack.client.backup_storage_action(
         zstack.backup_storage_uuid, "changeBackupStorageState", {}
     )
-    zstack.check(checks.error_code_conformance, run.result, zstack.contract, "SYS.1007",
-                 Text.of(messages.MANDATORY, "stateEvent", VALIDATOR))  # fmt: skip
+    zstack.check(
+        checks.error_code_conformance,
+        run.result,
+        zstack.contract,
+        "SYS.1007",
+        Text.of(messages.MANDATORY, "stateEvent", VALIDATOR),
+    )
 
 
 def test_change_backup_storage_state__disable_then_enable(zstack: ZStackSession) -> None:
@@ -104,8 +127,9 @@ def test_change_backup_storage_state__disable_then_enable(zstack: ZStackSession)
                 bs["uuid"], "changeBackupStorageState", {"stateEvent": event}
             )
             after = zstack.check(bs_checks.backup_storage_result_conformance, run, zstack.contract)
-            zstack.check(bs_checks.backup_storage_echo_conformance, after, bs, {"state": state},
-                         run.result)  # fmt: skip
+            zstack.check(
+                bs_checks.backup_storage_echo_conformance, after, bs, {"state": state}, run.result
+            )
     finally:
         zstack.client.backup_storage_action(
             bs["uuid"], "changeBackupStorageState", {"stateEvent": events[bs["state"]]}
@@ -117,13 +141,18 @@ def test_reconnect_backup_storage__connects(zstack: ZStackSession) -> None:
     bs = current(zstack, zstack.backup_storage_uuid)
     run = zstack.client.backup_storage_action(bs["uuid"], "reconnectBackupStorage", {})
     after = zstack.check(bs_checks.backup_storage_result_conformance, run, zstack.contract)
-    zstack.check(bs_checks.backup_storage_echo_conformance, after, bs, {"status": "Connected"},
-                 run.result)  # fmt: skip
+    zstack.check(
+        bs_checks.backup_storage_echo_conformance, after, bs, {"status": "Connected"}, run.result
+    )
 
 
 def test_backup_storage_actions__body_without_a_known_action_is_400(zstack: ZStackSession) -> None:
     path = f"/v1/backup-storage/{zstack.backup_storage_uuid}/actions"
     ex = zstack.client.request("PUT", path, body={"reconnect": {}})
     # RestServer.java L778-779: getDecodedUrl (L603-613) strips the context path
-    zstack.check(checks.plain_text_conformance, ex, 400,
-                 f"the body doesn't contain action mapping to the URL[{path}]")  # fmt: skip
+    zstack.check(
+        checks.plain_text_conformance,
+        ex,
+        400,
+        f"the body doesn't contain action mapping to the URL[{path}]",
+    )

@@ -27,20 +27,38 @@ def test_get_candidate__needs_a_volume_or_a_snapshot(zstack: ZStackSession) -> N
 @pytest.mark.parametrize(
     ("path", "params", "field", "vo"),
     [
-        ("/v1/images/candidate-backup-storage", [("volumeUuid", UNKNOWN)], "volumeUuid", "VolumeVO"),
-        ("/v1/images/candidate-backup-storage", [("volumeSnapshotUuid", UNKNOWN)],
-         "volumeSnapshotUuid", "VolumeSnapshotVO"),
+        (
+            "/v1/images/candidate-backup-storage",
+            [("volumeUuid", UNKNOWN)],
+            "volumeUuid",
+            "VolumeVO",
+        ),
+        (
+            "/v1/images/candidate-backup-storage",
+            [("volumeSnapshotUuid", UNKNOWN)],
+            "volumeSnapshotUuid",
+            "VolumeSnapshotVO",
+        ),
         (f"/v1/images/volumes/{UNKNOWN}/candidate-backup-storage", [], "volumeUuid", "VolumeVO"),
-        (f"/v1/images/volume-snapshots/{UNKNOWN}/candidate-backup-storage", [],
-         "volumeSnapshotUuid", "VolumeSnapshotVO"),
+        (
+            f"/v1/images/volume-snapshots/{UNKNOWN}/candidate-backup-storage",
+            [],
+            "volumeSnapshotUuid",
+            "VolumeSnapshotVO",
+        ),
     ],
-)  # fmt: skip
+)
 def test_get_candidate__unknown_volume_is_sys_1003(
     zstack: ZStackSession, path: str, params: list[tuple[str, str]], field: str, vo: str
 ) -> None:
     ex = zstack.client.request("GET", path, params=params)
-    zstack.check(checks.error_code_conformance, ex, zstack.contract, "SYS.1003",
-                 Text.of(messages.INVALID_FIELD, field, UNKNOWN, vo))  # fmt: skip
+    zstack.check(
+        checks.error_code_conformance,
+        ex,
+        zstack.contract,
+        "SYS.1003",
+        Text.of(messages.INVALID_FIELD, field, UNKNOWN, vo),
+    )
 
 
 def test_get_candidate__parameters_before_the_session(zstack: ZStackSession) -> None:

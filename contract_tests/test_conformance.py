@@ -196,9 +196,14 @@ def first_choice(zstack_target: Target) -> Draw:
     """prepare()'s choices in the explicit phases: none random; each id is new, also on a target
     an earlier run used (ZStack keeps job ids: `Duplicate job uuid`), as it starts with the run id."""
     ids = itertools.count(1)
-    fixed: dict[str, Any] = {"an image of this run": False, "name suffix": "", "systemTags": [],
-                             "tags sent in": "none", "keep X-Job-UUID": True,
-                             "a format ZStack knows": False}  # fmt: skip
+    fixed: dict[str, Any] = {
+        "an image of this run": False,
+        "name suffix": "",
+        "systemTags": [],
+        "tags sent in": "none",
+        "keep X-Job-UUID": True,
+        "a format ZStack knows": False,
+    }
 
     def draw(strategy: st.SearchStrategy[T], label: str) -> T:
         value = fixed.get(label, f"{zstack_target.run_id}{next(ids):024x}")

@@ -92,10 +92,17 @@ def test_delete_image__comma_joined_value_is_one_uuid(
     joined = f"{zstack.backup_storage_uuid},{storage_without_copy}"
     run = zstack.client.delete_image(image["uuid"], [("backupStorageUuids", joined)])
     zstack.check(
-        checks.error_code_conformance, run.result, zstack.contract, "SYS.1003",
-        Text.of("invalid field[%s], resource[uuids:%s, type:%s] not found",
-                "backupStorageUuids", f"[{joined}]", "BackupStorageVO"),
-    )  # fmt: skip
+        checks.error_code_conformance,
+        run.result,
+        zstack.contract,
+        "SYS.1003",
+        Text.of(
+            "invalid field[%s], resource[uuids:%s, type:%s] not found",
+            "backupStorageUuids",
+            f"[{joined}]",
+            "BackupStorageVO",
+        ),
+    )
 
 
 # -- with two usable backup storages: a subset of the copies ---------------------------------
@@ -141,5 +148,10 @@ def test_delete_image__unknown_well_formed_uuid_succeeds(zstack: ZStackSession) 
 
 def test_delete_image__unknown_malformed_uuid_is_sys_1003(zstack: ZStackSession) -> None:
     run = zstack.client.delete_image("not-a-zstack-uuid")
-    zstack.check(checks.error_code_conformance, run.result, zstack.contract, "SYS.1003",
-                 Text.of("invalid value[%s] of field [%s]", "not-a-zstack-uuid", "uuid"))  # fmt: skip
+    zstack.check(
+        checks.error_code_conformance,
+        run.result,
+        zstack.contract,
+        "SYS.1003",
+        Text.of("invalid value[%s] of field [%s]", "not-a-zstack-uuid", "uuid"),
+    )

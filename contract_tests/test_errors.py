@@ -59,8 +59,13 @@ def test_login__wrong_password_is_id_1000(zstack: ZStackSession) -> None:
 
 def test_login__missing_fields_is_sys_1007(zstack: ZStackSession) -> None:
     ex = zstack.client.request("PUT", "/v1/accounts/login", body={"logInByAccount": {}}, auth=False)
-    zstack.check(checks.error_code_conformance, ex, zstack.contract, "SYS.1007",
-                 Text.of("field[%s] of message[%s] is mandatory, can not be null", "password", V))  # fmt: skip
+    zstack.check(
+        checks.error_code_conformance,
+        ex,
+        zstack.contract,
+        "SYS.1007",
+        Text.of("field[%s] of message[%s] is mandatory, can not be null", "password", V),
+    )
 
 
 def test_rest__malformed_json_is_500_plain_text(zstack: ZStackSession) -> None:
@@ -78,8 +83,12 @@ def test_rest__bad_boolean_is_400_plain_text(zstack: ZStackSession) -> None:
     ex = zstack.client.request(
         "POST", "/v1/images", body={"params": zstack.image_params(system="yes")}
     )
-    zstack.check(checks.plain_text_conformance, ex, 400,
-                 "Invalid value for boolean field [system], [yes] is not a valid boolean string[true, false].")  # fmt: skip
+    zstack.check(
+        checks.plain_text_conformance,
+        ex,
+        400,
+        "Invalid value for boolean field [system], [yes] is not a valid boolean string[true, false].",
+    )
 
 
 def test_rest__unknown_path_is_404_plain_text(zstack: ZStackSession) -> None:
@@ -105,8 +114,14 @@ def test_query__unknown_condition_field_is_zql_sys_1000(zstack: ZStackSession) -
 def test_add_image__bad_resource_uuid_is_a_known_message_variant(zstack: ZStackSession) -> None:
     # ApiMediatorImpl.java L276-278, at the FRONT of the job: SYS.1007 (argerr)
     run, _ = zstack.add_image(resourceUuid="NOT-A-UUID")
-    variant = zstack.check(checks.message_variant_conformance, run.result, zstack.contract,
-                           "SYS.1007", messages.RESOURCE_UUID, "NOT-A-UUID")  # fmt: skip
+    variant = zstack.check(
+        checks.message_variant_conformance,
+        run.result,
+        zstack.contract,
+        "SYS.1007",
+        messages.RESOURCE_UUID,
+        "NOT-A-UUID",
+    )
     zstack.log.facts["message variant"] = f"{messages.RESOURCE_UUID.key}: {variant}"
 
 

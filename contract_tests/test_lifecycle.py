@@ -46,14 +46,19 @@ def test_lifecycle__add_query_delete_expunge_gone(
     zstack.check(checks.empty_result_conformance, run.result)
     after = zstack.client.find_image(image["uuid"])
     # under Direct a deleted image is gone at once
-    zstack.check(checks.image_status_conformance, after,
-                 None if deletion_policy == "Direct" else "Deleted", run.result)  # fmt: skip
+    zstack.check(
+        checks.image_status_conformance,
+        after,
+        None if deletion_policy == "Direct" else "Deleted",
+        run.result,
+    )
     if deletion_policy == "Direct":
         return
     run = zstack.client.expunge_image(image["uuid"])
     zstack.check(checks.empty_result_conformance, run.result)
-    zstack.check(checks.image_status_conformance, zstack.client.find_image(image["uuid"]), None,
-                 run.result)  # fmt: skip
+    zstack.check(
+        checks.image_status_conformance, zstack.client.find_image(image["uuid"]), None, run.result
+    )
 
 
 def test_delete_image__twice_is_not_an_error(zstack: ZStackSession) -> None:

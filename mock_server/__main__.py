@@ -2,6 +2,6 @@
 
 import sys
 
-from mock_server.cli import main
+from mock_server.cli.main import main
 
 sys.exit(main())

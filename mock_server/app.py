@@ -9,26 +9,26 @@ from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from contract_tests.i18n import Catalogue
-from mock_server import cors, i18n, verdict
-from mock_server.apis import Apis
 from mock_server.config import MockConfig
-from mock_server.errors import RestError, ZStackError
-from mock_server.request_log import record_exchange
-from mock_server.resources import default_fixtures_path
-from mock_server.routes import admin, backup_storage, images, jobs, sessions
+from mock_server.package_data import default_fixtures_path
+from mock_server.routes import backup_storage, images, jobs, sessions
 from mock_server.routes.rest import (
-    MockRuntime,
     method_gate,
     note,
     relative_path,
-    runtime,
     spec_path,
 )
-from mock_server.spec import Spec
+from mock_server.runtime import MockRuntime, runtime
 from mock_server.state.fixtures import load_fixtures
 from mock_server.state.store import Store
-from mock_server.webhooks import WebhookSender, start_ticker
-from mock_server.wire import json_response, text_response
+from mock_server.tooling import admin_api, cors, pages, verdict
+from mock_server.tooling.request_log import record_exchange
+from mock_server.tooling.webhooks import WebhookSender
+from mock_server.zstack import i18n
+from mock_server.zstack.api_chain import Apis
+from mock_server.zstack.encoding import json_response, text_response
+from mock_server.zstack.errors import RestError, ZStackError
+from mock_server.zstack.spec import Spec
 
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("zstack_mock.access")
@@ -45,18 +45,22 @@ def create_app(config: MockConfig | None = None, spec: Spec | None = None) -> Fl
     app.url_map.strict_slashes = True
     store = Store(fixtures, config.store_settings())
     rt = MockRuntime(
-        config=config, spec=spec, apis=Apis(spec), store=store,
+        config=config,
+        spec=spec,
+        apis=Apis(spec),
+        store=store,
         webhooks=WebhookSender(config.webhook_allow, config.webhook_retry_interval),
-    )  # fmt: skip
+    )
     rt.install(store)
     rt.restore_faults()
     app.extensions["zstack"] = rt
     if config.background_jobs:
-        start_ticker(rt)
+        rt.start_ticker()
     for bp in (images.bp, jobs.bp, sessions.bp, backup_storage.bp):
         # ZStack's APIs under the context path (--context-path); RestServer sees `/v1/...`
         app.register_blueprint(bp, url_prefix=f"{config.context_path}{bp.url_prefix}")
-    app.register_blueprint(admin.bp)
+    app.register_blueprint(admin_api.bp)
+    app.register_blueprint(pages.bp, url_prefix="/_mock")
     app.before_request(_start)
     app.before_request(cors.preflight)
     app.before_request(method_gate)
@@ -64,7 +68,7 @@ def create_app(config: MockConfig | None = None, spec: Spec | None = None) -> Fl
     app.after_request(cors.allow)
     _register_error_handlers(app)
     if config.validate_responses:
-        from mock_server.self_check import install_response_validation
+        from mock_server.tooling.self_check import install_response_validation
 
         install_response_validation(app, spec)
     return app
@@ -87,7 +91,8 @@ def _finish(response: Response) -> Response:
         response.set_data(data[: max(1, len(data) // 2)])
     if _own_page(request.path):
         return response  # the mock's own pages are not part of the client's traffic
-    record_exchange(runtime(), request, response)
+    rt = runtime()
+    record_exchange(rt.journal, rt.config, request, response)
     return response
 
 

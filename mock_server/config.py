@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mock_server.i18n import Language
 from mock_server.state.ids import Clock, SystemClock
 from mock_server.state.images import DEFAULT_EXPUNGE_PERIOD
 from mock_server.state.model import DeletionPolicy
 from mock_server.state.sessions import DEFAULT_SESSION_TIMEOUT, MAX_CONCURRENT_SESSIONS
 from mock_server.state.store import StoreSettings
+from mock_server.zstack.i18n import Language
 
 # Larger bodies get 413 plain text; the real server's limit is not known (README, differences).
 DEFAULT_MAX_BODY = 8 * 1024 * 1024

@@ -10,9 +10,9 @@ from flask.testing import FlaskClient
 
 from mock_server.app import create_app
 from mock_server.config import MockConfig
-from mock_server.spec import Spec
 from mock_server.state.ids import ManualClock
 from mock_server.state.model import DeletionPolicy
+from mock_server.zstack.spec import Spec
 
 ADMIN_PASSWORD = hashlib.sha512(b"password").hexdigest()
 CONNECTED_BS = "c340364aad7b4130a12e641afe3a968f"

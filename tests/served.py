@@ -33,8 +33,10 @@ class Served:
         extra = ["--quiet"] if quiet else []
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "mock_server", "serve", "--port", str(self.port), *extra, *args],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -47,8 +49,11 @@ class Served:
         raise AssertionError("the mock did not start")
 
     def session(self) -> str:
-        rsp = requests.put(f"{self.api}/accounts/login", json={"logInByAccount": {
-            "accountName": "admin", "password": ADMIN_PASSWORD}}, timeout=10)  # fmt: skip
+        rsp = requests.put(
+            f"{self.api}/accounts/login",
+            json={"logInByAccount": {"accountName": "admin", "password": ADMIN_PASSWORD}},
+            timeout=10,
+        )
         uuid: str = rsp.json()["inventory"]["uuid"]
         return uuid
 

@@ -78,16 +78,25 @@ def test_add_image__fills_defaults_and_downloads(zs: ZStack) -> None:
 @pytest.mark.parametrize(
     ("params", "file_path"),
     [
-        ({"mediaType": "ISO", "url": "http://h/d/boot.iso"}, "dataVolumeTemplates/acct-{a}/{u}/boot.iso"),
-        ({"format": "iso", "url": "http://h/boot.img"}, "dataVolumeTemplates/acct-{a}/{u}/boot.iso"),
-        ({"mediaType": "DataVolumeTemplate", "url": "http://h/disk.raw"}, "dataVolumeTemplates/acct-{a}/{u}/disk.volume"),
+        (
+            {"mediaType": "ISO", "url": "http://h/d/boot.iso"},
+            "dataVolumeTemplates/acct-{a}/{u}/boot.iso",
+        ),
+        (
+            {"format": "iso", "url": "http://h/boot.img"},
+            "dataVolumeTemplates/acct-{a}/{u}/boot.iso",
+        ),
+        (
+            {"mediaType": "DataVolumeTemplate", "url": "http://h/disk.raw"},
+            "dataVolumeTemplates/acct-{a}/{u}/disk.volume",
+        ),
         # the base name (not the extension) is tested against the known extensions
         ({"url": "http://h/raw.qcow2"}, "rootVolumeTemplates/acct-{a}/{u}/raw.qcow2"),
         ({"url": "http://h/noext"}, "rootVolumeTemplates/acct-{a}/{u}/noext.template"),
         ({"url": "http://h/a.b.qcow2?x=1"}, "rootVolumeTemplates/acct-{a}/{u}/a.b.template"),
         ({"url": "http://u:pw@h//dir//"}, "rootVolumeTemplates/acct-{a}/{u}/dir.template"),
     ],
-)  # fmt: skip
+)
 def test_add_image__sftp_install_path_layout(zs: ZStack, params, file_path) -> None:
     image = zs.ready_image(**params)
     [ref] = image["backupStorageRefs"]
@@ -192,34 +201,98 @@ def _error(zs: ZStack, replace: bool = False, **params) -> dict:
         # required fields (@APIParam, SYSTEM)
         ({"name": None}, "SYS.1007", f"field[name] of message[{V}] is mandatory, can not be null"),
         ({"url": None}, "SYS.1007", f"field[url] of message[{V}] is mandatory, can not be null"),
-        ({"backupStorageUuids": None}, "SYS.1007", f"field[backupStorageUuids] of message[{V}] is mandatory, can not be null"),
+        (
+            {"backupStorageUuids": None},
+            "SYS.1007",
+            f"field[backupStorageUuids] of message[{V}] is mandatory, can not be null",
+        ),
         # lengths, after trimming
-        ({"name": "x" * 256}, "SYS.1007", f"field[name] of message[{V}] exceeds max length of string. expected was <= 255, actual was 256"),
-        ({"description": "d" * 2049}, "SYS.1007", f"field[description] of message[{V}] exceeds max length of string. expected was <= 2048, actual was 2049"),
-        ({"url": "http://" + "u" * 1018}, "SYS.1007", f"field[url] of message[{V}] exceeds max length of string. expected was <= 1024, actual was 1025"),
+        (
+            {"name": "x" * 256},
+            "SYS.1007",
+            f"field[name] of message[{V}] exceeds max length of string. expected was <= 255, actual was 256",
+        ),
+        (
+            {"description": "d" * 2049},
+            "SYS.1007",
+            f"field[description] of message[{V}] exceeds max length of string. expected was <= 2048, actual was 2049",
+        ),
+        (
+            {"url": "http://" + "u" * 1018},
+            "SYS.1007",
+            f"field[url] of message[{V}] exceeds max length of string. expected was <= 1024, actual was 1025",
+        ),
         # enums
-        ({"mediaType": "Template"}, "SYS.1007", f"valid value for field[mediaType] of message[{V}] are [RootVolumeTemplate, ISO, DataVolumeTemplate], but Template found"),
-        ({"platform": "linux"}, "SYS.1007", f"valid value for field[platform] of message[{V}] are [Linux, Windows, Other, Paravirtualization, WindowsVirtio], but linux found"),
-        ({"architecture": "arm"}, "SYS.1007", f"valid value for field[architecture] of message[{V}] are [x86_64, aarch64, mips64el, loongarch64], but arm found"),
+        (
+            {"mediaType": "Template"},
+            "SYS.1007",
+            f"valid value for field[mediaType] of message[{V}] are [RootVolumeTemplate, ISO, DataVolumeTemplate], but Template found",
+        ),
+        (
+            {"platform": "linux"},
+            "SYS.1007",
+            f"valid value for field[platform] of message[{V}] are [Linux, Windows, Other, Paravirtualization, WindowsVirtio], but linux found",
+        ),
+        (
+            {"architecture": "arm"},
+            "SYS.1007",
+            f"valid value for field[architecture] of message[{V}] are [x86_64, aarch64, mips64el, loongarch64], but arm found",
+        ),
         # lists
-        ({"backupStorageUuids": []}, "SYS.1007", "field[backupStorageUuids] must be a nonempty list"),
-        ({"backupStorageUuids": [None]}, "SYS.1007", "field[backupStorageUuids] cannot contain a NULL element"),
+        (
+            {"backupStorageUuids": []},
+            "SYS.1007",
+            "field[backupStorageUuids] must be a nonempty list",
+        ),
+        (
+            {"backupStorageUuids": [None]},
+            "SYS.1007",
+            "field[backupStorageUuids] cannot contain a NULL element",
+        ),
         # unknown resources (PortApiValidator)
-        ({"backupStorageUuids": ["nope"]}, "SYS.1003", "invalid field[backupStorageUuids], resource[uuids:[nope], type:BackupStorageVO] not found"),
+        (
+            {"backupStorageUuids": ["nope"]},
+            "SYS.1003",
+            "invalid field[backupStorageUuids], resource[uuids:[nope], type:BackupStorageVO] not found",
+        ),
         # ImageApiInterceptor, in its order
         ({"system": True, "mediaType": "ISO"}, "SYS.1007", "ISO cannot be used as system image"),
         ({"format": None}, "SYS.1007", "unknown format[null]"),
         ({"format": "QCOW2"}, "SYS.1007", "unknown format[QCOW2]"),
         ({"type": "other"}, "SYS.1007", "unsupported image type[other]"),
-        ({"backupStorageUuids": [DISCONNECTED_BS, FULL_BS]}, "SYS.1006", f"no backup storage specified in uuids[{DISCONNECTED_BS}, {FULL_BS}] is available for adding this image; they are not in status Connected or not in state Enabled, or the uuid is invalid backup storage uuid"),
-        ({"url": "gopher://x/y"}, "SYS.1007", "url must starts with 'file:///', 'http://', 'https://'， 'ftp://', 'sftp://' or '/'"),
-        ({"url": "HTTP://x/y"}, "SYS.1007", "url must starts with 'file:///', 'http://', 'https://'， 'ftp://', 'sftp://' or '/'"),
-        ({"url": "file:///etc/passwd"}, "SYS.1007", "image path [/etc/passwd] is in black list /**/.*/**;/**/~*/**;/etc/**;/usr/local/zstack/**;/var/log/**;/dev/**;/proc/**;/sys/**"),
-        ({"url": "/home/u/.ssh/id"}, "SYS.1007", "image path [/home/u/.ssh/id] is in black list /**/.*/**;/**/~*/**;/etc/**;/usr/local/zstack/**;/var/log/**;/dev/**;/proc/**;/sys/**"),
+        (
+            {"backupStorageUuids": [DISCONNECTED_BS, FULL_BS]},
+            "SYS.1006",
+            f"no backup storage specified in uuids[{DISCONNECTED_BS}, {FULL_BS}] is available for adding this image; they are not in status Connected or not in state Enabled, or the uuid is invalid backup storage uuid",
+        ),
+        (
+            {"url": "gopher://x/y"},
+            "SYS.1007",
+            "url must starts with 'file:///', 'http://', 'https://'， 'ftp://', 'sftp://' or '/'",
+        ),
+        (
+            {"url": "HTTP://x/y"},
+            "SYS.1007",
+            "url must starts with 'file:///', 'http://', 'https://'， 'ftp://', 'sftp://' or '/'",
+        ),
+        (
+            {"url": "file:///etc/passwd"},
+            "SYS.1007",
+            "image path [/etc/passwd] is in black list /**/.*/**;/**/~*/**;/etc/**;/usr/local/zstack/**;/var/log/**;/dev/**;/proc/**;/sys/**",
+        ),
+        (
+            {"url": "/home/u/.ssh/id"},
+            "SYS.1007",
+            "image path [/home/u/.ssh/id] is in black list /**/.*/**;/**/~*/**;/etc/**;/usr/local/zstack/**;/var/log/**;/dev/**;/proc/**;/sys/**",
+        ),
         # ApiMediatorImpl
-        ({"resourceUuid": "not-a-uuid"}, "SYS.1007", "resourceUuid[not-a-uuid] is not a valid uuid. A valid uuid is a UUID(v4 recommended) with '-' stripped. see http://en.wikipedia.org/wiki/Universally_unique_identifier for format of UUID, the regular expression uses to validate a UUID is '[0-9a-f]{8}[0-9a-f]{4}[1-5][0-9a-f]{3}[89ab][0-9a-f]{3}[0-9a-f]{12}'"),
+        (
+            {"resourceUuid": "not-a-uuid"},
+            "SYS.1007",
+            "resourceUuid[not-a-uuid] is not a valid uuid. A valid uuid is a UUID(v4 recommended) with '-' stripped. see http://en.wikipedia.org/wiki/Universally_unique_identifier for format of UUID, the regular expression uses to validate a UUID is '[0-9a-f]{8}[0-9a-f]{4}[1-5][0-9a-f]{3}[89ab][0-9a-f]{3}[0-9a-f]{12}'",
+        ),
     ],
-)  # fmt: skip
+)
 def test_add_image__validation(zs: ZStack, params, code, details) -> None:
     error = _error(zs, **params)
     assert (error["code"], error["details"]) == (code, details)
@@ -284,12 +357,19 @@ def test_add_image__unknown_fields_are_ignored(zs: ZStack) -> None:
     rsp = zs.client.post(
         "/zstack/v1/images",
         json={
-            "params": {"name": "n", "url": IMAGE_URL, "format": "raw",
-                       "backupStorageUuids": [CONNECTED_BS], "bogus": {"x": 1}},
-            "alsoBogus": 1, "systemTags": ["bootMode::UEFI"], "userTags": [],
+            "params": {
+                "name": "n",
+                "url": IMAGE_URL,
+                "format": "raw",
+                "backupStorageUuids": [CONNECTED_BS],
+                "bogus": {"x": 1},
+            },
+            "alsoBogus": 1,
+            "systemTags": ["bootMode::UEFI"],
+            "userTags": [],
         },
         headers=zs.auth,
-    )  # fmt: skip
+    )
     assert zs.poll(rsp).status_code == 200
 
 
@@ -329,10 +409,15 @@ def test_add_image__upload_url_fails_on_sftp(zs: ZStack, bs) -> None:
 
 def _add_with_tags(zs: ZStack, inner: dict, outer: dict | None = None) -> Any:
     body = {
-        "params": {"name": "t", "url": IMAGE_URL, "format": "qcow2",
-                   "backupStorageUuids": [CONNECTED_BS], **inner},
+        "params": {
+            "name": "t",
+            "url": IMAGE_URL,
+            "format": "qcow2",
+            "backupStorageUuids": [CONNECTED_BS],
+            **inner,
+        },
         **(outer or {}),
-    }  # fmt: skip
+    }
     return zs.client.post("/zstack/v1/images", json=body, headers=zs.auth)
 
 
@@ -386,9 +471,15 @@ def test_add_image__unregistered_system_tag_fails_the_job(zs: ZStack, tags, deta
 
 @pytest.mark.parametrize(
     "tags",
-    [["ephemeral::only"], ["packer", "packer"], ["sourceType::x"], ["bootMode::uefi_with_csm"],
-     ["imageName::a::primaryStorageUuid::b"], ["marketplace::true"]],
-)  # fmt: skip
+    [
+        ["ephemeral::only"],
+        ["packer", "packer"],
+        ["sourceType::x"],
+        ["bootMode::uefi_with_csm"],
+        ["imageName::a::primaryStorageUuid::b"],
+        ["marketplace::true"],
+    ],
+)
 def test_add_image__registered_or_ephemeral_system_tags_pass(zs: ZStack, tags) -> None:
     assert zs.poll(_add_with_tags(zs, {"systemTags": tags})).status_code == 200
 

@@ -11,8 +11,8 @@ from importlib import metadata
 import pytest
 import yaml
 
-from mock_server.spec import Spec
 from mock_server.state.ids import ManualClock
+from mock_server.zstack.spec import Spec
 from tests.conftest import ZStack, make_app
 
 
@@ -48,7 +48,9 @@ def test_fixtures__yaml_body_replaces_state(zs: ZStack) -> None:
         ('{"backupStorages": [{"uuid": "x"}]}', "application/json", "field 'backupStorages/0"),
     ],
 )
-def test_fixtures__bad_body_is_a_clear_error_and_changes_nothing(zs: ZStack, body, content_type, details) -> None:
+def test_fixtures__bad_body_is_a_clear_error_and_changes_nothing(
+    zs: ZStack, body, content_type, details
+) -> None:
     image = zs.ready_image()
     rsp = zs.client.put("/_mock/fixtures", data=body, content_type=content_type)
     assert rsp.status_code == 400
@@ -78,8 +80,12 @@ def test_progression__polls_then_manual_complete_and_fail(zs: ZStack) -> None:
     rsp = zs.client.post(
         f"/_mock/jobs/{job}/fail", json={"code": "SYS.1002", "details": "disk full"}
     )
-    assert rsp.json["error"] == {"code": "SYS.1002", "description": "Unable to create a resource",
-                                 "details": "disk full", "cost": "0ms"}  # fmt: skip
+    assert rsp.json["error"] == {
+        "code": "SYS.1002",
+        "description": "Unable to create a resource",
+        "details": "disk full",
+        "cost": "0ms",
+    }
     assert zs.client.get(f"/zstack/v1/api-jobs/{job}").status_code == 503
     names = [i["name"] for i in zs.client.get("/_mock/state").json["images"]]
     assert "failing" not in names  # a failed download removes the image
@@ -110,10 +116,16 @@ def test_admin__bad_input_is_json_error(zs: ZStack, path, body, status) -> None:
 
 
 def test_fault__fail_job_applies_to_next_n_matches(zs: ZStack) -> None:
-    rule = zs.client.post("/_mock/faults", json={
-        "operation": "AddImage", "action": "fail_job", "code": "SYS.1002",
-        "details": "Failed to download image", "times": 1,
-    }).json  # fmt: skip
+    rule = zs.client.post(
+        "/_mock/faults",
+        json={
+            "operation": "AddImage",
+            "action": "fail_job",
+            "code": "SYS.1002",
+            "details": "Failed to download image",
+            "times": 1,
+        },
+    ).json
     assert rule["id"] and rule["times"] == 1
     error = zs.job_error(zs.add_image())
     assert (error["code"], error["details"]) == ("SYS.1002", "Failed to download image")
@@ -122,17 +134,26 @@ def test_fault__fail_job_applies_to_next_n_matches(zs: ZStack) -> None:
 
 
 def test_fault__match_on_field_value(zs: ZStack) -> None:
-    zs.client.post("/_mock/faults", json={"operation": "AddImage", "action": "rest_error",
-                                          "status": 400, "message": "nope",
-                                          "match": {"field": "name", "value": "bad"}})  # fmt: skip
+    zs.client.post(
+        "/_mock/faults",
+        json={
+            "operation": "AddImage",
+            "action": "rest_error",
+            "status": 400,
+            "message": "nope",
+            "match": {"field": "name", "value": "bad"},
+        },
+    )
     assert zs.add_image(name="bad").status_code == 400
     assert zs.add_image(name="good").status_code == 202
 
 
 def test_fault__latency_and_broken_body_and_delete(zs: ZStack) -> None:
     zs.login()
-    rule = zs.client.post("/_mock/faults", json={"operation": "QueryImage", "action": "latency",
-                                                 "latency": {"min": 0.2, "max": 0.2}}).json  # fmt: skip
+    rule = zs.client.post(
+        "/_mock/faults",
+        json={"operation": "QueryImage", "action": "latency", "latency": {"min": 0.2, "max": 0.2}},
+    ).json
     start = time.monotonic()
     zs.client.get("/zstack/v1/images", headers=zs.auth)
     assert time.monotonic() - start >= 0.2
@@ -164,10 +185,18 @@ def test_journal__records_and_filters_and_clears(zs: ZStack) -> None:
     ("send", "rule"),
     [
         (lambda zs: zs.add_image(colour="blue"), "unknown-field"),
-        (lambda zs: zs.client.delete("/zstack/v1/images/" + "1" * 32, json={"params": {}}, headers=zs.auth), "body-ignored"),
-        (lambda zs: zs.client.get("/zstack/v1/images?sessionId=abc", headers=zs.auth), "session-in-query"),
+        (
+            lambda zs: zs.client.delete(
+                "/zstack/v1/images/" + "1" * 32, json={"params": {}}, headers=zs.auth
+            ),
+            "body-ignored",
+        ),
+        (
+            lambda zs: zs.client.get("/zstack/v1/images?sessionId=abc", headers=zs.auth),
+            "session-in-query",
+        ),
     ],
-)  # fmt: skip
+)
 def test_verdict__tolerated_mistakes_are_warnings(zs: ZStack, send, rule) -> None:
     zs.login()
     send(zs)
@@ -200,9 +229,14 @@ def test_verdict__rejected_requests_are_violations(zs: ZStack) -> None:
 )
 def test_cors__preflight_and_response(spec, origins, origin, allowed) -> None:
     client = make_app(spec, cors_origins=origins).test_client()
-    pre = client.options("/zstack/v1/images", headers={
-        "Origin": origin, "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "authorization,content-type"})  # fmt: skip
+    pre = client.options(
+        "/zstack/v1/images",
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type",
+        },
+    )
     assert pre.status_code == (204 if allowed else 403)
     rsp = client.get("/zstack/v1/api-jobs/" + "0" * 32, headers={"Origin": origin})
     assert (rsp.headers.get("Access-Control-Allow-Origin") == origin) is allowed
@@ -211,8 +245,15 @@ def test_cors__preflight_and_response(spec, origins, origin, allowed) -> None:
 
 
 def test_fault__fail_job_carries_zstack_description_for_any_code(zs: ZStack) -> None:
-    zs.client.post("/_mock/faults", json={"operation": "AddImage", "action": "fail_job",
-                                          "code": "SYS.1001", "details": "timeout"})  # fmt: skip
+    zs.client.post(
+        "/_mock/faults",
+        json={
+            "operation": "AddImage",
+            "action": "fail_job",
+            "code": "SYS.1001",
+            "details": "timeout",
+        },
+    )
     error = zs.job_error(zs.add_image())
     assert (error["code"], error["description"]) == ("SYS.1001", "A message or a operation timeout")
 
@@ -272,8 +313,11 @@ def test_health__version_and_uptime(spec) -> None:
     client.post("/_mock/reset")  # a reset keeps the mock's start time
     rsp = client.get("/_mock/health")
     assert rsp.status_code == 200
-    assert rsp.json == {"status": "ok", "version": metadata.version("zstack-image-contract"),
-                        "uptimeSeconds": 12.5}  # fmt: skip
+    assert rsp.json == {
+        "status": "ok",
+        "version": metadata.version("zstack-image-contract"),
+        "uptimeSeconds": 12.5,
+    }
 
 
 def test_state__limit_keeps_the_newest_and_totals_count_all(zs: ZStack) -> None:
@@ -304,7 +348,12 @@ def test_jobs__show_their_image_and_times(zs: ZStack, clock) -> None:
     expunging = zs.expunge_image(image)
     add, delete, expunge = zs.client.get("/_mock/jobs").json["jobs"]
     assert (add["api"], add["image"], add["submitted"], add["due"], add["finished"]) == (
-        "AddImage", image, start, start + 5, start + 5)
+        "AddImage",
+        image,
+        start,
+        start + 5,
+        start + 5,
+    )
     assert (delete["api"], delete["image"], delete["state"]) == ("DeleteImage", image, "processing")
     assert (expunge["image"], expunge["due"], expunge["finished"]) == (image, None, None)
     assert deleted.status_code == expunging.status_code == 202
@@ -315,13 +364,21 @@ def test_jobs__a_downloading_add_image_names_its_image(zs: ZStack) -> None:
     zs.add_image()
     [job] = zs.client.get("/_mock/jobs").json["jobs"]
     [image] = zs.client.get("/_mock/state").json["images"]
-    assert (job["state"], job["image"], image["status"]) == ("processing", image["uuid"], "Downloading")
+    assert (job["state"], job["image"], image["status"]) == (
+        "processing",
+        image["uuid"],
+        "Downloading",
+    )
 
 
 def test_jobs__failed_job_shows_error_code_and_details(zs: ZStack) -> None:
     error = zs.job_error(zs.add_image(format="nope"))
     [job] = zs.client.get("/_mock/state").json["jobs"]
-    assert (job["state"], job["error"]["code"], job["error"]["details"]) == ("failed", "SYS.1007", error["details"])
+    assert (job["state"], job["error"]["code"], job["error"]["details"]) == (
+        "failed",
+        "SYS.1007",
+        error["details"],
+    )
     assert job["image"] is None  # it failed before any image existed
 
 

@@ -82,8 +82,12 @@ def auth(served: Served) -> dict[str, str]:
         "format": "qcow2",
         "backupStorageUuids": [CONNECTED_BS],
     }
-    requests.post(f"{served.api}/images", json={"params": params},
-                  headers={"Authorization": f"OAuth {session}"}, timeout=10)  # fmt: skip
+    requests.post(
+        f"{served.api}/images",
+        json={"params": params},
+        headers={"Authorization": f"OAuth {session}"},
+        timeout=10,
+    )
     return {"Authorization": f"OAuth {session}"}
 
 
@@ -104,14 +108,26 @@ def _shape(rsp: requests.Response) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("label", "method", "path", "body", "headers", "allowed"), CORPUS,
-                         ids=[c[0] for c in CORPUS])  # fmt: skip
+@pytest.mark.parametrize(
+    ("label", "method", "path", "body", "headers", "allowed"), CORPUS, ids=[c[0] for c in CORPUS]
+)
 def test_bad_input__real_error_shape_and_state_intact(
-    served: Served, auth: dict[str, str], label: str, method: str, path: str, body: bytes | None,
-    headers: dict[str, str], allowed: set[int],
-) -> None:  # fmt: skip
-    rsp = requests.request(method, served.root + path, data=body, timeout=30,
-                           headers={**auth, "Content-Type": "application/json", **headers})  # fmt: skip
+    served: Served,
+    auth: dict[str, str],
+    label: str,
+    method: str,
+    path: str,
+    body: bytes | None,
+    headers: dict[str, str],
+    allowed: set[int],
+) -> None:
+    rsp = requests.request(
+        method,
+        served.root + path,
+        data=body,
+        timeout=30,
+        headers={**auth, "Content-Type": "application/json", **headers},
+    )
     assert rsp.status_code in allowed, (label, rsp.status_code, rsp.text[:300])
     _shape(rsp)
     if rsp.status_code == 202:
@@ -124,8 +140,12 @@ def test_bad_input__real_error_shape_and_state_intact(
 @pytest.mark.slow
 def test_bad_input__10_mb_body_is_rejected_cleanly(served: Served, auth: dict[str, str]) -> None:
     big = b'{"params": {"name": "' + b"x" * (10 * 1024 * 1024) + b'"}}'
-    rsp = requests.post(f"{served.api}/images", data=big, timeout=60,
-                        headers={**auth, "Content-Type": "application/json"})  # fmt: skip
+    rsp = requests.post(
+        f"{served.api}/images",
+        data=big,
+        timeout=60,
+        headers={**auth, "Content-Type": "application/json"},
+    )
     assert rsp.status_code == 413
     _shape(rsp)
     _intact(served, auth)
@@ -134,8 +154,9 @@ def test_bad_input__10_mb_body_is_rejected_cleanly(served: Served, auth: dict[st
 @pytest.mark.slow
 def test_bad_input__oversized_headers(served: Served, auth: dict[str, str]) -> None:
     try:
-        rsp = requests.get(f"{served.api}/images", timeout=30,
-                           headers={**auth, "X-Junk": "x" * 200_000})  # fmt: skip
+        rsp = requests.get(
+            f"{served.api}/images", timeout=30, headers={**auth, "X-Junk": "x" * 200_000}
+        )
         assert rsp.status_code in (200, 400, 413, 431)
         _shape(rsp)
     except requests.ConnectionError:

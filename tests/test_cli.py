@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from mock_server.cli import build_parser, config_from_args
+from mock_server.cli.main import build_parser, config_from_args
 from tests.conftest import ADMIN_PASSWORD, CONNECTED_BS, IMAGE_URL
 from tests.served import Served, free_port
 
@@ -23,8 +23,15 @@ def test_help__explains_every_option() -> None:
     out = subprocess.run(
         [*ZSTACK_MOCK, "serve", "--help"], capture_output=True, text=True, check=True
     ).stdout
-    for option in ("--host", "--port", "--job-delay", "--deletion-policy", "--fixtures", "--seed",
-                   "--expunge-period"):  # fmt: skip
+    for option in (
+        "--host",
+        "--port",
+        "--job-delay",
+        "--deletion-policy",
+        "--fixtures",
+        "--seed",
+        "--expunge-period",
+    ):
         assert option in out
     assert "Delay" in out and "Direct" in out and "Never" in out
 
@@ -67,8 +74,10 @@ def test_serve__malformed_fixtures_stop_start_with_clear_message(tmp_path: Path)
     bad.write_text("backupStorages: [{uuid: nope}]")
     rsp = subprocess.run(
         [*ZSTACK_MOCK, "serve", "--port", str(free_port()), "--fixtures", str(bad)],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert rsp.returncode == 2
     assert f"zstack-mock: cannot start: {bad}: field 'backupStorages/0" in rsp.stderr
     assert "Traceback" not in rsp.stderr
@@ -86,11 +95,17 @@ def server() -> Iterator[str]:
 @pytest.mark.slow
 def test_serve__whole_lifecycle_over_http(server: str) -> None:
     http = requests.Session()
-    rsp = http.put(f"{server}/zstack/v1/accounts/login",
-                   json={"logInByAccount": {"accountName": "admin", "password": ADMIN_PASSWORD}})  # fmt: skip
+    rsp = http.put(
+        f"{server}/zstack/v1/accounts/login",
+        json={"logInByAccount": {"accountName": "admin", "password": ADMIN_PASSWORD}},
+    )
     http.headers["Authorization"] = f"OAuth {rsp.json()['inventory']['uuid']}"
-    params = {"name": "TinyLinux", "url": IMAGE_URL, "format": "qcow2",
-              "backupStorageUuids": [CONNECTED_BS]}  # fmt: skip
+    params = {
+        "name": "TinyLinux",
+        "url": IMAGE_URL,
+        "format": "qcow2",
+        "backupStorageUuids": [CONNECTED_BS],
+    }
     rsp = http.post(f"{server}/zstack/v1/images", json={"params": params})
     assert rsp.status_code == 202
     location = rsp.json()["location"]
@@ -158,8 +173,10 @@ def test_serve__a_port_in_use_is_refused_without_serving() -> None:
     try:
         second = subprocess.run(
             [*ZSTACK_MOCK, "serve", "--port", str(first.port)],
-            capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert second.returncode == 2, second.stderr
         assert second.stderr.strip().splitlines() == [
             f"zstack-mock: cannot start: cannot listen on 127.0.0.1 port {first.port}: it is in use"
@@ -177,10 +194,20 @@ def test_gate__a_port_in_use_fails_the_gate_before_the_client_runs() -> None:
     first = Served()
     try:
         gate = subprocess.run(
-            [*ZSTACK_MOCK, "run", "--port", str(first.port), "--", sys.executable, "-c",
-             "print('client ran')"],
-            capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
+            [
+                *ZSTACK_MOCK,
+                "run",
+                "--port",
+                str(first.port),
+                "--",
+                sys.executable,
+                "-c",
+                "print('client ran')",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     finally:
         first.stop()
     assert gate.returncode == 2
@@ -189,8 +216,9 @@ def test_gate__a_port_in_use_fails_the_gate_before_the_client_runs() -> None:
 
 @pytest.mark.parametrize("command", ["serve", "run"])
 def test_help__states_each_default_once(command) -> None:
-    out = subprocess.run([*ZSTACK_MOCK, command, "--help"], capture_output=True, text=True,
-                         check=True).stdout  # fmt: skip
+    out = subprocess.run(
+        [*ZSTACK_MOCK, command, "--help"], capture_output=True, text=True, check=True
+    ).stdout
     assert "(default: None)" not in out and "(default: False)" not in out
     assert "(default: 500)" not in out  # its help says "ZStack's default 500" already
     assert "(default: Delay)" in out
@@ -215,10 +243,15 @@ def test_serve__state_keeps_fault_rules_and_leaves_no_wal_files(tmp_path: Path, 
     try:
         assert requests.get(f"{second.root}/_mock/faults", timeout=10).json()["faults"] == [added]
         auth = {"Authorization": f"OAuth {second.session()}"}
-        params = {"name": "x", "url": IMAGE_URL, "format": "qcow2",
-                  "backupStorageUuids": [CONNECTED_BS]}  # fmt: skip
-        rsp = requests.post(f"{second.api}/images", json={"params": params}, headers=auth,
-                            timeout=10)  # fmt: skip
+        params = {
+            "name": "x",
+            "url": IMAGE_URL,
+            "format": "qcow2",
+            "backupStorageUuids": [CONNECTED_BS],
+        }
+        rsp = requests.post(
+            f"{second.api}/images", json={"params": params}, headers=auth, timeout=10
+        )
         job = requests.get(rsp.json()["location"], timeout=10).json()
         assert job["error"]["code"] == "SYS.1002"
         next_rule = requests.post(f"{second.root}/_mock/faults", json=rule, timeout=10).json()
@@ -230,8 +263,11 @@ def test_serve__state_keeps_fault_rules_and_leaves_no_wal_files(tmp_path: Path, 
 def test_serve__sigterm_right_after_serving_stops_it() -> None:
     # the line comes once the app answers; a stop signal then is never lost (it once was, and the
     # main process waited for its worker forever)
-    proc = subprocess.Popen([*ZSTACK_MOCK, "serve", "--port", str(free_port()), "--quiet"],
-                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [*ZSTACK_MOCK, "serve", "--port", str(free_port()), "--quiet"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stderr is not None
         assert proc.stderr.readline().startswith("zstack-mock: serving")

@@ -49,8 +49,12 @@ def _worker(
                     errors.append(f"query answered {rsp.status_code}")
                 continue
             if op == "add" or not pool:
-                params = {"name": f"t{seed}-{i}", "url": IMAGE_URL, "format": "qcow2",
-                          "backupStorageUuids": [CONNECTED_BS, CEPH_BS]}  # fmt: skip
+                params = {
+                    "name": f"t{seed}-{i}",
+                    "url": IMAGE_URL,
+                    "format": "qcow2",
+                    "backupStorageUuids": [CONNECTED_BS, CEPH_BS],
+                }
                 rsp = http.post(f"{served.api}/images", json={"params": params}, timeout=30)
                 op = "add"
                 target = None
@@ -59,8 +63,9 @@ def _worker(
                 if op == "delete":
                     rsp = http.delete(f"{served.api}/images/{target}", timeout=30)
                 else:
-                    rsp = http.put(f"{served.api}/images/{target}/actions",
-                                   json={f"{op}Image": {}}, timeout=30)  # fmt: skip
+                    rsp = http.put(
+                        f"{served.api}/images/{target}/actions", json={f"{op}Image": {}}, timeout=30
+                    )
             if rsp.status_code != 202:
                 errors.append(f"{op} answered {rsp.status_code}: {rsp.text[:200]}")
                 continue
@@ -70,8 +75,15 @@ def _worker(
             if op == "add" and result.status_code == 200:
                 own.append(body["inventory"]["uuid"])
                 target = body["inventory"]["uuid"]
-            results.append({"op": op, "target": target, "job": location.rsplit("/", 1)[1],
-                            "status": result.status_code, "body": body})  # fmt: skip
+            results.append(
+                {
+                    "op": op,
+                    "target": target,
+                    "job": location.rsplit("/", 1)[1],
+                    "status": result.status_code,
+                    "body": body,
+                }
+            )
         except requests.RequestException as e:
             errors.append(f"{op}: {e}")
 
@@ -94,8 +106,12 @@ def run_mix(served: Served) -> None:
     auth = {"Authorization": f"OAuth {session}"}
     shared = []
     for i in range(4):
-        params = {"name": f"shared-{i}", "url": IMAGE_URL, "format": "qcow2",
-                  "backupStorageUuids": [CONNECTED_BS, CEPH_BS]}  # fmt: skip
+        params = {
+            "name": f"shared-{i}",
+            "url": IMAGE_URL,
+            "format": "qcow2",
+            "backupStorageUuids": [CONNECTED_BS, CEPH_BS],
+        }
         rsp = requests.post(
             f"{served.api}/images", json={"params": params}, headers=auth, timeout=30
         )
@@ -104,8 +120,10 @@ def run_mix(served: Served) -> None:
 
     results: list[JSON] = []
     errors: list[str] = []
-    threads = [threading.Thread(target=_worker, args=(served, shared, n, results, errors))
-               for n in range(THREADS)]  # fmt: skip
+    threads = [
+        threading.Thread(target=_worker, args=(served, shared, n, results, errors))
+        for n in range(THREADS)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -115,8 +133,12 @@ def run_mix(served: Served) -> None:
     assert all(r["status"] in (200, 503) for r in results), "every job ends"
 
     # replay in the order the server accepted the calls
-    order = {e["job"]: e["seq"] for e in requests.get(f"{served.root}/_mock/journal?status=202",
-                                                     timeout=30).json()["entries"]}  # fmt: skip
+    order = {
+        e["job"]: e["seq"]
+        for e in requests.get(f"{served.root}/_mock/journal?status=202", timeout=30).json()[
+            "entries"
+        ]
+    }
     model: dict[str, str] = {u: "Ready" for u in shared}
     for r in sorted(results, key=lambda r: order[r["job"]]):
         if r["op"] == "add":

@@ -51,8 +51,10 @@ def _prove(name: str, config: str, folder: Path) -> Verdict:
     try:
         result = subprocess.run(
             [sys.executable, "-m", "tests.broken_servers.prove", name, config, str(out)],
-            capture_output=True, text=True, timeout=600,
-        )  # fmt: skip
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
     except subprocess.TimeoutExpired:
         return {"error": "the suite did not finish within 600 s", "output": ""}
     if result.returncode != 0 or not out.exists():
@@ -124,8 +126,11 @@ def test_contract_suite__catches(
 
 def test_broken_servers__declare_checks_the_suite_has() -> None:
     """A declared check is one of the suite's named checks (or a schemathesis check it keeps)."""
-    names = {n for n, f in vars(checks).items() if callable(f) and n.endswith(("_conformance",
-             "_rejection"))} | {"response_schema_conformance", "status_code_conformance"}  # fmt: skip
+    names = {
+        n
+        for n, f in vars(checks).items()
+        if callable(f) and n.endswith(("_conformance", "_rejection"))
+    } | {"response_schema_conformance", "status_code_conformance"}
     for broken in BROKEN:
         assert broken.caught_by, broken.name
         assert set(broken.caught_by) <= names, (broken.name, set(broken.caught_by) - names)

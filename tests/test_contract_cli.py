@@ -35,10 +35,20 @@ def test_zstack_contract__runs_outside_the_checkout_with_junit(
 ) -> None:
     junit = tmp_path / "contract.xml"
     result = subprocess.run(
-        [str(ZSTACK_CONTRACT), "--target-url", mock_url, "-q", "-k", "async_protocol",
-         f"--junitxml={junit}"],
-        capture_output=True, text=True, cwd=tmp_path, timeout=300,
-    )  # fmt: skip
+        [
+            str(ZSTACK_CONTRACT),
+            "--target-url",
+            mock_url,
+            "-q",
+            "-k",
+            "async_protocol",
+            f"--junitxml={junit}",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout[-2000:]
     assert "ZStack contract summary" in result.stdout
     assert "job_accepted_conformance" in result.stdout
@@ -48,10 +58,24 @@ def test_zstack_contract__runs_outside_the_checkout_with_junit(
 def test_pyargs__with_environment_fallbacks(mock_url: str, tmp_path: Path) -> None:
     env = {**os.environ, "ZSTACK_TARGET_URL": mock_url, "ZSTACK_CONTRACT_PROFILE": "quick"}
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "--pyargs", "contract_tests", "-q", "-p", "no:cacheprovider",
-         "-k", "unknown_job"],
-        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--pyargs",
+            "contract_tests",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-k",
+            "unknown_job",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout[-2000:]
     assert f"target: {mock_url}\n" in result.stdout
 
@@ -60,8 +84,16 @@ def test_options__are_listed_in_help(tmp_path: Path) -> None:
     result = subprocess.run(
         [str(ZSTACK_CONTRACT), "--help"], capture_output=True, text=True, cwd=tmp_path, timeout=60
     )
-    for option in ("--target-url", "--context-path", "--account", "--password", "--session-uuid",
-                   "--backup-storage-uuid", "--image-url", "--contract-profile"):  # fmt: skip
+    for option in (
+        "--target-url",
+        "--context-path",
+        "--account",
+        "--password",
+        "--session-uuid",
+        "--backup-storage-uuid",
+        "--image-url",
+        "--contract-profile",
+    ):
         assert option in result.stdout
     assert "ZSTACK_TARGET_URL" in result.stdout
 
@@ -69,8 +101,11 @@ def test_options__are_listed_in_help(tmp_path: Path) -> None:
 def test_bad_profile__is_a_usage_error(tmp_path: Path) -> None:
     result = subprocess.run(
         [str(ZSTACK_CONTRACT), "--contract-profile", "huge"],
-        capture_output=True, text=True, cwd=tmp_path, timeout=60,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+    )
     assert result.returncode == 4
     assert "invalid choice" in result.stderr
 
@@ -83,8 +118,11 @@ def test_failure__names_the_check_request_and_reproduction(tmp_path: Path) -> No
     try:
         result = subprocess.run(
             [str(ZSTACK_CONTRACT), "--target-url", server.url, "-q", "-k", "async_protocol"],
-            capture_output=True, text=True, cwd=tmp_path, timeout=300,
-        )  # fmt: skip
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            timeout=300,
+        )
     finally:
         server.stop()
     assert result.returncode == 1
@@ -100,9 +138,13 @@ def contract(
     *args: str, cwd: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(ZSTACK_CONTRACT), *args], capture_output=True, text=True, cwd=cwd, timeout=300,
+        [str(ZSTACK_CONTRACT), *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
         env=env,
-    )  # fmt: skip
+    )
 
 
 def test_help__starts_with_the_suites_options_and_examples_then_pytest(tmp_path: Path) -> None:
@@ -142,16 +184,26 @@ def test_users_pytest_configuration__does_not_break_the_suite(
 def test_summary__configuration_totals_and_singular(tmp_path: Path) -> None:
     server = Served("--context-path", "/", "--deletion-policy", "Direct")
     try:
-        result = contract("--target-url", server.root, "--context-path", "/", "-q", "-k",
-                          "add_query_delete or resource_uuid_is_a_known or not_holding",
-                          cwd=tmp_path)  # fmt: skip
+        result = contract(
+            "--target-url",
+            server.root,
+            "--context-path",
+            "/",
+            "-q",
+            "-k",
+            "add_query_delete or resource_uuid_is_a_known or not_holding",
+            cwd=tmp_path,
+        )
     finally:
         server.stop()
     out = result.stdout
     assert result.returncode == 0, out[-3000:]
-    for fact in ("context path: /\n", "deletion policy seen: Direct\n",
-                 "backup storages: 2 usable for AddImage of 4\n",
-                 "message variant: resourceUuid message: current\n"):  # fmt: skip
+    for fact in (
+        "context path: /\n",
+        "deletion policy seen: Direct\n",
+        "backup storages: 2 usable for AddImage of 4\n",
+        "message variant: resourceUuid message: current\n",
+    ):
         assert fact in out, out[-3000:]
     # the expunge test cannot run under Direct: the summary says which and why
     assert "not run here (1 test skipped):" in out
@@ -184,18 +236,45 @@ def served() -> Iterator[Served]:
     ("args", "says"),
     [
         (["--target-url", "127.0.0.1:8080"], "is not a server root URL: it needs http://"),
-        (["--target-url", "http://no-such-host.invalid:8080"], "cannot resolve the host 'no-such-host.invalid'"),
+        (
+            ["--target-url", "http://no-such-host.invalid:8080"],
+            "cannot resolve the host 'no-such-host.invalid'",
+        ),
         (["--target-url", "{refused}"], "(connection refused)"),
-        (["--target-url", "{url}", "--context-path", "/"], "not under the context path /: PUT /v1/accounts/login got 404"),
+        (
+            ["--target-url", "{url}", "--context-path", "/"],
+            "not under the context path /: PUT /v1/accounts/login got 404",
+        ),
         (["--target-url", "{url}/zstack"], "has a path: give the server root"),
-        (["--target-url", "{url}", "--password", "wrong"], "the login as account 'admin' fails: ID.1000"),
-        (["--target-url", "{url}", "--session-uuid", "0123456789abcdef0123456789abcdef"], "--session-uuid 0123... is not a live session: ID.1001"),
-        (["--target-url", "{url}", "--backup-storage-uuid", "2499cd48fc33450a8737efff67ccb920"], "is not fit for AddImage: sftp-bs-down"),
-        (["--target-url", "{url}", "--backup-storage-uuid", "ffffffffffffffffffffffffffffffff"], "names no backup storage of the target"),
+        (
+            ["--target-url", "{url}", "--password", "wrong"],
+            "the login as account 'admin' fails: ID.1000",
+        ),
+        (
+            ["--target-url", "{url}", "--session-uuid", "0123456789abcdef0123456789abcdef"],
+            "--session-uuid 0123... is not a live session: ID.1001",
+        ),
+        (
+            ["--target-url", "{url}", "--backup-storage-uuid", "2499cd48fc33450a8737efff67ccb920"],
+            "is not fit for AddImage: sftp-bs-down",
+        ),
+        (
+            ["--target-url", "{url}", "--backup-storage-uuid", "ffffffffffffffffffffffffffffffff"],
+            "names no backup storage of the target",
+        ),
     ],
-    ids=["no-scheme", "unresolvable-host", "refused", "wrong-context-path", "url-with-path",
-         "wrong-password", "dead-session", "unusable-backup-storage", "unknown-backup-storage"],
-)  # fmt: skip
+    ids=[
+        "no-scheme",
+        "unresolvable-host",
+        "refused",
+        "wrong-context-path",
+        "url-with-path",
+        "wrong-password",
+        "dead-session",
+        "unusable-backup-storage",
+        "unknown-backup-storage",
+    ],
+)
 def test_preflight__one_message_naming_the_option_and_no_test_runs(
     served: Served, tmp_path: Path, args: list[str], says: str
 ) -> None:
@@ -272,9 +351,13 @@ def accepting_any_password(app: Flask) -> None:
         body = request.get_json(silent=True) or {}
         if body.get("logInByAccount", {}).get("password") != "0" * 128:
             return None
-        inventory = {"uuid": LEAKED_SESSION, "accountUuid": "36c27e8ff05c4780bf6d2fa65700f22e",
-                     "userUuid": "36c27e8ff05c4780bf6d2fa65700f22e",
-                     "expiredDate": "Dec 1, 2026 10:00:00 AM", "createDate": "Dec 1, 2026 8:00:00 AM"}  # fmt: skip
+        inventory = {
+            "uuid": LEAKED_SESSION,
+            "accountUuid": "36c27e8ff05c4780bf6d2fa65700f22e",
+            "userUuid": "36c27e8ff05c4780bf6d2fa65700f22e",
+            "expiredDate": "Dec 1, 2026 10:00:00 AM",
+            "createDate": "Dec 1, 2026 8:00:00 AM",
+        }
         return Response(json.dumps({"inventory": inventory}), 200, mimetype="application/json")
 
 
@@ -289,9 +372,16 @@ def test_secrets__never_whole_in_terminal_or_junit(tmp_path: Path) -> None:
     server = ThreadedServer(app)
     junit = tmp_path / "contract.xml"
     try:
-        result = contract("--target-url", server.url, "-k",
-                          "wrong_password or missing_fields or bad_limit", "-v", "--showlocals",
-                          f"--junitxml={junit}", cwd=tmp_path)  # fmt: skip
+        result = contract(
+            "--target-url",
+            server.url,
+            "-k",
+            "wrong_password or missing_fields or bad_limit",
+            "-v",
+            "--showlocals",
+            f"--junitxml={junit}",
+            cwd=tmp_path,
+        )
     finally:
         server.stop()
     out, xml = result.stdout + result.stderr, junit.read_text()
@@ -326,9 +416,15 @@ def test_non_json_body__is_a_named_violation_also_in_cleanup(tmp_path: Path, bod
     server = ThreadedServer(app)
     junit = tmp_path / "contract.xml"
     try:
-        result = contract("--target-url", server.url, "-q", f"--junitxml={junit}", "-k",
-                          "async_protocol or lifecycle or expunge_image or unknown_condition",
-                          cwd=tmp_path)  # fmt: skip
+        result = contract(
+            "--target-url",
+            server.url,
+            "-q",
+            f"--junitxml={junit}",
+            "-k",
+            "async_protocol or lifecycle or expunge_image or unknown_condition",
+            cwd=tmp_path,
+        )
     finally:
         server.stop()
     out = result.stdout + result.stderr

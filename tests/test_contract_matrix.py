@@ -56,15 +56,36 @@ class Config:
         )
 
     def serve_args(self) -> list[str]:
-        return ["--deletion-policy", self.policy, "--job-delay", str(self.job_delay),
-                "--fixtures", str(SEEDS[self.backup_storages]),
-                "--context-path", self.context_path, "--locale", self.locale]  # fmt: skip
+        return [
+            "--deletion-policy",
+            self.policy,
+            "--job-delay",
+            str(self.job_delay),
+            "--fixtures",
+            str(SEEDS[self.backup_storages]),
+            "--context-path",
+            self.context_path,
+            "--locale",
+            self.locale,
+        ]
 
     def suite_args(self, url: str) -> list[str]:
         tests = list(DELAYED_TESTS) if self.job_delay else ["contract_tests"]
-        return [sys.executable, "-m", "pytest", *tests, "-q", "-p", "no:cacheprovider",
-                "--target-url", url, "--context-path", self.context_path,
-                "--job-timeout", "60"]  # fmt: skip
+        return [
+            sys.executable,
+            "-m",
+            "pytest",
+            *tests,
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--target-url",
+            url,
+            "--context-path",
+            self.context_path,
+            "--job-timeout",
+            "60",
+        ]
 
 
 CONFIGS = [
@@ -87,9 +108,13 @@ def _run(config: Config) -> Outcome:
     server = Served(*config.serve_args())
     try:
         result = subprocess.run(
-            config.suite_args(server.root), capture_output=True, text=True, cwd=ROOT,
-            timeout=420, env={**os.environ, "CI": "1"},
-        )  # fmt: skip
+            config.suite_args(server.root),
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=420,
+            env={**os.environ, "CI": "1"},
+        )
     finally:
         server.stop()
     return Outcome(result.returncode, result.stdout + result.stderr, time.monotonic() - started)
@@ -113,8 +138,10 @@ def matrix() -> Iterator[Matrix]:
         outcomes = {c: futures[c].result() for c in CONFIGS}
     wall = time.monotonic() - started
     slowest = sorted(outcomes.items(), key=lambda item: -item[1].seconds)[:3]
-    print(f"\ncontract matrix: {len(CONFIGS)} configurations in {wall:.0f} s of wall time; "
-          + ", ".join(f"{c.id} {o.seconds:.0f} s" for c, o in slowest))  # fmt: skip
+    print(
+        f"\ncontract matrix: {len(CONFIGS)} configurations in {wall:.0f} s of wall time; "
+        + ", ".join(f"{c.id} {o.seconds:.0f} s" for c, o in slowest)
+    )
     yield Matrix(outcomes, wall)
 
 
@@ -148,14 +175,17 @@ def test_context_path__root_serves_the_apis_at_v1() -> None:
         session = rsp.json()["inventory"]["uuid"]
         moved = requests.put(f"{server.root}/zstack/v1/accounts/login", json=login, timeout=10)
         add = requests.post(
-            f"{server.root}/v1/images", headers={"Authorization": f"OAuth {session}"},
+            f"{server.root}/v1/images",
+            headers={"Authorization": f"OAuth {session}"},
             json={"params": {"name": "c", "url": IMAGE_URL, "backupStorageUuids": [CONNECTED_BS]}},
             timeout=10,
-        )  # fmt: skip
+        )
         action = requests.put(
-            f"{server.root}/v1/images/{'a' * 32}/actions", json={"expunge": {}},
-            headers={"Authorization": f"OAuth {session}"}, timeout=10,
-        )  # fmt: skip
+            f"{server.root}/v1/images/{'a' * 32}/actions",
+            json={"expunge": {}},
+            headers={"Authorization": f"OAuth {session}"},
+            timeout=10,
+        )
     finally:
         server.stop()
     assert rsp.status_code == 200
@@ -177,8 +207,9 @@ def test_context_path__nested_and_its_errors_name_the_full_uri() -> None:
         server.stop()
     # RestServer's "No ... API found" uses the full request URI, context path included
     assert (rsp.status_code, rsp.text) == (
-        500, "No delete API found for the path[/cloud/zstack/v1/images]"
-    )  # fmt: skip
+        500,
+        "No delete API found for the path[/cloud/zstack/v1/images]",
+    )
     assert outside.status_code == 404
 
 
@@ -186,8 +217,10 @@ def test_context_path__nested_and_its_errors_name_the_full_uri() -> None:
 def test_context_path__a_bad_value_is_a_usage_error(bad: str) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "mock_server", "serve", "--context-path", bad],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert "--context-path: a context path starts with / and is a plain path" in result.stderr
 
@@ -200,8 +233,19 @@ def test_context_path__run_passes_it_to_the_served_mock(tmp_path: Path) -> None:
         "raise SystemExit(0 if (r.status_code, r.text) == (404, 'the job has been expired') else 1)\n"
     )
     result = subprocess.run(
-        [sys.executable, "-m", "mock_server", "run", "--context-path", "/", "--",
-         sys.executable, str(client)],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "mock_server",
+            "run",
+            "--context-path",
+            "/",
+            "--",
+            sys.executable,
+            str(client),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -12,8 +12,12 @@ from contract_tests.spec import Contract
 
 V = model.VALIDATOR
 BS = "c340364aad7b4130a12e641afe3a968f"
-VALID = {"name": "zstack-contract-x", "url": "http://host/tinylinux.qcow2", "format": "qcow2",
-         "backupStorageUuids": [BS]}  # fmt: skip
+VALID = {
+    "name": "zstack-contract-x",
+    "url": "http://host/tinylinux.qcow2",
+    "format": "qcow2",
+    "backupStorageUuids": [BS],
+}
 
 
 @pytest.fixture(scope="module")
@@ -40,20 +44,60 @@ REJECTED = [
     (params(name={"a": 1}), 500, None, None),
     (params(backupStorageUuids=BS), 500, None, None),
     # @APIParam, in the fields' order: url comes before name
-    (params(name=None, url=None), 503, "SYS.1007", f"field[url] of message[{V}] is mandatory, can not be null"),
-    (params(name="n" * 256), 503, "SYS.1007", f"field[name] of message[{V}] exceeds max length of string. expected was <= 255, actual was 256"),
-    (params(description=" " + "\u4e2d" * 2049), 503, "SYS.1007", f"field[description] of message[{V}] exceeds max length of string. expected was <= 2048, actual was 2049"),
-    (params(mediaType=5), 503, "SYS.1007", f"valid value for field[mediaType] of message[{V}] are [RootVolumeTemplate, ISO, DataVolumeTemplate], but 5 found"),
-    (params(backupStorageUuids=[]), 503, "SYS.1007", "field[backupStorageUuids] must be a nonempty list"),
-    (params(backupStorageUuids=["0" * 32]), 503, "SYS.1003", f"invalid field[backupStorageUuids], resource[uuids:[{'0' * 32}], type:BackupStorageVO] not found"),
+    (
+        params(name=None, url=None),
+        503,
+        "SYS.1007",
+        f"field[url] of message[{V}] is mandatory, can not be null",
+    ),
+    (
+        params(name="n" * 256),
+        503,
+        "SYS.1007",
+        f"field[name] of message[{V}] exceeds max length of string. expected was <= 255, actual was 256",
+    ),
+    (
+        params(description=" " + "\u4e2d" * 2049),
+        503,
+        "SYS.1007",
+        f"field[description] of message[{V}] exceeds max length of string. expected was <= 2048, actual was 2049",
+    ),
+    (
+        params(mediaType=5),
+        503,
+        "SYS.1007",
+        f"valid value for field[mediaType] of message[{V}] are [RootVolumeTemplate, ISO, DataVolumeTemplate], but 5 found",
+    ),
+    (
+        params(backupStorageUuids=[]),
+        503,
+        "SYS.1007",
+        "field[backupStorageUuids] must be a nonempty list",
+    ),
+    (
+        params(backupStorageUuids=["0" * 32]),
+        503,
+        "SYS.1003",
+        f"invalid field[backupStorageUuids], resource[uuids:[{'0' * 32}], type:BackupStorageVO] not found",
+    ),
     # ImageApiInterceptor
     (params(format=None), 503, "SYS.1007", "unknown format[null]"),
     (params(system=True, mediaType="ISO"), 503, "SYS.1007", "ISO cannot be used as system image"),
     (params(type="docker"), 503, "SYS.1007", "unsupported image type[docker]"),
     # TagManagerImpl, at END
-    ({**params(), "systemTags": [model.NO_SUCH_TAG]}, 503, "SYS.1007", f"no system tag matches {model.NO_SUCH_TAG}"),
-    (params(systemTags=[model.NO_SUCH_TAG]), 503, "SYS.1007", f"no system tag matches {model.NO_SUCH_TAG}"),
-]  # fmt: skip
+    (
+        {**params(), "systemTags": [model.NO_SUCH_TAG]},
+        503,
+        "SYS.1007",
+        f"no system tag matches {model.NO_SUCH_TAG}",
+    ),
+    (
+        params(systemTags=[model.NO_SUCH_TAG]),
+        503,
+        "SYS.1007",
+        f"no system tag matches {model.NO_SUCH_TAG}",
+    ),
+]
 
 
 @pytest.mark.parametrize(("body", "status", "code", "text"), REJECTED)

@@ -25,8 +25,15 @@ from tests.served import Served, ThreadedServer, _Quiet
 
 CHROMIUM = "/usr/bin/chromium"
 # as root, on a machine whose only network is the package registries
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "dashboard.png"
 pytestmark = pytest.mark.slow
 
@@ -84,16 +91,25 @@ class Client:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        rsp = requests.put(f"{url}/zstack/v1/accounts/login", json={"logInByAccount": {
-            "accountName": "admin", "password": ADMIN_PASSWORD}}, timeout=10)  # fmt: skip
+        rsp = requests.put(
+            f"{url}/zstack/v1/accounts/login",
+            json={"logInByAccount": {"accountName": "admin", "password": ADMIN_PASSWORD}},
+            timeout=10,
+        )
         self.session = rsp.json()["inventory"]["uuid"]
         self.auth = {"Authorization": f"OAuth {self.session}"}
 
     def add_image(self, name: str, **params: Any) -> requests.Response:
-        body = {"name": name, "url": IMAGE_URL, "format": "qcow2",
-                "backupStorageUuids": [CONNECTED_BS], **params}  # fmt: skip
-        return requests.post(f"{self.url}/zstack/v1/images", json={"params": body},
-                             headers=self.auth, timeout=10)  # fmt: skip
+        body = {
+            "name": name,
+            "url": IMAGE_URL,
+            "format": "qcow2",
+            "backupStorageUuids": [CONNECTED_BS],
+            **params,
+        }
+        return requests.post(
+            f"{self.url}/zstack/v1/images", json={"params": body}, headers=self.auth, timeout=10
+        )
 
     def poll(self, accepted: requests.Response) -> requests.Response:
         return requests.get(accepted.json()["location"], timeout=10)
@@ -183,7 +199,9 @@ def test_dashboard__late_finding_updates_the_open_row_in_place(page, mock_url: s
 
     client.poll(accepted), client.poll(accepted)  # the job ends, failing with SYS.1007
     expect(row).to_have_class(re.compile(r"^(?=.*\bviolation\b)(?=.*\bopen\b)"))
-    expect(page.locator("#journal tr.detail ul.findings li.violation")).to_contain_text("unknown format[nope]")
+    expect(page.locator("#journal tr.detail ul.findings li.violation")).to_contain_text(
+        "unknown format[nope]"
+    )
     expect(page.locator("#journal tr.detail")).to_have_attribute("data-marker", "same-node")
     assert page.evaluate("() => String(getSelection())") == selected
 
@@ -192,14 +210,21 @@ def test_dashboard__journal_filters(page, mock_url: str) -> None:
     client = Client(mock_url)
     client.add_image("filtered")
     requests.get(f"{mock_url}/zstack/v1/images/", timeout=10)  # 404, a violation
-    requests.get(f"{mock_url}/zstack/v1/images?sessionId={client.session}", headers=client.auth,
-                 timeout=10)  # a warning: a session id in the query string  # fmt: skip
+    requests.get(
+        f"{mock_url}/zstack/v1/images?sessionId={client.session}", headers=client.auth, timeout=10
+    )  # a warning: a session id in the query string
     rows = page.locator("#journal tbody tr.entry")
     # each step waits for exactly these rows, newest first (a count alone could match the last
     # step); a row's text runs its cells together: path, then status
-    login, add, missing, query = (re.compile(p) for p in (
-        r"PUT /zstack/v1/accounts/login", r"POST /zstack/v1/images202", r"GET /zstack/v1/images/404",
-        r"GET /zstack/v1/images\?sessionId="))  # fmt: skip
+    login, add, missing, query = (
+        re.compile(p)
+        for p in (
+            r"PUT /zstack/v1/accounts/login",
+            r"POST /zstack/v1/images202",
+            r"GET /zstack/v1/images/404",
+            r"GET /zstack/v1/images\?sessionId=",
+        )
+    )
     expect(rows).to_have_text([query, missing, add, login])
 
     page.select_option("#journal-filters select[name=verdict]", "violation")
@@ -227,16 +252,26 @@ def test_dashboard__journal_filters(page, mock_url: str) -> None:
 
 def test_dashboard__polls_the_journal_incrementally(page, mock_url: str) -> None:
     seen: list[dict[str, list[str]]] = []
-    page.on("request", lambda r: seen.append(parse_qs(urlsplit(r.url).query))
-            if urlsplit(r.url).path == "/_mock/journal" else None)  # fmt: skip
+    page.on(
+        "request",
+        lambda r: (
+            seen.append(parse_qs(urlsplit(r.url).query))
+            if urlsplit(r.url).path == "/_mock/journal"
+            else None
+        ),
+    )
     client = Client(mock_url)
     rows = page.locator("#journal tbody tr.entry")
     expect(rows).to_have_count(1)
-    page.evaluate("() => { document.querySelector('#journal tbody tr.entry').dataset.marker = 'kept'; }")
+    page.evaluate(
+        "() => { document.querySelector('#journal tbody tr.entry').dataset.marker = 'kept'; }"
+    )
     client.add_image("one")
     expect(rows).to_have_count(2)
     # the old row was not rebuilt: only the new one was added
-    expect(page.locator("#journal tbody tr.entry[data-marker=kept]")).to_contain_text("accounts/login")
+    expect(page.locator("#journal tbody tr.entry[data-marker=kept]")).to_contain_text(
+        "accounts/login"
+    )
     revs = requests.get(f"{mock_url}/_mock/journal", timeout=10).json()["rev"]
     polls = [q for q in seen if "since" in q]
     assert polls, seen
@@ -305,13 +340,19 @@ def test_dashboard__banner_when_the_mock_stops_answering(browser) -> None:
 
 
 def test_dashboard__fault_form_has_every_operation_action_and_field(page, mock_url: str) -> None:
-    spec = requests.get(f"{mock_url}/_mock/spec", headers={"Accept": "application/json"},
-                        timeout=10).json()["components"]["schemas"]["MockFaultRuleRequest"]  # fmt: skip
+    spec = requests.get(
+        f"{mock_url}/_mock/spec", headers={"Accept": "application/json"}, timeout=10
+    ).json()["components"]["schemas"]["MockFaultRuleRequest"]
     operations = page.locator("#fault-form select[name=operation] option")
     expect(operations).to_have_count(len(spec["properties"]["operation"]["enum"]))
-    assert operations.evaluate_all("os => os.map(o => o.value)") == spec["properties"]["operation"]["enum"]
+    assert (
+        operations.evaluate_all("os => os.map(o => o.value)")
+        == spec["properties"]["operation"]["enum"]
+    )
     assert "LogOut" in spec["properties"]["operation"]["enum"]
-    actions = page.locator("#fault-form select[name=action] option").evaluate_all("os => os.map(o => o.value)")
+    actions = page.locator("#fault-form select[name=action] option").evaluate_all(
+        "os => os.map(o => o.value)"
+    )
     assert actions == spec["properties"]["action"]["enum"]
     # every input has a label a user (and a screen reader) can read
     unlabelled = page.evaluate("""() => [...document.querySelectorAll("input, select")]
@@ -329,25 +370,77 @@ def test_dashboard__fault_form_has_every_operation_action_and_field(page, mock_u
                 page.fill(selector, value)
         page.click("#add-fault")
 
-    add("latency", {"latency-min": "0.5", "latency-max": "2", "times": "3", "match-field": "name", "match-value": "slow"}, "LogOut")
-    add("fail_job", {"code": "SYS.1006", "details": "no space", "times": "", "match-field": "", "match-value": ""})
-    add("rest_error", {"status": "503", "message": "down for maintenance", "match-field": "system", "match-value": "true"}, "QueryImage")
+    add(
+        "latency",
+        {
+            "latency-min": "0.5",
+            "latency-max": "2",
+            "times": "3",
+            "match-field": "name",
+            "match-value": "slow",
+        },
+        "LogOut",
+    )
+    add(
+        "fail_job",
+        {
+            "code": "SYS.1006",
+            "details": "no space",
+            "times": "",
+            "match-field": "",
+            "match-value": "",
+        },
+    )
+    add(
+        "rest_error",
+        {
+            "status": "503",
+            "message": "down for maintenance",
+            "match-field": "system",
+            "match-value": "true",
+        },
+        "QueryImage",
+    )
     add("broken_body", {"match-field": "", "match-value": ""}, "GetJob")
     expect(page.locator("#faults tbody tr")).to_have_count(4)
     stored = requests.get(f"{mock_url}/_mock/faults", timeout=10).json()["faults"]
     assert stored == [
-        {"id": "f1", "operation": "LogOut", "action": "latency", "times": 3, "hits": 0,
-         "match": {"field": "name", "value": "slow"}, "latency": {"min": 0.5, "max": 2}},
-        {"id": "f2", "operation": "AddImage", "action": "fail_job", "times": None, "hits": 0,
-         "code": "SYS.1006", "details": "no space"},
-        {"id": "f3", "operation": "QueryImage", "action": "rest_error", "times": None, "hits": 0,
-         "match": {"field": "system", "value": True}, "status": 503, "message": "down for maintenance"},
+        {
+            "id": "f1",
+            "operation": "LogOut",
+            "action": "latency",
+            "times": 3,
+            "hits": 0,
+            "match": {"field": "name", "value": "slow"},
+            "latency": {"min": 0.5, "max": 2},
+        },
+        {
+            "id": "f2",
+            "operation": "AddImage",
+            "action": "fail_job",
+            "times": None,
+            "hits": 0,
+            "code": "SYS.1006",
+            "details": "no space",
+        },
+        {
+            "id": "f3",
+            "operation": "QueryImage",
+            "action": "rest_error",
+            "times": None,
+            "hits": 0,
+            "match": {"field": "system", "value": True},
+            "status": 503,
+            "message": "down for maintenance",
+        },
         {"id": "f4", "operation": "GetJob", "action": "broken_body", "times": None, "hits": 0},
-    ]  # fmt: skip
+    ]
     faults = page.locator("#faults tbody")
-    expect(faults.locator("tr").nth(0)).to_contain_text("name = \"slow\"0.5–2 s3")
+    expect(faults.locator("tr").nth(0)).to_contain_text('name = "slow"0.5–2 s3')
     expect(faults.locator("tr").nth(1)).to_contain_text("SYS.1006: no space")
-    expect(faults.locator("tr").nth(2)).to_contain_text('system = trueHTTP 503 "down for maintenance"always')
+    expect(faults.locator("tr").nth(2)).to_contain_text(
+        'system = trueHTTP 503 "down for maintenance"always'
+    )
     # a rule the mock refuses says why, next to the form
     add("latency", {"latency-min": "5", "latency-max": "1"})
     expect(page.locator("#fault-error")).to_have_text("not added: latency: min is above max")
@@ -434,12 +527,17 @@ def test_dashboard__progression_and_failing_a_job_by_hand(page, mock_url: str) -
     page.select_option("#progression-form select[name=mode]", "seconds")
     page.fill("#progression-form input[name=value]", "0")
     page.get_by_role("button", name="Set progression").click()
-    expect(page.locator("#jobs-error")).to_have_text("progression: mode seconds needs a value above 0")
+    expect(page.locator("#jobs-error")).to_have_text(
+        "progression: mode seconds needs a value above 0"
+    )
     page.select_option("#progression-form select[name=mode]", "polls")
     page.fill("#progression-form input[name=value]", "3")
     page.get_by_role("button", name="Set progression").click()
     expect(page.locator("#progression-now")).to_have_text("now: after 3 polls")
-    assert requests.get(f"{mock_url}/_mock/jobs", timeout=10).json()["progression"] == {"mode": "polls", "value": 3.0}
+    assert requests.get(f"{mock_url}/_mock/jobs", timeout=10).json()["progression"] == {
+        "mode": "polls",
+        "value": 3.0,
+    }
 
     accepted = Client(mock_url).add_image("to-fail")
     job = page.locator("#jobs tbody tr", has_text="AddImage")

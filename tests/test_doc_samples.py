@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from mock_server.resources import samples_dir
+from mock_server.package_data import samples_dir
 from tests.conftest import CONNECTED_BS, ZStack
 
 UUID = re.compile(r"[0-9a-f]{32}")

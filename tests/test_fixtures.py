@@ -9,7 +9,7 @@ import pytest
 import yaml
 from flask import Flask
 
-from mock_server.resources import default_fixtures_path
+from mock_server.package_data import default_fixtures_path
 from mock_server.state.fixtures import FixtureError, load_fixtures
 from mock_server.state.model import ImageStatus
 from tests.conftest import CEPH_BS, CONNECTED_BS, DISCONNECTED_BS, ZStack, make_app
@@ -18,13 +18,10 @@ SEED_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "seed"
 DOC = Path(__file__).resolve().parent.parent / "docs" / "fixtures.md"
 IMAGE = "8c63603a810a4838a4cd62228e6e13b2"
 ACCOUNT = "accounts: [{uuid: 36c27e8ff05c4780bf6d2fa65700f22e, name: admin, password: password}]\n"
-TWO_BS = (
-    "backupStorages:\n"
-    + "".join(
-        f"  - {{uuid: {u}, name: bs{i}, type: SftpBackupStorage, url: /bs, status: Connected,"
-        " totalCapacity: 100, availableCapacity: 100}\n"
-        for i, u in enumerate((CONNECTED_BS, CEPH_BS))
-    )
+TWO_BS = "backupStorages:\n" + "".join(
+    f"  - {{uuid: {u}, name: bs{i}, type: SftpBackupStorage, url: /bs, status: Connected,"
+    " totalCapacity: 100, availableCapacity: 100}\n"
+    for i, u in enumerate((CONNECTED_BS, CEPH_BS))
 )
 
 
@@ -52,29 +49,45 @@ def test_fixtures__default_has_connected_and_disconnected_storage() -> None:
     ("text", "message"),
     [
         # the schema, with the offending field's position
-        ("accounts: [{uuid: x, name: a, password: p}]", "field 'accounts/0/uuid' (line 1, column 19)"),
-        (ACCOUNT + "backupStorages:\n  - {uuid: c340364aad7b4130a12e641afe3a968f}", "field 'backupStorages/0' (line 3, column 5)"),
+        (
+            "accounts: [{uuid: x, name: a, password: p}]",
+            "field 'accounts/0/uuid' (line 1, column 19)",
+        ),
+        (
+            ACCOUNT + "backupStorages:\n  - {uuid: c340364aad7b4130a12e641afe3a968f}",
+            "field 'backupStorages/0' (line 3, column 5)",
+        ),
         (ACCOUNT + "zones: 3", "field 'zones' (line 2, column 8): 3 is not of type 'array'"),
         (ACCOUNT + "colour: red", "field '(top level)' (line 1, column 1)"),
         # syntax errors, with the line and column
         ("accounts: [", "not valid YAML at line 1, column 12"),
-        (ACCOUNT + "zones:\n  - {uuid: 5c8d29e9b6a34e6d8a2f1c3b4d5e6f70, name: z\n", "not valid YAML at line 4, column 1"),
+        (
+            ACCOUNT + "zones:\n  - {uuid: 5c8d29e9b6a34e6d8a2f1c3b4d5e6f70, name: z\n",
+            "not valid YAML at line 4, column 1",
+        ),
         (ACCOUNT + "zones:\n\t- {}\n", "not valid YAML at line 3, column 1"),
         # cross references
         (
-            ACCOUNT + "backupStorages: [{uuid: c340364aad7b4130a12e641afe3a968f, name: b, type: T, url: /,"
+            ACCOUNT
+            + "backupStorages: [{uuid: c340364aad7b4130a12e641afe3a968f, name: b, type: T, url: /,"
             " status: Connected, totalCapacity: 1, availableCapacity: 2}]",
             "field 'backupStorages/0/availableCapacity' (line 2, column 141): exceeds totalCapacity",
         ),
         (
-            ACCOUNT + "images: [{uuid: c340364aad7b4130a12e641afe3a968f, name: i, url: http://x, format: raw,"
+            ACCOUNT
+            + "images: [{uuid: c340364aad7b4130a12e641afe3a968f, name: i, url: http://x, format: raw,"
             " backupStorageUuids: [06ccc8e0322a4cd3ae5555d9d88451de]}]",
             "field 'images/0/backupStorageUuids/0' (line 2, column 109): unknown backup storage",
         ),
-        (ACCOUNT + ACCOUNT.replace("accounts", "zones").replace(", password: password", ""), "field 'zones/0/uuid' (line 2, column 16): duplicate uuid"),
+        (
+            ACCOUNT + ACCOUNT.replace("accounts", "zones").replace(", password: password", ""),
+            "field 'zones/0/uuid' (line 2, column 16): duplicate uuid",
+        ),
     ],
 )
-def test_fixtures__malformed_file_names_file_field_and_position(tmp_path: Path, text, message) -> None:
+def test_fixtures__malformed_file_names_file_field_and_position(
+    tmp_path: Path, text, message
+) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(text)
     with pytest.raises(FixtureError) as info:
@@ -98,7 +111,9 @@ def test_fixtures__json_syntax_error_names_line_and_column(tmp_path: Path) -> No
 def test_fixtures__empty_file_is_refused(tmp_path: Path, text) -> None:
     path = tmp_path / "empty.yaml"
     path.write_text(text)
-    with pytest.raises(FixtureError, match=r"empty.yaml: the fixtures are empty; they need at least one account"):
+    with pytest.raises(
+        FixtureError, match=r"empty.yaml: the fixtures are empty; they need at least one account"
+    ):
         load_fixtures(path)
 
 
@@ -106,7 +121,9 @@ def test_fixtures__empty_file_is_refused(tmp_path: Path, text) -> None:
 def test_fixtures__account_less_file_is_refused(tmp_path: Path, accounts) -> None:
     path = tmp_path / "seed.yaml"
     path.write_text(accounts + TWO_BS)
-    with pytest.raises(FixtureError, match=r"seed.yaml: field 'accounts'.*: no account: a client could not log in"):
+    with pytest.raises(
+        FixtureError, match=r"seed.yaml: field 'accounts'.*: no account: a client could not log in"
+    ):
         load_fixtures(path)
 
 
@@ -134,8 +151,12 @@ def test_fixtures__json_and_seeded_images(tmp_path: Path, spec) -> None:
 
 @pytest.mark.parametrize("status", [s.value for s in ImageStatus])
 def test_fixtures__seeded_image_in_any_status(tmp_path: Path, spec, status) -> None:
-    zs, _ = seeded(tmp_path, spec, f"  - {{uuid: {IMAGE}, name: s, url: http://x/y.qcow2, format: qcow2,"
-                   f" status: {status}, state: Disabled, backupStorageUuids: [{CONNECTED_BS}, {CEPH_BS}]}}\n")  # fmt: skip
+    zs, _ = seeded(
+        tmp_path,
+        spec,
+        f"  - {{uuid: {IMAGE}, name: s, url: http://x/y.qcow2, format: qcow2,"
+        f" status: {status}, state: Disabled, backupStorageUuids: [{CONNECTED_BS}, {CEPH_BS}]}}\n",
+    )
     [image] = zs.query_image(IMAGE)
     assert (image["status"], image["state"]) == (status, "Disabled")
     assert [r["status"] for r in image["backupStorageRefs"]] == [status, status]
@@ -144,8 +165,12 @@ def test_fixtures__seeded_image_in_any_status(tmp_path: Path, spec, status) -> N
 
 
 def test_fixtures__seeded_deleted_image_can_be_expunged_or_recovered(tmp_path: Path, spec) -> None:
-    zs, _ = seeded(tmp_path, spec, f"  - {{uuid: {IMAGE}, name: d, url: http://x/y.qcow2, format: qcow2,"
-                   f" status: Deleted, backupStorageUuids: [{CONNECTED_BS}]}}\n")  # fmt: skip
+    zs, _ = seeded(
+        tmp_path,
+        spec,
+        f"  - {{uuid: {IMAGE}, name: d, url: http://x/y.qcow2, format: qcow2,"
+        f" status: Deleted, backupStorageUuids: [{CONNECTED_BS}]}}\n",
+    )
     assert zs.poll(zs.recover_image(IMAGE)).status_code == 200
     assert zs.query_image(IMAGE)[0]["status"] == "Ready"
     zs.poll(zs.delete_image(IMAGE))
@@ -154,42 +179,74 @@ def test_fixtures__seeded_deleted_image_can_be_expunged_or_recovered(tmp_path: P
 
 
 def test_fixtures__seeded_deleted_image_is_expunged_after_the_period(tmp_path: Path, spec) -> None:
-    zs, app = seeded(tmp_path, spec, f"  - {{uuid: {IMAGE}, name: d, url: http://x/y.qcow2, format: qcow2,"
-                     f" status: Deleted, backupStorageUuids: [{CONNECTED_BS}]}}\n", expunge_period=100)  # fmt: skip
+    zs, app = seeded(
+        tmp_path,
+        spec,
+        f"  - {{uuid: {IMAGE}, name: d, url: http://x/y.qcow2, format: qcow2,"
+        f" status: Deleted, backupStorageUuids: [{CONNECTED_BS}]}}\n",
+        expunge_period=100,
+    )
     assert zs.query_image(IMAGE)[0]["status"] == "Deleted"
     app.extensions["zstack"].config.clock.advance(101)
     assert zs.query_image(IMAGE) == []
 
 
 def test_fixtures__refs_with_their_own_status(tmp_path: Path, spec) -> None:
-    zs, _ = seeded(tmp_path, spec, f"  - uuid: {IMAGE}\n    name: half\n    url: http://x/y.qcow2\n    format: qcow2\n"
-                   f"    backupStorageRefs:\n      - {{backupStorageUuid: {CONNECTED_BS}}}\n"
-                   f"      - {{backupStorageUuid: {CEPH_BS}, status: Deleted}}\n")  # fmt: skip
+    zs, _ = seeded(
+        tmp_path,
+        spec,
+        f"  - uuid: {IMAGE}\n    name: half\n    url: http://x/y.qcow2\n    format: qcow2\n"
+        f"    backupStorageRefs:\n      - {{backupStorageUuid: {CONNECTED_BS}}}\n"
+        f"      - {{backupStorageUuid: {CEPH_BS}, status: Deleted}}\n",
+    )
     [image] = zs.query_image(IMAGE)
     assert image["status"] == "Ready"
     assert {r["backupStorageUuid"]: r["status"] for r in image["backupStorageRefs"]} == {
-        CONNECTED_BS: "Ready", CEPH_BS: "Deleted"}  # fmt: skip
+        CONNECTED_BS: "Ready",
+        CEPH_BS: "Deleted",
+    }
     # the Deleted ref is expungeable on its own, as after a DeleteImage of that backup storage
     assert zs.poll(zs.expunge_image(IMAGE, [CEPH_BS])).json == {}
-    assert [r["backupStorageUuid"] for r in zs.query_image(IMAGE)[0]["backupStorageRefs"]] == [CONNECTED_BS]
+    assert [r["backupStorageUuid"] for r in zs.query_image(IMAGE)[0]["backupStorageRefs"]] == [
+        CONNECTED_BS
+    ]
 
 
 @pytest.mark.parametrize(
     ("image", "message"),
     [
         # ImageBase L529-530: Deleted exactly when every ref is Deleted
-        ("status: Deleted, backupStorageRefs: [{backupStorageUuid: %s, status: Ready}]", "status Deleted with refs ['Ready']"),
-        ("backupStorageRefs: [{backupStorageUuid: %s, status: Deleted}]", "status Ready with refs ['Deleted']"),
-        ("backupStorageUuids: [%s], backupStorageRefs: [{backupStorageUuid: %s}]", "give either backupStorageUuids"),
+        (
+            "status: Deleted, backupStorageRefs: [{backupStorageUuid: %s, status: Ready}]",
+            "status Deleted with refs ['Ready']",
+        ),
+        (
+            "backupStorageRefs: [{backupStorageUuid: %s, status: Deleted}]",
+            "status Ready with refs ['Deleted']",
+        ),
+        (
+            "backupStorageUuids: [%s], backupStorageRefs: [{backupStorageUuid: %s}]",
+            "give either backupStorageUuids",
+        ),
         ("status: Ready", "give either backupStorageUuids"),
-        ("backupStorageRefs: [{backupStorageUuid: %s}, {backupStorageUuid: %s}]", "'images/0/backupStorageRefs/1' (line 6, column 158): a second ref on"),
-        ("status: Gone, backupStorageUuids: [%s]", "'Gone' is not one of ['Creating', 'Downloading', 'Ready', 'Error', 'Deleted', 'Migrating']"),
+        (
+            "backupStorageRefs: [{backupStorageUuid: %s}, {backupStorageUuid: %s}]",
+            "'images/0/backupStorageRefs/1' (line 6, column 158): a second ref on",
+        ),
+        (
+            "status: Gone, backupStorageUuids: [%s]",
+            "'Gone' is not one of ['Creating', 'Downloading', 'Ready', 'Error', 'Deleted', 'Migrating']",
+        ),
     ],
 )
 def test_fixtures__impossible_image_is_refused(tmp_path: Path, image, message) -> None:
     path = tmp_path / "seed.yaml"
     body = image.replace("%s", CONNECTED_BS)
-    path.write_text(ACCOUNT + TWO_BS + f"images:\n  - {{uuid: {IMAGE}, name: i, url: http://x, format: raw, {body}}}\n")
+    path.write_text(
+        ACCOUNT
+        + TWO_BS
+        + f"images:\n  - {{uuid: {IMAGE}, name: i, url: http://x, format: raw, {body}}}\n"
+    )
     with pytest.raises(FixtureError) as info:
         load_fixtures(path)
     assert message in str(info.value)
@@ -207,4 +264,9 @@ def test_fixtures__doc_examples_load(tmp_path: Path) -> None:
         fx = load_fixtures(path)
         assert fx.accounts and fx.zones and fx.backup_storages and fx.images, name
     # every section has its own example
-    assert [next(iter(yaml.safe_load(b))) for b in sections] == ["accounts", "zones", "backupStorages", "images"]
+    assert [next(iter(yaml.safe_load(b))) for b in sections] == [
+        "accounts",
+        "zones",
+        "backupStorages",
+        "images",
+    ]

@@ -13,7 +13,7 @@ from schemathesis import Case, CheckContext, Response
 
 from mock_server.app import create_app
 from mock_server.config import MockConfig
-from mock_server.spec import Spec
+from mock_server.zstack.spec import Spec
 from tests.served import ThreadedServer
 
 

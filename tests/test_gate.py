@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from mock_server.gate_report import report
+from mock_server.cli.run_report import report
 from tests.served import free_port
 
 CLIENT = Path(__file__).with_name("clients") / "sample_client.py"
@@ -25,8 +25,11 @@ def gate(
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*RUN, *args, "--", sys.executable, str(CLIENT), "--mistake", mistake],
-        capture_output=True, text=True, timeout=120, cwd=cwd,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+    )
 
 
 @pytest.mark.slow
@@ -67,8 +70,12 @@ def test_gate__allow_warnings_passes_a_tolerated_mistake() -> None:
 
 
 def test_gate__failing_command_fails_the_gate() -> None:
-    result = subprocess.run([*RUN, "--", sys.executable, "-c", "raise SystemExit(3)"],
-                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    result = subprocess.run(
+        [*RUN, "--", sys.executable, "-c", "raise SystemExit(3)"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 3
     assert "the command exited 3" in result.stdout
 
@@ -76,8 +83,12 @@ def test_gate__failing_command_fails_the_gate() -> None:
 def test_gate__exports_the_mock_location() -> None:
     code = "import os; print(os.environ['ZSTACK_URL'], os.environ['ZSTACK_HOST'], os.environ['ZSTACK_PORT'])"
     port = free_port()
-    result = subprocess.run([*RUN, "--port", str(port), "--", sys.executable, "-c", code],
-                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    result = subprocess.run(
+        [*RUN, "--port", str(port), "--", sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert f"http://127.0.0.1:{port} 127.0.0.1 {port}" in result.stdout
 
 
@@ -91,8 +102,12 @@ FLOOD = Path(__file__).with_name("clients") / "flood_client.py"
 
 def test_gate__violation_followed_by_10050_correct_requests_fails() -> None:
     # the journal's default size is 10,000: the violation falls out of it, the gate still counts it
-    result = subprocess.run([*RUN, "--", sys.executable, str(FLOOD), "10050"],
-                            capture_output=True, text=True, timeout=600)  # fmt: skip
+    result = subprocess.run(
+        [*RUN, "--", sys.executable, str(FLOOD), "10050"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 1, result.stdout + result.stderr
     assert "10051 requests, 1 violation, 0 warnings" in result.stdout
     assert "GET /zstack/v1/images/ -> 404" in result.stdout  # still listed, with its reason
@@ -112,8 +127,12 @@ def test_gate__job_error_after_a_job_delay_fails(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("flags", "code"), [((), 1), (("--allow-no-requests",), 0)])
 def test_gate__a_command_that_never_reached_the_mock(flags, code) -> None:
-    result = subprocess.run([*RUN, *flags, "--", sys.executable, "-c", "pass"],
-                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    result = subprocess.run(
+        [*RUN, *flags, "--", sys.executable, "-c", "pass"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == code, result.stdout + result.stderr
     assert ("made no request to the mock" in result.stdout) is (code == 1)
 
@@ -148,8 +167,10 @@ def test_gate__a_stop_signal_stops_client_and_mock_and_reports(tmp_path: Path, s
     pidfile, report = tmp_path / "pids", tmp_path / "gate.xml"
     gate = subprocess.Popen(
         [*RUN, "--report", str(report), "--", sys.executable, str(HANGING), str(pidfile)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 120
         while not pidfile.exists() and time.monotonic() < deadline:
@@ -181,15 +202,25 @@ def _args(tmp_path: Path, **overrides) -> argparse.Namespace:
 
 
 def _entry(seq: int, query: str = "", findings: list | None = None) -> dict:
-    return {"seq": seq, "method": "POST", "path": "/zstack/v1/images", "query": query,
-            "status": 202, "api": "AddImage", "findings": findings or [],
-            "requestBody": '{"params": {"colour": "blue"}}'}  # fmt: skip
+    return {
+        "seq": seq,
+        "method": "POST",
+        "path": "/zstack/v1/images",
+        "query": query,
+        "status": 202,
+        "api": "AddImage",
+        "findings": findings or [],
+        "requestBody": '{"params": {"colour": "blue"}}',
+    }
 
 
 def test_report__findings_that_fell_out_still_fail_and_are_counted(tmp_path: Path) -> None:
     warning = {"level": "warning", "rule": "unknown-field", "reason": "'params.colour' ..."}
-    journal = {"entries": [_entry(7, findings=[warning]), _entry(8, query="x=1")],
-               "findings": {"violation": 2, "warning": 1}, "runTotal": 12_000}  # fmt: skip
+    journal = {
+        "entries": [_entry(7, findings=[warning]), _entry(8, query="x=1")],
+        "findings": {"violation": 2, "warning": 1},
+        "runTotal": 12_000,
+    }
     out = io.StringIO()
     assert report(journal, 0, ["client"], _args(tmp_path), out, None) == 1
     text = out.getvalue()
@@ -198,8 +229,12 @@ def test_report__findings_that_fell_out_still_fail_and_are_counted(tmp_path: Pat
     assert 'request body: {"params": {"colour": "blue"}}' in text
     suite = ET.parse(tmp_path / "gate.xml").getroot()
     names = [c.get("name") for c in suite.iter("testcase")]
-    assert names == ["client", "7 POST /zstack/v1/images", "8 POST /zstack/v1/images?x=1",
-                     "unlisted findings"]  # fmt: skip
+    assert names == [
+        "client",
+        "7 POST /zstack/v1/images",
+        "8 POST /zstack/v1/images?x=1",
+        "unlisted findings",
+    ]
     assert suite.get("failures") == "2"  # the warning, and the unlisted violations
 
 
@@ -211,8 +246,11 @@ def test_report__a_count_of_one_is_singular(tmp_path: Path) -> None:
     text = out.getvalue()
     assert "1 request, 1 violation, 1 warning;" in text
     assert "1 violation and 1 warning are counted but not listed" in text
-    journal = {"entries": [_entry(1, findings=[violation])],
-               "findings": {"violation": 1, "warning": 0}, "runTotal": 2}  # fmt: skip
+    journal = {
+        "entries": [_entry(1, findings=[violation])],
+        "findings": {"violation": 1, "warning": 0},
+        "runTotal": 2,
+    }
     out = io.StringIO()
     report(journal, 0, ["client"], _args(tmp_path), out, None)
     assert "2 requests, 1 violation, 0 warnings;" in out.getvalue()

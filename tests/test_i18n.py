@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from contract_tests.i18n import LANGUAGES, Catalogue, Entry, LanguageSeen, Text, message_format
-from mock_server.spec import Spec
+from mock_server.zstack.spec import Spec
 from tests.conftest import CONNECTED_BS, ZStack, make_app
 
 URL_RULE = "url must starts with 'file:///', 'http://', 'https://'， 'ftp://', 'sftp://' or '/'"
@@ -38,7 +38,11 @@ def catalogue(spec: Spec) -> Catalogue:
         ("'a', 'b' or '/'", (), "a, b or /"),
         ("it''s {0}", ("x",), "it's x"),
         # an unmatched quote quotes to the end: the placeholders after it stay as written
-        ("doesn't support scheme[{0}] in url[{1}]", ("ftp", "u"), "doesnt support scheme[{0}] in url[{1}]"),
+        (
+            "doesn't support scheme[{0}] in url[{1}]",
+            ("ftp", "u"),
+            "doesnt support scheme[{0}] in url[{1}]",
+        ),
         # numbers are grouped as NumberFormat.getInstance writes them
         ("but {0} got", (2048,), "but 2,048 got"),
         ("but {0} got", (2,), "but 2 got"),
@@ -47,7 +51,7 @@ def catalogue(spec: Spec) -> Catalogue:
         # the order of the entry, not of the source format
         ("url[{1}] scheme[{0}]", ("s", "u"), "url[u] scheme[s]"),
     ],
-)  # fmt: skip
+)
 def test_message_format__renders_as_java(
     pattern: str, args: tuple[Any, ...], rendered: str
 ) -> None:
@@ -68,19 +72,35 @@ def test_message_format__elements_outside_the_subset_are_refused() -> None:
         # L5735
         ("unknown format[%s]", (None,), "unknown format[null]", "未知格式[null]"),
         # L5747: the quotes go in both
-        (URL_RULE, (), "url must starts with file:///, http://, https://， ftp://, sftp:// or /",
-         "url必须以下列格式开头file:///, http://, https://， ftp://, sftp:// or /"),
+        (
+            URL_RULE,
+            (),
+            "url must starts with file:///, http://, https://， ftp://, sftp:// or /",
+            "url必须以下列格式开头file:///, http://, https://， ftp://, sftp:// or /",
+        ),
         # L10943: the apostrophe of doesn't quotes the rest in en_US; zh_CN swaps the arguments
-        ("SftpBackupStorage doesn't support scheme[%s] in url[%s]", ("ftp", "ftp://h/i"),
-         "SftpBackupStorage doesnt support scheme[{0}] in url[{1}]",
-         "Sftp镜像服务器不支持在url[ftp://h/i]里包含scheme[ftp]"),
+        (
+            "SftpBackupStorage doesn't support scheme[%s] in url[%s]",
+            ("ftp", "ftp://h/i"),
+            "SftpBackupStorage doesnt support scheme[{0}] in url[{1}]",
+            "Sftp镜像服务器不支持在url[ftp://h/i]里包含scheme[ftp]",
+        ),
         # L5795: %d's Integer is grouped
-        ("only one bootMode system tag is allowed, but %d got", (1024,),
-         "only one bootMode system tag is allowed, but 1,024 got", "只允许一个Bootmode系统标记，但1,024获得了"),
+        (
+            "only one bootMode system tag is allowed, but %d got",
+            (1024,),
+            "only one bootMode system tag is allowed, but 1,024 got",
+            "只允许一个Bootmode系统标记，但1,024获得了",
+        ),
         # L15035
-        ("wrong account name or password", (), "wrong account name or password", "错误信息: 错误的帐号或密码"),
+        (
+            "wrong account name or password",
+            (),
+            "wrong account name or password",
+            "错误信息: 错误的帐号或密码",
+        ),
     ],
-)  # fmt: skip
+)
 def test_catalogue__renders_each_language(
     catalogue: Catalogue, fmt: str, args: tuple[Any, ...], en_us: str, zh_cn: str
 ) -> None:
@@ -119,10 +139,18 @@ def test_catalogue__an_unlisted_format_is_a_key_error(catalogue: Catalogue) -> N
     ("locale", "format_detail", "url_detail"),
     [
         ("raw", "unknown format[Qcow2]", URL_RULE),
-        ("en_US", "unknown format[Qcow2]", "url must starts with file:///, http://, https://， ftp://, sftp:// or /"),
-        ("zh_CN", "未知格式[Qcow2]", "url必须以下列格式开头file:///, http://, https://， ftp://, sftp:// or /"),
+        (
+            "en_US",
+            "unknown format[Qcow2]",
+            "url must starts with file:///, http://, https://， ftp://, sftp:// or /",
+        ),
+        (
+            "zh_CN",
+            "未知格式[Qcow2]",
+            "url必须以下列格式开头file:///, http://, https://， ftp://, sftp:// or /",
+        ),
     ],
-)  # fmt: skip
+)
 def test_mock__answers_in_its_locale(
     spec: Spec, locale: str, format_detail: str, url_detail: str
 ) -> None:
@@ -160,8 +188,10 @@ def test_mock__sys_1000_is_never_translated(spec: Spec) -> None:
 def test_cli__locale_is_checked() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "mock_server", "serve", "--locale", "fr_FR"],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert "--locale: invalid choice: 'fr_FR'" in result.stderr
 
@@ -211,10 +241,21 @@ def test_run__passes_the_locale_to_the_served_mock(tmp_path: Path) -> None:
         f"pathlib.Path({str(out)!r}).write_text(r.json()['error']['details'], encoding='utf-8')\n"
     )
     result = subprocess.run(
-        [sys.executable, "-m", "mock_server", "run", "--locale", "zh_CN", "--",
-         sys.executable, str(client)],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "mock_server",
+            "run",
+            "--locale",
+            "zh_CN",
+            "--",
+            sys.executable,
+            str(client),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.exists(), result.stdout + result.stderr
     # messages_zh_CN.properties L15035
     assert out.read_text(encoding="utf-8") == "错误信息: 错误的帐号或密码"

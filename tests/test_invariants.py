@@ -9,8 +9,8 @@ import sys
 import pytest
 from flask import Flask
 
-from mock_server import errors
-from mock_server.spec import Spec
+from mock_server.zstack import errors
+from mock_server.zstack.spec import Spec
 
 
 def test_state__imports_no_flask() -> None:

@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from mock_server.redact import Secrets
-from mock_server.state.journal import BODY_BUDGET, Exchange, Finding, Journal
+from mock_server.tooling.journal import BODY_BUDGET, Exchange, Finding, Journal
+from mock_server.tooling.redact import Secrets
 from tests.conftest import ADMIN_PASSWORD, ZStack, make_app
 
 
@@ -59,8 +59,9 @@ def test_journal__hand_failed_and_fault_failed_jobs_are_no_finding(spec, clock) 
     zs = ZStack(make_app(spec, job_delay=5, clock=clock).test_client())
     job = zs.add_image(format=None).json["location"].rsplit("/", 1)[-1]
     zs.client.post(f"/_mock/jobs/{job}/fail", json={"code": "SYS.1007"})
-    zs.client.post("/_mock/faults", json={"operation": "AddImage", "action": "fail_job",
-                                          "code": "SYS.1007"})  # fmt: skip
+    zs.client.post(
+        "/_mock/faults", json={"operation": "AddImage", "action": "fail_job", "code": "SYS.1007"}
+    )
     zs.add_image()
     clock.advance(5)
     zs.client.get("/zstack/v1/images", headers=zs.auth)
@@ -94,8 +95,16 @@ def test_journal__bodies_bounded_with_a_marker(zs: ZStack) -> None:
 
 def _with_bodies(j: Journal, path: str, size: int, findings: list | None = None) -> None:
     exchange = Exchange.capture((), b"q" * size, (), b"r" * size, frozenset())
-    j.record(time=0.0, method="POST", path=path, query="", status=200, duration_ms=0.0,
-             findings=findings or [], exchange=exchange)  # fmt: skip
+    j.record(
+        time=0.0,
+        method="POST",
+        path=path,
+        query="",
+        status=200,
+        duration_ms=0.0,
+        findings=findings or [],
+        exchange=exchange,
+    )
 
 
 def test_journal__stored_bodies_have_a_total_budget_oldest_dropped_first() -> None:
@@ -107,7 +116,9 @@ def test_journal__stored_bodies_have_a_total_budget_oldest_dropped_first() -> No
     assert [e.exchange.bodies_dropped for e in j.entries()] == [False, False]
     _with_bodies(j, "/third", 2_000)  # 12,000 > 10,000: the oldest bodies go
     first, second, third = (e.to_json(j.secrets) for e in j.entries())
-    assert first["requestBody"] == "…[dropped 2000 bytes: the journal's bodies were over their budget]"
+    assert (
+        first["requestBody"] == "…[dropped 2000 bytes: the journal's bodies were over their budget]"
+    )
     assert first["responseBody"].startswith("…[dropped 2000 bytes")
     assert first["findings"] == [bad[0].to_json()] and first["path"] == "/first"
     assert second["requestBody"] == "q" * 2_000 and third["responseBody"] == "r" * 2_000
@@ -124,8 +135,15 @@ def test_journal__bodies_of_entries_that_fell_out_leave_the_budget() -> None:
 
 def test_journal__findings_outlive_the_bounded_journal() -> None:
     j = Journal(size=10, flagged_size=3)
-    j.record(time=0.0, method="GET", path="/bad", query="", status=404, duration_ms=0.0,
-             findings=[Finding("violation", "rest-layer", "404")])  # fmt: skip
+    j.record(
+        time=0.0,
+        method="GET",
+        path="/bad",
+        query="",
+        status=404,
+        duration_ms=0.0,
+        findings=[Finding("violation", "rest-layer", "404")],
+    )
     for _ in range(25):
         j.record(time=0.0, method="GET", path="/ok", query="", status=200, duration_ms=0.0)
     stats = j.stats()
@@ -139,8 +157,16 @@ def test_journal__findings_outlive_the_bounded_journal() -> None:
 def test_journal__late_finding_after_the_entry_fell_out_is_kept() -> None:
     j = Journal(size=2)
     j.expect_job("job1")
-    j.record(time=0.0, method="POST", path="/zstack/v1/images", query="", status=202,
-             duration_ms=0.0, job="job1", starts_job=True)  # fmt: skip
+    j.record(
+        time=0.0,
+        method="POST",
+        path="/zstack/v1/images",
+        query="",
+        status=202,
+        duration_ms=0.0,
+        job="job1",
+        starts_job=True,
+    )
     for _ in range(5):
         j.record(time=0.0, method="GET", path="/ok", query="", status=200, duration_ms=0.0)
     j.job_ended("job1", [Finding("violation", "invalid-argument", "bad")], None, 0.0)
@@ -157,8 +183,12 @@ def test_journal__job_error_after_a_restart_names_the_starting_request(tmp_path)
     first = Served("--state", str(state), "--job-delay", "3")
     try:
         auth = {"Authorization": f"OAuth {first.session()}"}
-        params = {"name": "x", "url": "http://h/x.qcow2", "format": None,
-                  "backupStorageUuids": [CONNECTED_BS]}  # fmt: skip
+        params = {
+            "name": "x",
+            "url": "http://h/x.qcow2",
+            "format": None,
+            "backupStorageUuids": [CONNECTED_BS],
+        }
         rsp = requests.post(
             f"{first.api}/images", json={"params": params}, headers=auth, timeout=10
         )
@@ -201,6 +231,8 @@ def test_redaction__secrets_by_their_first_4_characters(kind, text, hidden) -> N
 
 
 def test_redaction__authorization_and_named_tokens_in_headers() -> None:
-    headers = Secrets().headers([("Authorization", "OAuth token-12345"),
-                                 ("x-session-id", "token-12345")], frozenset({"token-12345"}))  # fmt: skip
+    headers = Secrets().headers(
+        [("Authorization", "OAuth token-12345"), ("x-session-id", "token-12345")],
+        frozenset({"token-12345"}),
+    )
     assert headers == {"Authorization": "OAuth toke…", "x-session-id": "toke…"}

@@ -251,14 +251,26 @@ def test_delete_image__empty_delete_mode_fails_in_the_job(zs: ZStack) -> None:
     ("query", "status", "message"),
     [
         # Api.queryParameterToApiFieldValue
-        ("?deleteMode=Permissive&deleteMode=Enforcing", 400, "Invalid query parameter[deleteMode], only one value is allowed for the parameter but multiple values found"),
+        (
+            "?deleteMode=Permissive&deleteMode=Enforcing",
+            400,
+            "Invalid query parameter[deleteMode], only one value is allowed for the parameter but multiple values found",
+        ),
         # Api.mapQueryParameterToApiFieldValue: DebugUtils.Assert on a field without @MapField
-        ("?backupStorageUuids.x=a", 500, "class org.zstack.header.image.APIDeleteImageMsg::backupStorageUuids must be annotated by @MapField"),
-        ("?deleteMode.mode=a", 500, "class org.zstack.header.image.APIDeleteImageMsg::deleteMode must be annotated by @MapField"),
+        (
+            "?backupStorageUuids.x=a",
+            500,
+            "class org.zstack.header.image.APIDeleteImageMsg::backupStorageUuids must be annotated by @MapField",
+        ),
+        (
+            "?deleteMode.mode=a",
+            500,
+            "class org.zstack.header.image.APIDeleteImageMsg::deleteMode must be annotated by @MapField",
+        ),
         # normalizeCollectionParameters: pairs[1] of "deleteMode." (Java 8's message is the index)
         ("?deleteMode.=a", 500, "1"),
     ],
-)  # fmt: skip
+)
 def test_delete_image__query_string_rest_errors(zs: ZStack, query, status, message) -> None:
     rsp = zs.delete_image(UNKNOWN_UUID, query)
     assert (rsp.status_code, rsp.get_data(as_text=True)) == (status, message)

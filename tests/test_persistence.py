@@ -118,9 +118,20 @@ def test_serve__bad_state_file_stops_start_with_clear_message(tmp_path: Path) ->
     path = tmp_path / "mock.db"
     path.write_text("garbage" * 200)
     result = subprocess.run(
-        [sys.executable, "-m", "mock_server", "serve", "--port", str(free_port()), "--state", str(path)],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "mock_server",
+            "serve",
+            "--port",
+            str(free_port()),
+            "--state",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert f"zstack-mock: cannot start: {path}: not a zstack-mock state file" in result.stderr
     assert "Traceback" not in result.stderr
@@ -139,8 +150,12 @@ def test_state__kill_9_under_load_loses_no_acknowledged_job(tmp_path: Path) -> N
         http.headers["Authorization"] = f"OAuth {session}"
         i = 0
         while not stop.is_set():
-            params = {"name": f"load-{n}-{i}", "url": IMAGE_URL, "format": "qcow2",
-                      "backupStorageUuids": [CONNECTED_BS]}  # fmt: skip
+            params = {
+                "name": f"load-{n}-{i}",
+                "url": IMAGE_URL,
+                "format": "qcow2",
+                "backupStorageUuids": [CONNECTED_BS],
+            }
             try:
                 rsp = http.post(f"{served.api}/images", json={"params": params}, timeout=5)
             except requests.RequestException:

@@ -59,18 +59,23 @@ def test_query_image__schema_is_children_first_reversed(zs: ZStack, three_images
     # JsonSchemaBuilder.build(): post-order per inventory, then the whole list reversed
     rsp = zs.client.get("/zstack/v1/images", headers=zs.auth)
     assert list(rsp.json["schema"]) == [
-        "inventories[2]", "inventories[2].backupStorageRefs[0]",
-        "inventories[1]", "inventories[1].backupStorageRefs[0]",
-        "inventories[0]", "inventories[0].backupStorageRefs[0]",
-    ]  # fmt: skip
+        "inventories[2]",
+        "inventories[2].backupStorageRefs[0]",
+        "inventories[1]",
+        "inventories[1].backupStorageRefs[0]",
+        "inventories[0]",
+        "inventories[0].backupStorageRefs[0]",
+    ]
 
 
 def test_query_image__schema_lists_refs_last_first(zs: ZStack) -> None:
     zs.ready_image(backupStorageUuids=[CONNECTED_BS, CEPH_BS])
     rsp = zs.client.get("/zstack/v1/images", headers=zs.auth)
     assert list(rsp.json["schema"]) == [
-        "inventories[0]", "inventories[0].backupStorageRefs[1]", "inventories[0].backupStorageRefs[0]",
-    ]  # fmt: skip
+        "inventories[0]",
+        "inventories[0].backupStorageRefs[1]",
+        "inventories[0].backupStorageRefs[0]",
+    ]
 
 
 def test_query_image_by_uuid__missing_is_empty_not_404(zs: ZStack) -> None:
@@ -84,10 +89,16 @@ def test_query_image_by_uuid__missing_is_empty_not_404(zs: ZStack) -> None:
     [
         ("?limit=x", "Invalid query parameter. 'limit' must be an integer"),
         ("?start=x", "Invalid query parameter. 'start' must be an integer"),
-        ("?q=name", "Invalid query parameter. The 'name' in the parameter[q] doesn't contain any query operator. Valid query operators are [!=, >=, <=, !?=, !~=, ~=, ?=, =, >, <, is null, not null]"),
-        ("?q=name=", "Invalid query parameter. The 'name=' in parameter[q] is not a key-value pair split by ="),
+        (
+            "?q=name",
+            "Invalid query parameter. The 'name' in the parameter[q] doesn't contain any query operator. Valid query operators are [!=, >=, <=, !?=, !~=, ~=, ?=, =, >, <, is null, not null]",
+        ),
+        (
+            "?q=name=",
+            "Invalid query parameter. The 'name=' in parameter[q] is not a key-value pair split by =",
+        ),
     ],
-)  # fmt: skip
+)
 def test_query_image__bad_query_string_is_400(zs: ZStack, query, message) -> None:
     rsp = zs.client.get(f"/zstack/v1/images{query}", headers=zs.auth)
     assert rsp.status_code == 400
@@ -98,12 +109,21 @@ def test_query_image__bad_query_string_is_400(zs: ZStack, query, message) -> Non
     ("path", "details"),
     [
         # ZQLMetadata.FieldChainQuery.verify, wrapped by QueryFacadeImpl.handle(APIQueryMessage)
-        ("/zstack/v1/images?q=colour=red", "org.zstack.header.exception.CloudRuntimeException: inventory class[class org.zstack.header.image.ImageInventory] not having field[colour]"),
-        ("/zstack/v1/backup-storage?q=hostname=x", "org.zstack.header.exception.CloudRuntimeException: inventory class[class org.zstack.header.storage.backup.BackupStorageInventory] not having field[hostname]"),
+        (
+            "/zstack/v1/images?q=colour=red",
+            "org.zstack.header.exception.CloudRuntimeException: inventory class[class org.zstack.header.image.ImageInventory] not having field[colour]",
+        ),
+        (
+            "/zstack/v1/backup-storage?q=hostname=x",
+            "org.zstack.header.exception.CloudRuntimeException: inventory class[class org.zstack.header.storage.backup.BackupStorageInventory] not having field[hostname]",
+        ),
         # ZQLMetadata.resolveAliasAndCompressCondition: no such expanded query
-        ("/zstack/v1/images?q=colour.x=red", "org.zstack.header.exception.CloudRuntimeException: invalid nested query condition[] on class org.zstack.header.image.ImageInventory,the expanded target[class org.zstack.header.image.ImageInventory] have no expanded query[colour]"),
+        (
+            "/zstack/v1/images?q=colour.x=red",
+            "org.zstack.header.exception.CloudRuntimeException: invalid nested query condition[] on class org.zstack.header.image.ImageInventory,the expanded target[class org.zstack.header.image.ImageInventory] have no expanded query[colour]",
+        ),
     ],
-)  # fmt: skip
+)
 def test_query__unknown_field_is_zql_internal_error(zs: ZStack, path, details) -> None:
     rsp = zs.client.get(path, headers=zs.auth)
     assert rsp.status_code == 503

@@ -58,19 +58,46 @@ def test_malformed_json__is_500_even_without_authorization(zs: ZStack, method, p
         (b'{"a":1,"a":2}', "duplicate key: a"),
         # map.put returns the value replaced: a repeat after null is accepted, after a value not
         (b'{"params": {}, "params": null}', "duplicate key: params"),
-        (b'"x"', "java.lang.IllegalStateException: Expected BEGIN_OBJECT but was STRING at line 1 column 2 path $"),
-        (b"5", "java.lang.IllegalStateException: Expected BEGIN_OBJECT but was NUMBER at line 1 column 2 path $"),
-        (b"[1]", "java.lang.IllegalStateException: Expected BEGIN_ARRAY but was NUMBER at line 1 column 3 path $[0]"),
-        (b"{} x", "com.google.gson.stream.MalformedJsonException: Use JsonReader.setLenient(true) to accept malformed JSON at line 1 column 5 path $"),
-        (b'{"a" 1}', "com.google.gson.stream.MalformedJsonException: Expected ':' at line 1 column 7 path $."),
-        (b"{,}", "com.google.gson.stream.MalformedJsonException: Expected name at line 1 column 2 path $."),
-        (b'{"a":"\\q"}', "com.google.gson.stream.MalformedJsonException: Invalid escape sequence at line 1 column 9 path $."),
-        (b'{"a":"x', "com.google.gson.stream.MalformedJsonException: Unterminated string at line 1 column 8 path $."),
-        (b'{\n"a":1 /* x', "com.google.gson.stream.MalformedJsonException: Unterminated comment at line 2 column 10 path $."),
+        (
+            b'"x"',
+            "java.lang.IllegalStateException: Expected BEGIN_OBJECT but was STRING at line 1 column 2 path $",
+        ),
+        (
+            b"5",
+            "java.lang.IllegalStateException: Expected BEGIN_OBJECT but was NUMBER at line 1 column 2 path $",
+        ),
+        (
+            b"[1]",
+            "java.lang.IllegalStateException: Expected BEGIN_ARRAY but was NUMBER at line 1 column 3 path $[0]",
+        ),
+        (
+            b"{} x",
+            "com.google.gson.stream.MalformedJsonException: Use JsonReader.setLenient(true) to accept malformed JSON at line 1 column 5 path $",
+        ),
+        (
+            b'{"a" 1}',
+            "com.google.gson.stream.MalformedJsonException: Expected ':' at line 1 column 7 path $.",
+        ),
+        (
+            b"{,}",
+            "com.google.gson.stream.MalformedJsonException: Expected name at line 1 column 2 path $.",
+        ),
+        (
+            b'{"a":"\\q"}',
+            "com.google.gson.stream.MalformedJsonException: Invalid escape sequence at line 1 column 9 path $.",
+        ),
+        (
+            b'{"a":"x',
+            "com.google.gson.stream.MalformedJsonException: Unterminated string at line 1 column 8 path $.",
+        ),
+        (
+            b'{\n"a":1 /* x',
+            "com.google.gson.stream.MalformedJsonException: Unterminated comment at line 2 column 10 path $.",
+        ),
         # a bad \u escape is a NumberFormatException, which Gson does not wrap
         (b'{"a":"\\uzz00"}', "\\uzz00"),
     ],
-)  # fmt: skip
+)
 def test_gson_body_errors__gson_2_8_9_texts(zs: ZStack, body, message) -> None:
     rsp = zs.client.post("/zstack/v1/images", data=body, headers=zs.auth)
     assert (rsp.status_code, rsp.get_data(as_text=True)) == (500, message)
@@ -111,10 +138,20 @@ def test_unknown_path__is_404_no_api_mapping(zs: ZStack) -> None:
     ("method", "path", "status", "message"),
     [
         ("delete", "/zstack/v1/images", 500, "No delete API found for the path[/zstack/v1/images]"),
-        ("post", "/zstack/v1/images/x", 500, "No creational API found for the path[/zstack/v1/images/x]"),
-        ("get", "/zstack/v1/images/x/actions", 500, "No query API found for the path[/zstack/v1/images/x/actions]"),
+        (
+            "post",
+            "/zstack/v1/images/x",
+            500,
+            "No creational API found for the path[/zstack/v1/images/x]",
+        ),
+        (
+            "get",
+            "/zstack/v1/images/x/actions",
+            500,
+            "No query API found for the path[/zstack/v1/images/x/actions]",
+        ),
     ],
-)  # fmt: skip
+)
 def test_method_without_api__real_message(zs: ZStack, method, path, status, message) -> None:
     rsp = getattr(zs.client, method)(path, headers=zs.auth)
     assert rsp.status_code == status
@@ -164,18 +201,50 @@ def test_actions__empty_body_is_500_with_empty_body(zs: ZStack) -> None:
     ("params", "status", "message"),
     [
         # TypeVerifier on the message's own boolean fields
-        ({"system": "yes"}, 400, "Invalid value for boolean field [system], [yes] is not a valid boolean string[true, false]."),
-        ({"virtio": 1}, 400, "Invalid value for boolean field [virtio], [1] is not a valid boolean string[true, false]."),
+        (
+            {"system": "yes"},
+            400,
+            "Invalid value for boolean field [system], [yes] is not a valid boolean string[true, false].",
+        ),
+        (
+            {"virtio": 1},
+            400,
+            "Invalid value for boolean field [virtio], [1] is not a valid boolean string[true, false].",
+        ),
         # Gson cannot read these shapes
         # the location counts in rehashObject's re-serialised text: {"backupStorageUuids":"abc"}
-        ({"backupStorageUuids": "abc"}, 500, "java.lang.IllegalStateException: Expected BEGIN_ARRAY but was STRING at line 1 column 24 path $.backupStorageUuids"),
-        ({"name": ["a"]}, 500, "java.lang.IllegalStateException: Expected a string but was BEGIN_ARRAY at line 1 column 10 path $.name"),
-        ({"systemTags": "bootMode::UEFI"}, 500, "java.lang.IllegalStateException: Expected BEGIN_ARRAY but was STRING at line 1 column 16 path $.systemTags"),
-        ({"backupStorageUuids": 5}, 500, "java.lang.IllegalStateException: Expected BEGIN_ARRAY but was NUMBER at line 1 column 24 path $.backupStorageUuids"),
-        ({"backupStorageUuids": [["a"]]}, 500, "java.lang.IllegalStateException: Expected a string but was BEGIN_ARRAY at line 1 column 25 path $.backupStorageUuids[0]"),
-        ({"x": None, "name": {"a": 1}}, 500, "java.lang.IllegalStateException: Expected a string but was BEGIN_OBJECT at line 1 column 10 path $.name"),
+        (
+            {"backupStorageUuids": "abc"},
+            500,
+            "java.lang.IllegalStateException: Expected BEGIN_ARRAY but was STRING at line 1 column 24 path $.backupStorageUuids",
+        ),
+        (
+            {"name": ["a"]},
+            500,
+            "java.lang.IllegalStateException: Expected a string but was BEGIN_ARRAY at line 1 column 10 path $.name",
+        ),
+        (
+            {"systemTags": "bootMode::UEFI"},
+            500,
+            "java.lang.IllegalStateException: Expected BEGIN_ARRAY but was STRING at line 1 column 16 path $.systemTags",
+        ),
+        (
+            {"backupStorageUuids": 5},
+            500,
+            "java.lang.IllegalStateException: Expected BEGIN_ARRAY but was NUMBER at line 1 column 24 path $.backupStorageUuids",
+        ),
+        (
+            {"backupStorageUuids": [["a"]]},
+            500,
+            "java.lang.IllegalStateException: Expected a string but was BEGIN_ARRAY at line 1 column 25 path $.backupStorageUuids[0]",
+        ),
+        (
+            {"x": None, "name": {"a": 1}},
+            500,
+            "java.lang.IllegalStateException: Expected a string but was BEGIN_OBJECT at line 1 column 10 path $.name",
+        ),
     ],
-)  # fmt: skip
+)
 def test_add_image__wrong_types_are_rest_errors(zs: ZStack, params, status, message) -> None:
     rsp = zs.client.post("/zstack/v1/images", json={"params": params}, headers=zs.auth)
     assert rsp.status_code == status

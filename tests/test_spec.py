@@ -9,9 +9,9 @@ import pytest
 from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
 
-from mock_server.resources import spec_path
-from mock_server.spec import Spec
+from mock_server.package_data import spec_path
 from mock_server.state import images
+from mock_server.zstack.spec import Spec
 
 
 def test_spec__is_valid_openapi_3_0_3() -> None:
@@ -22,8 +22,16 @@ def test_spec__is_valid_openapi_3_0_3() -> None:
 
 
 def test_spec__operation_ids_are_zstack_api_names(spec: Spec) -> None:
-    assert {"AddImage", "DeleteImage", "ExpungeImage", "LogInByAccount", "LogOut", "GetJob",
-            "QueryImage", "QueryBackupStorage"} <= set(spec.operations)  # fmt: skip
+    assert {
+        "AddImage",
+        "DeleteImage",
+        "ExpungeImage",
+        "LogInByAccount",
+        "LogOut",
+        "GetJob",
+        "QueryImage",
+        "QueryBackupStorage",
+    } <= set(spec.operations)
     for op in spec.operations.values():
         # ZStack's APIs live under /zstack/v1; the mock's own control API under /_mock, tagged
         admin = "mock-admin" in op.raw.get("tags", [])
@@ -60,9 +68,14 @@ def test_spec__every_example_matches_its_schema(spec: Spec) -> None:
 
 
 def test_spec__doc_artefact_id_0_0_is_rejected(spec: Spec) -> None:
-    ref = {"id": 0.0, "imageUuid": "8c63603a810a4838a4cd62228e6e13b2",
-           "backupStorageUuid": "06ccc8e0322a4cd3ae5555d9d88451de", "status": "Ready",
-           "createDate": "Nov 28, 2026 11:00:00 AM", "lastOpDate": "Nov 28, 2026 11:00:00 AM"}  # fmt: skip
+    ref = {
+        "id": 0.0,
+        "imageUuid": "8c63603a810a4838a4cd62228e6e13b2",
+        "backupStorageUuid": "06ccc8e0322a4cd3ae5555d9d88451de",
+        "status": "Ready",
+        "createDate": "Nov 28, 2026 11:00:00 AM",
+        "lastOpDate": "Nov 28, 2026 11:00:00 AM",
+    }
     validator = spec.validator({"$ref": "#/components/schemas/ImageBackupStorageRefInventory"})
     assert list(validator.iter_errors(ref))
     assert not list(validator.iter_errors({**ref, "id": 1}))

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from mock_server.errors import InternalError, InvalidArgumentError, OperationError, ResourceNotFound
-from mock_server.resources import default_fixtures_path
+from mock_server.package_data import default_fixtures_path
 from mock_server.state.fixtures import load_fixtures
 from mock_server.state.ids import IdGenerator, ManualClock, gson_timestamp, is_zstack_uuid
 from mock_server.state.jobs import Deferred, JobQueue, JobState, Progression, ProgressionMode
 from mock_server.state.model import DeletionPolicy, ImageStatus
 from mock_server.state.store import Store, StoreSettings
+from mock_server.zstack.errors import (
+    InternalError,
+    InvalidArgumentError,
+    OperationError,
+    ResourceNotFound,
+)
 from tests.conftest import CEPH_BS, CONNECTED_BS, IMAGE_URL
 
 

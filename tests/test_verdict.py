@@ -34,15 +34,21 @@ class JavaSdk:
 
     def send(self, method: str, path: str, body: Any = None, query: str = "") -> Any:
         data = None if body is None else json.dumps(body)
-        rsp = self.client.open(f"/zstack/v1{path}{query}", method=method, data=data,
-                               headers=self._headers(),
-                               content_type=JSON_UTF8 if data else None)  # fmt: skip
+        rsp = self.client.open(
+            f"/zstack/v1{path}{query}",
+            method=method,
+            data=data,
+            headers=self._headers(),
+            content_type=JSON_UTF8 if data else None,
+        )
         if rsp.status_code != 202:
             return rsp
         location = rsp.json["location"].removeprefix("http://localhost")
         while True:  # the first poll is immediate (syncPollResult)
-            poll = self.client.get(location, headers={"Authorization": f"OAuth {self.session}",
-                                                      "X-JSON-Schema": "true"})  # fmt: skip
+            poll = self.client.get(
+                location,
+                headers={"Authorization": f"OAuth {self.session}", "X-JSON-Schema": "true"},
+            )
             if poll.status_code != 202:
                 return poll
 
@@ -69,9 +75,16 @@ def _journal(zs: ZStack) -> dict:
 
 def _add_image(sdk: JavaSdk) -> str:
     # AddImageAction: `system` and `virtio` are primitives, always sent; tags inside params
-    params = {"name": "sdk", "url": IMAGE_URL, "format": "qcow2",
-              "backupStorageUuids": [CONNECTED_BS], "system": False, "virtio": True,
-              "systemTags": ["bootMode::UEFI"], "userTags": ["team::frontend"]}  # fmt: skip
+    params = {
+        "name": "sdk",
+        "url": IMAGE_URL,
+        "format": "qcow2",
+        "backupStorageUuids": [CONNECTED_BS],
+        "system": False,
+        "virtio": True,
+        "systemTags": ["bootMode::UEFI"],
+        "userTags": ["team::frontend"],
+    }
     rsp = sdk.send("POST", "/images", {"params": params})
     assert rsp.status_code == 200, rsp.data
     image: str = rsp.json["inventory"]["uuid"]
@@ -86,10 +99,23 @@ def test_verdict__official_sdks_correct_use_gives_no_finding(zs: ZStack, recover
     assert secret is not None
     assert sdk.validate_session() is True
     image = _add_image(sdk)
-    assert sdk.send("GET", "/images", query=f"?q=uuid%3D{image}&limit=10&start=0&replyWithCount=true"
-                    "&sort=%2BcreateDate&fields=uuid,name").status_code == 200  # fmt: skip
-    assert sdk.send("GET", "/backup-storage", query="?q=status%3DConnected&count=false"
-                    "&groupBy=type&filterName=x").status_code == 200  # fmt: skip
+    assert (
+        sdk.send(
+            "GET",
+            "/images",
+            query=f"?q=uuid%3D{image}&limit=10&start=0&replyWithCount=true"
+            "&sort=%2BcreateDate&fields=uuid,name",
+        ).status_code
+        == 200
+    )
+    assert (
+        sdk.send(
+            "GET",
+            "/backup-storage",
+            query="?q=status%3DConnected&count=false&groupBy=type&filterName=x",
+        ).status_code
+        == 200
+    )
     assert sdk.send("DELETE", f"/images/{image}", query="?deleteMode=Permissive").status_code == 200
     # the Go SDK repeats the path's imageUuid at the top level (zstack-behaviour.md §8)
     extra = {"imageUuid": image} if recover == "go" else {}
@@ -110,8 +136,9 @@ def test_verdict__official_sdks_correct_use_gives_no_finding(zs: ZStack, recover
         # zstack-sdk-go v1.0.1 Logout: Delete("v1/accounts/sessions", id, "") with its headers
         # Authorization and x-session-id (pkg/client/zstack_http_client.go L409-410, L513-537)
         headers = {"Authorization": f"OAuth {sdk.session}", "x-session-id": sdk.session or ""}
-        rsp = zs.client.delete(f"/zstack/v1/accounts/sessions/{sdk.session}?deleteMode=",
-                               headers=headers)  # fmt: skip
+        rsp = zs.client.delete(
+            f"/zstack/v1/accounts/sessions/{sdk.session}?deleteMode=", headers=headers
+        )
         assert rsp.status_code == 200
     else:
         sdk.log_out()
@@ -127,21 +154,27 @@ def test_verdict__official_sdks_correct_use_gives_no_finding(zs: ZStack, recover
 def _findings(zs: ZStack, api: str | None) -> list[tuple[str, str, str]]:
     return [
         (f["level"], f["rule"], f["reason"])
-        for e in _journal(zs)["entries"] if e["api"] == api for f in e["findings"]
-    ]  # fmt: skip
+        for e in _journal(zs)["entries"]
+        if e["api"] == api
+        for f in e["findings"]
+    ]
 
 
 @pytest.mark.parametrize(
     ("query", "flagged"),
     [
-        ("?q=name%3Dx&limit=2&start=0&count=false&replyWithCount=true&sort=-name&fields=uuid"
-         "&groupBy=type&filterName=f", []),
+        (
+            "?q=name%3Dx&limit=2&start=0&count=false&replyWithCount=true&sort=-name&fields=uuid"
+            "&groupBy=type&filterName=f",
+            [],
+        ),
         ("?colour=blue", ["colour"]),
         ("?q.1=name%3Dx&pageSize=2", ["pageSize", "q.1"]),  # `"q".startsWith(name)` only
     ],
-)  # fmt: skip
-@pytest.mark.parametrize(("path", "api"), [("/images", "QueryImage"),
-                                           ("/backup-storage", "QueryBackupStorage")])  # fmt: skip
+)
+@pytest.mark.parametrize(
+    ("path", "api"), [("/images", "QueryImage"), ("/backup-storage", "QueryBackupStorage")]
+)
 def test_verdict__unknown_query_parameters_of_queries_are_warnings(
     zs: ZStack, path, api, query, flagged
 ) -> None:
@@ -156,11 +189,17 @@ def test_verdict__recover_image_findings_name_recover_image(zs: ZStack) -> None:
     image = zs.ready_image()["uuid"]
     zs.action(image, {"recoverImage": {"colour": "blue"}, "imageUuid": "0" * 32})
     assert _findings(zs, "RecoverImage") == [
-        ("warning", "unknown-field", "top-level key 'imageUuid' is not part of RecoverImage; "
-         "ZStack ignores it"),
-        ("warning", "unknown-field", "'recoverImage.colour' is not a field of RecoverImage; "
-         "ZStack ignores it"),
-    ]  # fmt: skip
+        (
+            "warning",
+            "unknown-field",
+            "top-level key 'imageUuid' is not part of RecoverImage; ZStack ignores it",
+        ),
+        (
+            "warning",
+            "unknown-field",
+            "'recoverImage.colour' is not a field of RecoverImage; ZStack ignores it",
+        ),
+    ]
 
 
 def test_verdict__a_path_variable_differing_in_the_envelope_is_a_warning(zs: ZStack) -> None:
@@ -174,11 +213,14 @@ def test_verdict__a_path_variable_differing_in_the_envelope_is_a_warning(zs: ZSt
     )
 
 
-@pytest.mark.parametrize(("session", "image_exists", "flagged"), [
-    ("unknown", False, True),   # ZStack succeeds before the session check
-    ("valid", False, False),
-    ("unknown", True, False),   # the job checks it: ID.1001, one warning from the job
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("session", "image_exists", "flagged"),
+    [
+        ("unknown", False, True),  # ZStack succeeds before the session check
+        ("valid", False, False),
+        ("unknown", True, False),  # the job checks it: ID.1001, one warning from the job
+    ],
+)
 def test_verdict__unknown_session_on_delete_of_a_missing_image(
     zs: ZStack, session, image_exists, flagged
 ) -> None:

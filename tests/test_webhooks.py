@@ -57,10 +57,18 @@ def receiver() -> Iterator[Receiver]:
 
 def test_webhook__success_posts_the_poll_body_with_headers(zs: ZStack, receiver: Receiver) -> None:
     zs.login()
-    rsp = zs.client.post("/zstack/v1/images", json={"params": {
-        "name": "hooked", "url": "http://x/y.qcow2", "format": "qcow2",
-        "backupStorageUuids": ["c340364aad7b4130a12e641afe3a968f"]}},
-        headers={**zs.auth, "X-Web-Hook": receiver.url})  # fmt: skip
+    rsp = zs.client.post(
+        "/zstack/v1/images",
+        json={
+            "params": {
+                "name": "hooked",
+                "url": "http://x/y.qcow2",
+                "format": "qcow2",
+                "backupStorageUuids": ["c340364aad7b4130a12e641afe3a968f"],
+            }
+        },
+        headers={**zs.auth, "X-Web-Hook": receiver.url},
+    )
     assert rsp.status_code == 202  # the 202 is still returned
     receiver.wait_for(1)
     headers, body = receiver.calls[0]
@@ -72,8 +80,9 @@ def test_webhook__success_posts_the_poll_body_with_headers(zs: ZStack, receiver:
 
 def test_webhook__failure_posts_the_error(zs: ZStack, receiver: Receiver) -> None:
     zs.login()
-    zs.client.post("/zstack/v1/images", json={"params": {}},
-                   headers={**zs.auth, "X-Web-Hook": receiver.url})  # fmt: skip
+    zs.client.post(
+        "/zstack/v1/images", json={"params": {}}, headers={**zs.auth, "X-Web-Hook": receiver.url}
+    )
     receiver.wait_for(1)
     headers, body = receiver.calls[0]
     assert headers["X-Job-Success"] == "false"
@@ -85,8 +94,9 @@ def test_webhook__retried_until_2xx(spec) -> None:
     try:
         zs = ZStack(make_app(spec, webhook_retry_interval=0.05).test_client())
         zs.login()
-        zs.client.delete("/zstack/v1/images/" + "1" * 32,
-                         headers={**zs.auth, "X-Web-Hook": receiver.url})  # fmt: skip
+        zs.client.delete(
+            "/zstack/v1/images/" + "1" * 32, headers={**zs.auth, "X-Web-Hook": receiver.url}
+        )
         receiver.wait_for(3)
         time.sleep(0.2)
         assert len(receiver.calls) == 3  # two 500s, then a 200, then no more

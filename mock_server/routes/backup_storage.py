@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from mock_server.errors import RestError
 from mock_server.routes import query
 from mock_server.routes.images import _envelope, _judge_envelope, _submit
 from mock_server.routes.rest import (
@@ -12,13 +11,14 @@ from mock_server.routes.rest import (
     note,
     operation,
     read_body,
-    runtime,
     session_uuid,
     top_level_tags,
     wrong_method,
 )
-from mock_server.validation import read_message
-from mock_server.verdict import query_findings
+from mock_server.runtime import runtime
+from mock_server.tooling.verdict import query_findings
+from mock_server.zstack.errors import RestError
+from mock_server.zstack.validation import read_message
 
 bp = Blueprint("backup_storage", __name__, url_prefix="/v1/backup-storage")
 
@@ -73,7 +73,7 @@ def backup_storage_actions(bs_uuid: str) -> Response:
     message = read_message(schema, _envelope(body, key))
     message[url_field] = bs_uuid  # URL variables are copied in after the body
     top_level_tags(message, body)
-    return _submit(api, message, "ExportImageFromBackupStorage")
+    return _submit(api, message)
 
 
 @bp.route(
@@ -104,4 +104,4 @@ def delete_exported_image(bs_uuid: str, image_uuid: str) -> Response:
     note(query_findings(schema, request.args, body is not None))
     message = query.query_message(schema)
     message.update(backupStorageUuid=bs_uuid, imageUuid=image_uuid)
-    return _submit(api, message, api)
+    return _submit(api, message)

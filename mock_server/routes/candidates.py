@@ -5,15 +5,10 @@ from __future__ import annotations
 from flask import Response
 
 from mock_server.routes.query import query_message
-from mock_server.routes.rest import (
-    operation,
-    read_body,
-    runtime,
-    session_uuid,
-    sync_faults,
-    wants_schema,
-)
-from mock_server.wire import api_response, schema_map
+from mock_server.routes.rest import operation, read_body, session_uuid, sync_faults, wants_schema
+from mock_server.runtime import runtime
+from mock_server.zstack.api_chain import ApiCall
+from mock_server.zstack.encoding import api_response, schema_map
 
 API = "GetCandidateBackupStorageForCreatingImage"
 # A unique path is dispatched whatever the method (RestServer.handleUniqueApi).
@@ -32,8 +27,7 @@ def candidate_backup_storage(url_vars: dict[str, str]) -> Response:
     session = session_uuid()
     message = {**query_message(rt.apis.schemas[API]), **url_vars}
     sync_faults(API, message)
-    with rt.store.locked() as store:
-        reply = rt.apis.get_candidate_backup_storage(store, message, session)
+    reply = rt.call(ApiCall(API, message, session))
     if wants_schema():
         reply["schema"] = schema_map(rt.spec, reply, {"inventories": "BackupStorageInventory"})
     return api_response(200, reply)

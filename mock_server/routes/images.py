@@ -4,57 +4,54 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from mock_server.apis import ApiCall
-from mock_server.errors import RestError
-from mock_server.gson import as_message
 from mock_server.routes import query
 from mock_server.routes.candidates import ANY_METHOD, candidate_backup_storage
 from mock_server.routes.rest import (
     accepted,
-    api_timeout,
     injected_faults,
-    job_uuid,
     no_action_mapping,
     note,
     operation,
     read_body,
-    runtime,
     session_uuid,
     top_level_tags,
     wrong_method,
 )
-from mock_server.state.journal import Finding, Origin
-from mock_server.validation import read_message
-from mock_server.verdict import envelope_findings, query_findings, unchecked_session
+from mock_server.runtime import JobHeaders, runtime
+from mock_server.tooling.journal import Finding, Origin
+from mock_server.tooling.verdict import envelope_findings, query_findings, unchecked_session
+from mock_server.zstack.api_chain import ApiCall
+from mock_server.zstack.errors import RestError
+from mock_server.zstack.gson import as_message
+from mock_server.zstack.validation import read_message
 
 bp = Blueprint("images", __name__, url_prefix="/v1/images")
 
 ACTION_APIS = {"expungeImage": "ExpungeImage", "recoverImage": "RecoverImage"}
 
 
-def _submit(api: str, message: dict[str, object], spec_operation: str) -> Response:
+def _submit(api: str, message: dict[str, object]) -> Response:
+    """Hand an async API below the REST layer; answer its 202."""
     rt = runtime()
     session = session_uuid()
-    raw = rt.spec.operations[spec_operation].raw
-    # a shared path's actions may each have their own timeout (@DefaultTimeout)
-    timeout = raw.get("x-zstack-api-timeouts", {}).get(api, raw["x-zstack-api-timeout"])
     failure = injected_faults(api, message)
-    with rt.store.locked() as store:
-        uuid = job_uuid(store)
-        ms = api_timeout(timeout)
-        call = ApiCall(api, message, session, _webhook(), "X-JSON-Schema" in request.headers)
-        # the job's error becomes a finding of this request when the job ends (late findings)
-        rt.journal.expect_job(uuid)
-        job = rt.apis.submit(store, call, uuid, failure)
-        job.origin = _origin(api)
-    return accepted(job, ms)
+    call = ApiCall(api, message, session, _webhook(), "X-JSON-Schema" in request.headers)
+    headers = JobHeaders(
+        request.headers.get("X-Job-UUID"),
+        request.headers.get("X-API-Timeout"),
+        _origin(api),
+        failure,
+    )
+    job, timeout_ms = rt.submit(call, headers)
+    return accepted(job, timeout_ms)
 
 
 def _origin(api: str) -> dict[str, object]:
     """The starting request, redacted, kept with the job (and in --state) for a late finding."""
     secrets = runtime().journal.secrets
-    return Origin(request.method, request.path,
-                  secrets.query(request.query_string.decode("latin-1")), api).to_json()  # fmt: skip
+    return Origin(
+        request.method, request.path, secrets.query(request.query_string.decode("latin-1")), api
+    ).to_json()
 
 
 def _webhook() -> str | None:
@@ -84,7 +81,7 @@ def add_image() -> Response:
     session_uuid()
     message = read_message(runtime().apis.schemas["AddImage"], _envelope(body, "params"))
     top_level_tags(message, body)
-    return _submit("AddImage", message, "AddImage")
+    return _submit("AddImage", message)
 
 
 @bp.get("", provide_automatic_options=False)
@@ -134,18 +131,13 @@ def delete_image(uuid: str) -> Response:
     message = query.query_message(schema)
     message["uuid"] = uuid
     _judge_unchecked_session(uuid)
-    return _submit("DeleteImage", message, "DeleteImage")
+    return _submit("DeleteImage", message)
 
 
 def _judge_unchecked_session(image_uuid: str) -> None:
     """DeleteImage of a missing image succeeds before the session check: judge the session."""
-    rt = runtime()
-    with rt.store.locked() as store:
-        if image_uuid in store.images.images:
-            return  # the job checks the session, and a bad one is its ID.1001
-        session = store.sessions.sessions.get(session_uuid())
-        if session is None or session.expired_date <= store.clock.now():
-            note(unchecked_session("DeleteImage"))
+    if runtime().skips_bad_session(image_uuid, session_uuid()):
+        note(unchecked_session("DeleteImage"))
 
 
 @bp.put("/<image_uuid>/actions", provide_automatic_options=False)
@@ -165,7 +157,7 @@ def image_actions(image_uuid: str) -> Response:
     message = read_message(runtime().apis.schemas[api], _envelope(body, key))
     message["imageUuid"] = image_uuid  # URL variables are copied in after the body
     top_level_tags(message, body)
-    return _submit(api, message, "ExpungeImage")
+    return _submit(api, message)
 
 
 def _envelope(body: dict[str, object] | None, key: str) -> dict[str, object] | None:

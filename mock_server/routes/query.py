@@ -3,24 +3,21 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any
 
 from flask import Response, request
 
-from mock_server.errors import RestError
-from mock_server.javamap import copy_capacity, iteration_order
-from mock_server.routes.rest import note, operation, runtime, sync_faults
+from mock_server.routes.rest import note, operation, sync_faults
+from mock_server.runtime import runtime
 from mock_server.state import query as q
-from mock_server.validation import MessageSchema
-from mock_server.verdict import query_api_findings
-from mock_server.wire import api_response, schema_map
+from mock_server.tooling.verdict import query_api_findings
+from mock_server.zstack.api_chain import ApiCall
+from mock_server.zstack.encoding import api_response, schema_map
+from mock_server.zstack.errors import RestError
+from mock_server.zstack.javamap import copy_capacity, iteration_order
+from mock_server.zstack.validation import MessageSchema
 
 JSON = Any
-
-
-class HasInventory(Protocol):
-    def to_inventory(self) -> dict[str, JSON]: ...
 
 
 # APIMessage's own fields, which every message has (allApiClassFields includes them)
@@ -128,14 +125,6 @@ def _condition(cond: str) -> q.Condition:
     return q.Condition(name.strip(), op, value)
 
 
-def _zql_view(schema: dict[str, JSON]) -> q.InventoryFields:
-    return q.InventoryFields(
-        java_class=schema["x-zstack-class"],
-        fields=frozenset([*schema["properties"], *schema.get("x-zstack-query-only-fields", ())]),
-        expanded=frozenset(schema.get("x-zstack-expanded-queries", ())),
-    )
-
-
 def run_query(inventory: str, session: str, uuid: str | None) -> Response:
     """Run a query API: 200 with inventories and `schema`, or 503 with the error."""
     rt = runtime()
@@ -145,23 +134,6 @@ def run_query(inventory: str, session: str, uuid: str | None) -> Response:
         note(query_api_findings(api, request.args))
     sync_faults(api, {"uuid": uuid} if uuid else {})
     query = q.Query(conditions=(q.Condition("uuid", "=", uuid),)) if uuid else _parse_query()
-    with rt.store.locked() as store:
-        store.sessions.check(session)
-        schema = rt.spec.schema(inventory)
-        q.check_fields(query, _zql_view(schema))
-        items: Mapping[str, HasInventory] = (
-            store.images.images if inventory == "ImageInventory" else store.backup_storages
-        )
-        pinned = query.uuid_equals()
-        if pinned is None:
-            objs = list(items.values())
-        else:
-            objs = [items[pinned]] if pinned in items else []
-        page, total = q.run(query, (o.to_inventory() for o in objs))
-    body: dict[str, JSON] = {}
-    if not query.count:
-        body["inventories"] = page
-    if query.count or query.reply_with_count:
-        body["total"] = total
+    body = rt.call(ApiCall(api, {}, session, query=query))
     body["schema"] = schema_map(rt.spec, body, {"inventories": inventory})
     return api_response(200, body)

@@ -5,73 +5,21 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Response, current_app, g, request
+from flask import Response, g, request
 
-from mock_server import gson
-from mock_server.apis import Apis
-from mock_server.config import MockConfig
-from mock_server.errors import RestError, ZStackError, injected_error
-from mock_server.request_log import log_late_findings
-from mock_server.spec import Spec
-from mock_server.state.faults import FaultAction, FaultRules
+from mock_server.runtime import runtime
 from mock_server.state.jobs import Job
-from mock_server.state.journal import Finding, Journal, Origin
-from mock_server.state.store import Store
-from mock_server.verdict import job_findings
-from mock_server.webhooks import WebhookSender
-from mock_server.wire import api_response
+from mock_server.tooling.faults import FaultAction
+from mock_server.tooling.journal import Finding
+from mock_server.zstack import gson
+from mock_server.zstack.encoding import api_response
+from mock_server.zstack.errors import RestError, ZStackError
 
 JSON = Any
 # the spec writes every path under ZStack's default context path
 SPEC_CONTEXT = "/zstack"
-
-
-@dataclass(slots=True)
-class MockRuntime:
-    """Per-app state reached through `runtime()`: the spec, the APIs and the (resettable) store."""
-
-    config: MockConfig
-    spec: Spec
-    apis: Apis
-    store: Store
-    faults: FaultRules = field(default_factory=FaultRules)
-    journal: Journal = field(default_factory=Journal)
-    webhooks: WebhookSender = field(default_factory=lambda: WebhookSender(()))
-
-    def install(self, store: Store) -> None:
-        """Make `store` the live state, wired to the webhook sender and the journal."""
-        store.jobs.on_end = self._job_ended
-        persisted = store.persisted
-        self.faults.on_change = None if persisted is None else persisted.save_faults
-        self.store = store
-
-    def restore_faults(self) -> None:
-        """--state: the fault rules saved with the state apply again after a restart."""
-        if self.store.persisted is not None:
-            self.store.persisted.load_faults(self.faults)
-
-    def _job_ended(self, job: Job) -> None:
-        """A job ended (however: due, polled, ticked, after a restart): webhook, late finding."""
-        from mock_server.routes.jobs import job_result_body
-
-        self.webhooks.job_ended(job, lambda j: job_result_body(self.spec, j, j.wants_schema))
-        origin = None if job.origin is None else Origin.from_json(job.origin)
-        findings = job_findings(job)
-        entry = self.journal.job_ended(job.uuid, findings, origin, job.finished or job.submitted)
-        if entry is not None and self.config.access_log:
-            log_late_findings(entry, findings, self.config.log_format)
-
-
-def runtime() -> MockRuntime:
-    rt: MockRuntime = current_app.extensions["zstack"]
-    return rt
-
-
-def current_store() -> Store:
-    return runtime().store
 
 
 def read_body() -> dict[str, JSON] | None:
@@ -97,29 +45,6 @@ def session_uuid() -> str:
             "RestAuthenticationBackend",
         )
     raise RestError(400, "Authorization type must be 'OAuth'")
-
-
-def job_uuid(store: Store) -> str:
-    """X-Job-UUID: only its length is checked; a reused id is rejected."""
-    value = request.headers.get("X-Job-UUID")
-    if value is None:
-        return store.ids.uuid()
-    if len(value) != 32:
-        raise RestError(400, "Invalid header[X-Job-UUID], it must be a UUID with '-' stripped")
-    if store.jobs.exists(value):
-        raise RestError(400, f"Duplicate job uuid[{value}]")
-    return value
-
-
-def api_timeout(default_ms: int) -> int:
-    """X-API-Timeout (seconds) overrides the API's timeout; a non-number fails Long.parseLong."""
-    value = request.headers.get("X-API-Timeout")
-    if value is None:
-        return default_ms
-    try:
-        return int(value.strip()) * 1000
-    except ValueError:
-        raise RestError(500, f'For input string: "{value}"') from None
 
 
 def accepted(job: Job, timeout_ms: int) -> Response:
@@ -262,7 +187,7 @@ def injected_faults(api: str, message: dict[str, JSON]) -> ZStackError | None:
         elif rule.action is FaultAction.BROKEN_BODY:
             g.broken_body = True
         elif rule.action is FaultAction.FAIL_JOB:
-            failure = spec_error(rule.code, rule.details)
+            failure = runtime().spec_error(rule.code, rule.details)
     return failure
 
 
@@ -272,9 +197,3 @@ def sync_faults(api: str, message: dict[str, JSON]) -> None:
     if failure is not None:
         g.fault_injected = True  # the client did not cause it: no finding (README)
         raise failure
-
-
-def spec_error(code: str, details: str) -> ZStackError:
-    """A ZStackError for any code, with ZStack's description for it from the spec's table."""
-    descriptions = runtime().spec.schema("ErrorCode")["x-zstack-descriptions"]
-    return injected_error(code, details, descriptions.get(code))

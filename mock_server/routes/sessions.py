@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from mock_server.gson import as_message
 from mock_server.routes.query import query_message
-from mock_server.routes.rest import operation, read_body, runtime, sync_faults, wants_schema
-from mock_server.validation import read_message
-from mock_server.wire import api_response, schema_map
+from mock_server.routes.rest import (
+    operation,
+    read_body,
+    sync_faults,
+    wants_schema,
+)
+from mock_server.runtime import runtime
+from mock_server.zstack.api_chain import ApiCall
+from mock_server.zstack.encoding import api_response, schema_map
+from mock_server.zstack.gson import as_message
+from mock_server.zstack.validation import read_message
 
 bp = Blueprint("sessions", __name__, url_prefix="/v1/accounts")
 
@@ -30,9 +37,7 @@ def log_in_by_account() -> Response:
         raw = as_message((body or {}).get("logInByAccount"), "logInByAccount")
     message = read_message(schema, raw)
     sync_faults("LogInByAccount", message)
-    with rt.store.locked() as store:
-        session = rt.apis.log_in_by_account(store, message)
-        reply = {"inventory": session.to_inventory()}
+    reply = rt.call(ApiCall("LogInByAccount", message, None))
     if wants_schema():
         reply["schema"] = schema_map(rt.spec, reply, {"inventory": "SessionInventory"})
     return api_response(200, reply)
@@ -49,15 +54,13 @@ def _session_api(api: str, session_uuid: str) -> None:
 def log_out(session_uuid: str) -> Response:
     """LogOut: 200 {}; an unknown session is silently ignored."""
     _session_api("LogOut", session_uuid)
-    with runtime().store.locked() as store:
-        store.sessions.log_out(session_uuid)
-    return api_response(200, {})
+    reply = runtime().call(ApiCall("LogOut", {"sessionUuid": session_uuid}, None))
+    return api_response(200, reply)
 
 
 @bp.route("/sessions/<session_uuid>/valid", methods=ANY_METHOD, provide_automatic_options=False)
 def validate_session(session_uuid: str) -> Response:
     """ValidateSession: 200 {"valid": true|false} (APIValidateSessionReply `valid=validSession`)."""
     _session_api("ValidateSession", session_uuid)
-    with runtime().store.locked() as store:
-        valid = store.sessions.is_valid(session_uuid)
-    return api_response(200, {"valid": valid})
+    reply = runtime().call(ApiCall("ValidateSession", {"sessionUuid": session_uuid}, None))
+    return api_response(200, reply)

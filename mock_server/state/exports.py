@@ -15,9 +15,9 @@ import uuid
 from typing import Any
 from urllib.parse import quote
 
-from mock_server.errors import OperationError, UnknownMessageError
-from mock_server.i18n import localized
 from mock_server.state.model import BackupStorage, Image, ImageBackupStorageRef
+from mock_server.zstack.errors import OperationError, UnknownMessageError
+from mock_server.zstack.i18n import localized
 
 JSON = Any
 EXPORT_MSG = "org.zstack.header.storage.backup.APIExportImageFromBackupStorageMsg"
@@ -79,10 +79,14 @@ def export_image(
         raise _unknown_message(EXPORT_MSG, message)
     ref = image.ref_on(bs.uuid)
     if ref is None:
-        raise OperationError(localized(
-            "image[uuid: %s] is not on backup storage[uuid:%s, name:%s]",
-            image.uuid, bs.uuid, bs.name,
-        ))  # fmt: skip
+        raise OperationError(
+            localized(
+                "image[uuid: %s] is not on backup storage[uuid:%s, name:%s]",
+                image.uuid,
+                bs.uuid,
+                bs.name,
+            )
+        )
     if ref.export_url is not None:
         # already exported: the stored URL, no md5 (L1763-1766), nothing written
         return {"imageUrl": ref.export_url, "success": True}

@@ -6,14 +6,6 @@ import hashlib
 import re
 from typing import Any
 
-from mock_server.errors import (
-    CreateResourceError,
-    InternalError,
-    InvalidArgumentError,
-    OperationError,
-    ResourceNotFound,
-)
-from mock_server.i18n import localized
 from mock_server.state import paths, tags
 from mock_server.state.ids import Clock, IdGenerator
 from mock_server.state.jobs import Deferred
@@ -25,6 +17,14 @@ from mock_server.state.model import (
     ImageBackupStorageRef,
     ImageStatus,
 )
+from mock_server.zstack.errors import (
+    CreateResourceError,
+    InternalError,
+    InvalidArgumentError,
+    OperationError,
+    ResourceNotFound,
+)
+from mock_server.zstack.i18n import localized
 
 JSON = Any
 
@@ -237,12 +237,16 @@ class ImageBackend:
         usable = [u for u in wanted if (bs := self.backup_storages.get(u)) and bs.is_usable()]
         if not usable:
             # ImageApiInterceptor L169-170: the status and state are the format's 2nd and 3rd %s
-            raise OperationError(localized(
-                "no backup storage specified in uuids%s is available for adding this image; "
-                "they are not in status %s or not in state %s, or the uuid is invalid backup "
-                "storage uuid",
-                java_list(wanted), "Connected", "Enabled",
-            ))  # fmt: skip
+            raise OperationError(
+                localized(
+                    "no backup storage specified in uuids%s is available for adding this image; "
+                    "they are not in status %s or not in state %s, or the uuid is invalid backup "
+                    "storage uuid",
+                    java_list(wanted),
+                    "Connected",
+                    "Enabled",
+                )
+            )
         p["backupStorageUuids"] = list(dict.fromkeys(usable))
         p["url"] = _check_url(p["url"])
 
@@ -414,20 +418,31 @@ class ImageBackend:
         for bs_uuid in backup_storage_uuids:
             ref = image.ref_on(bs_uuid)
             if ref is None:
-                raise InvalidArgumentError(localized(
-                    "the image[uuid:%s, name:%s] is not on the backup storage[uuid:%s]",
-                    *who, bs_uuid,
-                ))  # fmt: skip
+                raise InvalidArgumentError(
+                    localized(
+                        "the image[uuid:%s, name:%s] is not on the backup storage[uuid:%s]",
+                        *who,
+                        bs_uuid,
+                    )
+                )
             if ref.status is not ImageStatus.DELETED:
                 if action == "recover":
-                    raise InvalidArgumentError(localized(
-                        "the image[uuid:%s, name:%s]'s status[%s] is not Deleted on the backup "
-                        "storage[uuid:%s]", *who, ref.status.value, bs_uuid,
-                    ))  # fmt: skip
-                raise InvalidArgumentError(localized(
-                    "the image[uuid:%s, name:%s] is not deleted on the backup storage[uuid:%s]",
-                    *who, bs_uuid,
-                ))  # fmt: skip
+                    raise InvalidArgumentError(
+                        localized(
+                            "the image[uuid:%s, name:%s]'s status[%s] is not Deleted on the backup "
+                            "storage[uuid:%s]",
+                            *who,
+                            ref.status.value,
+                            bs_uuid,
+                        )
+                    )
+                raise InvalidArgumentError(
+                    localized(
+                        "the image[uuid:%s, name:%s] is not deleted on the backup storage[uuid:%s]",
+                        *who,
+                        bs_uuid,
+                    )
+                )
             targets.append(ref)
         return targets
 
@@ -492,9 +507,9 @@ def _check_url(url: str) -> str:
     if url.startswith("/"):
         url = f"file://{url}"
     if not url.startswith(URL_PREFIXES):
-        raise InvalidArgumentError(localized(
-            "url must starts with 'file:///', 'http://', 'https://'， 'ftp://', 'sftp://' or '/'"
-        ))  # fmt: skip
+        # ImageApiInterceptor's text, fullwidth comma included
+        text = "url must starts with 'file:///', 'http://', 'https://'， 'ftp://', 'sftp://' or '/'"
+        raise InvalidArgumentError(localized(text))
     if url.startswith("file://"):
         path = url[len("file://") :]
         blocked = [

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from mock_server.errors import ErrorCode, InternalError, ZStackError
 from mock_server.state.ids import Clock
+from mock_server.zstack.errors import ErrorCode, InternalError, ZStackError
 
 JSON = Any
 log = logging.getLogger(__name__)
@@ -91,8 +91,12 @@ class Job:
     origin: dict[str, JSON] | None = None
 
     def to_json(self) -> dict[str, JSON]:
-        out: dict[str, JSON] = {"uuid": self.uuid, "api": self.api, "state": self.state.value,
-                                "polls": self.polls}  # fmt: skip
+        out: dict[str, JSON] = {
+            "uuid": self.uuid,
+            "api": self.api,
+            "state": self.state.value,
+            "polls": self.polls,
+        }
         if self.result is not None:
             out["result"] = self.result
         if self.error is not None:
@@ -112,7 +116,7 @@ def replayed(result: JSON, error: ErrorCode | None) -> Deferred:
     return Deferred(replay, resume={"replay": record})
 
 
-class _Recorded(Exception):  # noqa: N818 - carries an ErrorCode already made
+class _Recorded(Exception):  # carries an ErrorCode already made
     def __init__(self, error: ErrorCode) -> None:
         self.error = error
 
@@ -125,7 +129,7 @@ def _run(step: Callable[[], JSON]) -> tuple[JSON, ErrorCode | None]:
         return None, e.error
     except ZStackError as e:
         return None, e.to_error_code()
-    except Exception as e:  # noqa: BLE001 - a bug in the mock must still end the job cleanly
+    except Exception as e:  # a bug in the mock must still end the job cleanly
         log.exception("job step failed")
         return None, InternalError(f"{type(e).__name__}: {e}").to_error_code()
 
@@ -153,14 +157,26 @@ class JobQueue:
         return list(self._jobs.values())
 
     def submit(
-        self, uuid: str, api: str, work: JobWork, webhook: str | None = None,
-        wants_schema: bool = False, judged: bool = True,
-    ) -> Job:  # fmt: skip
+        self,
+        uuid: str,
+        api: str,
+        work: JobWork,
+        webhook: str | None = None,
+        wants_schema: bool = False,
+        judged: bool = True,
+    ) -> Job:
         """Run the job's work now; its result shows once the job is due."""
         now = self._clock.now()
         p = self.progression
-        job = Job(uuid=uuid, api=api, submitted=now, due=now, webhook=webhook,
-                  wants_schema=wants_schema, judged=judged)  # fmt: skip
+        job = Job(
+            uuid=uuid,
+            api=api,
+            submitted=now,
+            due=now,
+            webhook=webhook,
+            wants_schema=wants_schema,
+            judged=judged,
+        )
         if p.mode is ProgressionMode.SECONDS:
             job.due = now + p.value
         elif p.mode is ProgressionMode.POLLS:

@@ -15,8 +15,6 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mock_server.errors import ErrorCode, InternalError
-from mock_server.state.faults import FaultRules
 from mock_server.state.images import has_deleted_ref
 from mock_server.state.jobs import Deferred, Job, JobState, Progression, ProgressionMode, replayed
 from mock_server.state.model import (
@@ -28,6 +26,8 @@ from mock_server.state.model import (
     ImageStatus,
     Session,
 )
+from mock_server.tooling.faults import FaultRules
+from mock_server.zstack.errors import ErrorCode, InternalError
 
 if TYPE_CHECKING:
     from mock_server.state.store import Store
@@ -133,9 +133,11 @@ class StateFile:
                 "or pick another --state"
             )
         if meta.get("schema_version") != SCHEMA_VERSION:
-            raise StateFileError(f"{self.path}: state file version {meta.get('schema_version')} "
-                                 f"is not {SCHEMA_VERSION}, which this zstack-mock reads; it was "
-                                 "left untouched")  # fmt: skip
+            raise StateFileError(
+                f"{self.path}: state file version {meta.get('schema_version')} "
+                f"is not {SCHEMA_VERSION}, which this zstack-mock reads; it was "
+                "left untouched"
+            )
 
     @property
     def is_empty(self) -> bool:
@@ -233,9 +235,14 @@ class StateFile:
     def _job(self, store: Store, data: dict[str, JSON]) -> Job:
         resume = data.pop("resume")
         error = data.pop("error")
-        job = Job(**{**data, "state": JobState(data["state"]),
-                     "due": float("inf") if data["due"] is None else data["due"],
-                     "error": None if error is None else ErrorCode.from_json(error)})  # fmt: skip
+        job = Job(
+            **{
+                **data,
+                "state": JobState(data["state"]),
+                "due": float("inf") if data["due"] is None else data["due"],
+                "error": None if error is None else ErrorCode.from_json(error),
+            }
+        )
         if job.state is JobState.PROCESSING:
             job.pending = self._pending_work(store, resume)
         return job

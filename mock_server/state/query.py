@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from mock_server.errors import InternalError
+from mock_server.zstack.errors import InternalError
 
 JSON = Any
 

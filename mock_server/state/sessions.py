@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 
-from mock_server.errors import AuthenticationError, InvalidSession, MaxConcurrentSessionExceeded
-from mock_server.i18n import localized
 from mock_server.state.ids import Clock, IdGenerator
 from mock_server.state.model import Account, Session
+from mock_server.zstack.errors import (
+    AuthenticationError,
+    InvalidSession,
+    MaxConcurrentSessionExceeded,
+)
+from mock_server.zstack.i18n import localized
 
 # Real server: conf/globalConfig/identity.xml session.timeout and session.maxConcurrent.
 DEFAULT_SESSION_TIMEOUT = 7200.0

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from mock_server.errors import InvalidArgumentError
-from mock_server.i18n import localized
+from mock_server.zstack.errors import InvalidArgumentError
+from mock_server.zstack.i18n import localized
 
 # TagConstant.isEphemeralTag (header/.../tag/TagConstant.java L17-19)
 EPHEMERAL_PREFIX = "ephemeral::"

@@ -9,12 +9,12 @@ from typing import Any
 from flask import Flask, Response
 
 from contract_tests.i18n import Catalogue
-from mock_server import i18n
-from mock_server.apis import ApiCall
-from mock_server.errors import InvalidArgumentError, InvalidSession, ZStackError
 from mock_server.state.jobs import Job
 from mock_server.state.store import Store
-from mock_server.validation import VALIDATOR
+from mock_server.zstack import i18n
+from mock_server.zstack.api_chain import ApiCall
+from mock_server.zstack.errors import InvalidArgumentError, InvalidSession, ZStackError
+from mock_server.zstack.validation import VALIDATOR
 from tests.broken_servers.base import (
     JOB_OUTCOME_CHECKS,
     Broken,
@@ -23,7 +23,7 @@ from tests.broken_servers.base import (
     rewrite_json,
     runtime,
     set_body,
-)  # fmt: skip
+)
 
 JSON = Any
 Rule = Callable[[Store, ApiCall], "ZStackError | None"]
@@ -68,8 +68,14 @@ def _set_max_length(app: Flask, field: str, limit: int) -> None:
 
 def empty_name_rejected(app: Flask) -> None:
     """Rejects an empty name, which @APIParam's emptyString=true default lets through."""
-    _fail_add_image_when(app, lambda store, call: InvalidArgumentError(
-        "field[name] cannot be an empty string") if _name(call) == "" else None)  # fmt: skip
+    _fail_add_image_when(
+        app,
+        lambda store, call: (
+            InvalidArgumentError("field[name] cannot be an empty string")
+            if _name(call) == ""
+            else None
+        ),
+    )
 
 
 def name_max_length_off_by_one(app: Flask) -> None:
@@ -106,8 +112,9 @@ def all_parameter_checks_off(app: Flask) -> None:
 
 def resource_uuid_message_cut(app: Flask) -> None:
     """Cuts the resourceUuid message (ApiMediatorImpl's text) short."""
-    fail_job_details(app, lambda d: d.startswith("resourceUuid["),
-                     lambda d: d.split(" A valid uuid", 1)[0])  # fmt: skip
+    fail_job_details(
+        app, lambda d: d.startswith("resourceUuid["), lambda d: d.split(" A valid uuid", 1)[0]
+    )
 
 
 def unknown_format_wrong_code(app: Flask) -> None:
@@ -115,8 +122,11 @@ def unknown_format_wrong_code(app: Flask) -> None:
 
     def change(data: JSON) -> JSON:
         if "unknown format" in data["error"].get("details", ""):
-            data["error"] = {**data["error"], "code": "SYS.1000",
-                             "description": "An internal error happened in system"}  # fmt: skip
+            data["error"] = {
+                **data["error"],
+                "code": "SYS.1000",
+                "description": "An internal error happened in system",
+            }
         return data
 
     rewrite_json(app, lambda r: r.status_code == 503, change)
@@ -191,19 +201,43 @@ BROKEN = [
     Broken("name maxLength off by one", "validation", name_max_length_off_by_one, REJECTED),
     Broken("length counted in UTF-8 bytes", "validation", length_counted_in_utf8_bytes, REJECTED),
     Broken("description one over accepted", "validation", description_one_over_accepted, FAILS),
-    Broken("every parameter check off", "validation", all_parameter_checks_off,
-           (*FAILS, "negative_data_rejection")),
-    Broken("resourceUuid message cut", "validation", resource_uuid_message_cut,
-           ("message_variant_conformance",)),
-    Broken("unknown format wrong code", "validation", unknown_format_wrong_code,
-           ("error_code_conformance",)),
-    Broken("one message in Chinese, the rest in the source text", "validation",
-           one_message_in_chinese, ("error_code_conformance",)),
-    Broken("session checked before parameters", "validation", session_checked_first,
-           ("error_code_conformance",)),
+    Broken(
+        "every parameter check off",
+        "validation",
+        all_parameter_checks_off,
+        (*FAILS, "negative_data_rejection"),
+    ),
+    Broken(
+        "resourceUuid message cut",
+        "validation",
+        resource_uuid_message_cut,
+        ("message_variant_conformance",),
+    ),
+    Broken(
+        "unknown format wrong code",
+        "validation",
+        unknown_format_wrong_code,
+        ("error_code_conformance",),
+    ),
+    Broken(
+        "one message in Chinese, the rest in the source text",
+        "validation",
+        one_message_in_chinese,
+        ("error_code_conformance",),
+    ),
+    Broken(
+        "session checked before parameters",
+        "validation",
+        session_checked_first,
+        ("error_code_conformance",),
+    ),
     Broken("tags in params dropped", "tags", tags_in_params_dropped, FAILS),
     Broken("system tags unchecked", "tags", system_tags_unchecked, FAILS),
     # the 400 has no job to poll: job_success_conformance fails in its poll rule
-    Broken("numbers rejected as strings", "coercions", numbers_rejected_as_strings,
-           ("job_poll_conformance",)),
-]  # fmt: skip
+    Broken(
+        "numbers rejected as strings",
+        "coercions",
+        numbers_rejected_as_strings,
+        ("job_poll_conformance",),
+    ),
+]

@@ -43,16 +43,22 @@ def _on_jobs_of(app: Flask, key: str, change: Any) -> None:
         return response
 
     def when(response: Response) -> bool:
-        return is_poll(response) and response.status_code == 200 and (
-            request.path.rsplit("/", 1)[-1] in jobs)  # fmt: skip
+        return (
+            is_poll(response)
+            and response.status_code == 200
+            and (request.path.rsplit("/", 1)[-1] in jobs)
+        )
 
     rewrite_json(app, when, change)
 
 
 def export_without_md5(app: Flask) -> None:
     """The first export of an image answers without the agent's exportMd5Sum."""
-    _on_jobs_of(app, "exportImageFromBackupStorage",
-                lambda d: {k: v for k, v in d.items() if k != "exportMd5Sum"})  # fmt: skip
+    _on_jobs_of(
+        app,
+        "exportImageFromBackupStorage",
+        lambda d: {k: v for k, v in d.items() if k != "exportMd5Sum"},
+    )
 
 
 def export_url_without_name(app: Flask) -> None:
@@ -132,8 +138,9 @@ def candidate_path_is_query_image(app: Flask) -> None:
     @app.before_request
     def shadow() -> Response | None:
         if request.path.endswith("/v1/images/candidate-backup-storage"):
-            return Response('{"inventories": [], "schema": {}}', status=200,
-                            mimetype="application/json")  # fmt: skip
+            return Response(
+                '{"inventories": [], "schema": {}}', status=200, mimetype="application/json"
+            )
         return None
 
 
@@ -141,20 +148,60 @@ def candidate_path_is_query_image(app: Flask) -> None:
 ONE = ("delay-two",)
 CEPH = ("delay-two",)  # the suite's backup storage is a Ceph one only with the default seed
 BROKEN = [
-    Broken("export without md5", "backup storage", export_without_md5,
-           ("export_result_conformance",), CEPH),
-    Broken("export url without name", "backup storage", export_url_without_name,
-           ("export_url_conformance",), CEPH),
-    Broken("delete export clears md5", "backup storage", delete_export_clears_md5,
-           ("export_ref_conformance",), CEPH),
-    Broken("delete export on sftp succeeds", "backup storage", delete_export_on_sftp_succeeds,
-           JOB_OUTCOME_CHECKS + ("empty_result_conformance",), ONE),
-    Broken("state event ignored", "backup storage", state_event_ignored,
-           ("backup_storage_echo_conformance",), ONE),
-    Broken("reconnect without inventory", "backup storage", reconnect_without_inventory,
-           ("backup_storage_result_conformance", "job_success_conformance"), ONE),
-    Broken("update name not limited", "backup storage", update_name_not_limited,
-           JOB_OUTCOME_CHECKS, ONE),
-    Broken("candidate path is query image", "backup storage", candidate_path_is_query_image,
-           JOB_OUTCOME_CHECKS, ONE),
-]  # fmt: skip
+    Broken(
+        "export without md5",
+        "backup storage",
+        export_without_md5,
+        ("export_result_conformance",),
+        CEPH,
+    ),
+    Broken(
+        "export url without name",
+        "backup storage",
+        export_url_without_name,
+        ("export_url_conformance",),
+        CEPH,
+    ),
+    Broken(
+        "delete export clears md5",
+        "backup storage",
+        delete_export_clears_md5,
+        ("export_ref_conformance",),
+        CEPH,
+    ),
+    Broken(
+        "delete export on sftp succeeds",
+        "backup storage",
+        delete_export_on_sftp_succeeds,
+        JOB_OUTCOME_CHECKS + ("empty_result_conformance",),
+        ONE,
+    ),
+    Broken(
+        "state event ignored",
+        "backup storage",
+        state_event_ignored,
+        ("backup_storage_echo_conformance",),
+        ONE,
+    ),
+    Broken(
+        "reconnect without inventory",
+        "backup storage",
+        reconnect_without_inventory,
+        ("backup_storage_result_conformance", "job_success_conformance"),
+        ONE,
+    ),
+    Broken(
+        "update name not limited",
+        "backup storage",
+        update_name_not_limited,
+        JOB_OUTCOME_CHECKS,
+        ONE,
+    ),
+    Broken(
+        "candidate path is query image",
+        "backup storage",
+        candidate_path_is_query_image,
+        JOB_OUTCOME_CHECKS,
+        ONE,
+    ),
+]

@@ -13,8 +13,8 @@ from flask import Flask, Response, request
 
 from mock_server.app import create_app
 from mock_server.config import MockConfig
-from mock_server.resources import default_fixtures_path
-from mock_server.routes.rest import MockRuntime
+from mock_server.package_data import default_fixtures_path
+from mock_server.runtime import MockRuntime
 from mock_server.state.model import DeletionPolicy
 from tests.served import ThreadedServer
 

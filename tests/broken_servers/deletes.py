@@ -76,4 +76,4 @@ BROKEN = [
     Broken("delete rejects indexed form", "query params", delete_rejects_indexed_form, REJECTED),
     Broken("delete splits commas", "query params", delete_splits_commas, FAILS),
     Broken("delete reads a body", "query params", delete_reads_body, CAUGHT),
-]  # fmt: skip
+]

@@ -159,24 +159,62 @@ def deleted_image_disappears_and_returns(app: Flask) -> None:
 
 
 BROKEN = [
-    Broken("size as string", "inventory fields", size_as_string,
-           ("image_inventory_conformance", "query_reply_conformance")),
-    Broken("ISO timestamps", "inventory fields", iso_timestamps,
-           ("image_inventory_conformance", "query_reply_conformance")),
+    Broken(
+        "size as string",
+        "inventory fields",
+        size_as_string,
+        ("image_inventory_conformance", "query_reply_conformance"),
+    ),
+    Broken(
+        "ISO timestamps",
+        "inventory fields",
+        iso_timestamps,
+        ("image_inventory_conformance", "query_reply_conformance"),
+    ),
     Broken("name not trimmed", "inventory fields", name_not_trimmed, ("image_echo_conformance",)),
-    Broken("refs on unusable storage", "inventory fields", refs_on_unusable_storage,
-           ("image_echo_conformance",)),
-    Broken("defaults not filled", "inventory fields", defaults_not_filled,
-           ("image_defaults_conformance",)),
-    Broken("installPath in the old layout", "inventory fields", install_path_in_the_old_layout,
-           ("install_path_conformance",)),
-    Broken("expunge of a Ready image succeeds", "lifecycle", expunge_of_ready_image_succeeds,
-           ("error_code_conformance", "error_envelope_conformance")),
-    Broken("delete of an unknown uuid fails", "lifecycle", delete_of_unknown_uuid_fails,
-           ("empty_result_conformance",)),
+    Broken(
+        "refs on unusable storage",
+        "inventory fields",
+        refs_on_unusable_storage,
+        ("image_echo_conformance",),
+    ),
+    Broken(
+        "defaults not filled",
+        "inventory fields",
+        defaults_not_filled,
+        ("image_defaults_conformance",),
+    ),
+    Broken(
+        "installPath in the old layout",
+        "inventory fields",
+        install_path_in_the_old_layout,
+        ("install_path_conformance",),
+    ),
+    Broken(
+        "expunge of a Ready image succeeds",
+        "lifecycle",
+        expunge_of_ready_image_succeeds,
+        ("error_code_conformance", "error_envelope_conformance"),
+    ),
+    Broken(
+        "delete of an unknown uuid fails",
+        "lifecycle",
+        delete_of_unknown_uuid_fails,
+        ("empty_result_conformance",),
+    ),
     # under Direct a deleted image is gone: nothing to recover, no status to keep
-    Broken("recover does nothing", "lifecycle", recover_does_nothing,
-           ("image_status_conformance",), ("delay-two",)),
-    Broken("deleted image stays Ready", "lifecycle", deleted_image_disappears_and_returns,
-           ("image_status_conformance",), ("delay-two",)),
-]  # fmt: skip
+    Broken(
+        "recover does nothing",
+        "lifecycle",
+        recover_does_nothing,
+        ("image_status_conformance",),
+        ("delay-two",),
+    ),
+    Broken(
+        "deleted image stays Ready",
+        "lifecycle",
+        deleted_image_disappears_and_returns,
+        ("image_status_conformance",),
+        ("delay-two",),
+    ),
+]

@@ -82,8 +82,11 @@ def add_image_synchronous(app: Flask) -> None:
 
 def relative_location(app: Flask) -> None:
     """Sends `location` as a path, not an absolute URL."""
-    rewrite_json(app, lambda r: r.status_code == 202 and not is_poll(r),
-                  lambda b: {**b, "location": "/zstack" + b["location"].split("/zstack", 1)[1]})  # fmt: skip
+    rewrite_json(
+        app,
+        lambda r: r.status_code == 202 and not is_poll(r),
+        lambda b: {**b, "location": "/zstack" + b["location"].split("/zstack", 1)[1]},
+    )
 
 
 def unknown_job_is_json(app: Flask) -> None:
@@ -113,14 +116,20 @@ def failed_job_is_400(app: Flask) -> None:
 
 def error_description_wrong(app: Flask) -> None:
     """Puts its own text in `description` instead of ZStack's text for the code."""
-    rewrite_json(app, lambda r: r.status_code == 503,
-                  lambda b: {"error": {**b["error"], "description": "Something failed"}})  # fmt: skip
+    rewrite_json(
+        app,
+        lambda r: r.status_code == 503,
+        lambda b: {"error": {**b["error"], "description": "Something failed"}},
+    )
 
 
 def error_without_details(app: Flask) -> None:
     """Leaves `details` out of errors."""
-    rewrite_json(app, lambda r: r.status_code == 503,
-                  lambda b: {"error": {k: v for k, v in b["error"].items() if k != "details"}})  # fmt: skip
+    rewrite_json(
+        app,
+        lambda r: r.status_code == 503,
+        lambda b: {"error": {k: v for k, v in b["error"].items() if k != "details"}},
+    )
 
 
 def rest_errors_as_json(app: Flask) -> None:
@@ -189,32 +198,82 @@ def reply_body_not_json(app: Flask) -> None:
 
 
 BROKEN = [
-    Broken("params envelope ignored", "body layout", params_envelope_ignored,
-           ("job_success_conformance", "error_code_conformance")),
-    Broken("expungeImage action renamed", "body layout", expunge_action_renamed,
-           ("job_accepted_conformance", "job_poll_conformance")),
-    Broken("unknown fields rejected", "body layout", unknown_fields_rejected,
-           ("job_poll_conformance", "job_accepted_conformance")),
-    Broken("AddImage answered synchronously", "async protocol", add_image_synchronous,
-           ("job_accepted_conformance", "job_poll_conformance")),
-    Broken("relative job location", "async protocol", relative_location,
-           ("job_accepted_conformance",)),
-    Broken("unknown job is JSON", "async protocol", unknown_job_is_json,
-           ("unknown_job_conformance", "plain_text_conformance")),
-    Broken("failed job is 400", "error structure", failed_job_is_400,
-           ("job_poll_conformance", "error_envelope_conformance")),
-    Broken("error description wrong", "error structure", error_description_wrong,
-           ("error_envelope_conformance",)),
-    Broken("error without details", "error structure", error_without_details,
-           ("error_envelope_conformance",)),
-    Broken("REST errors as JSON", "error structure", rest_errors_as_json,
-           ("plain_text_conformance",)),
-    Broken("unknown session accepted on query", "auth", unknown_session_accepted,
-           ("error_code_conformance", "error_envelope_conformance")),
-    Broken("action mapping names the context path", "REST texts",
-           action_mapping_with_context_path, ("plain_text_conformance",)),
-    Broken("ZQL error in the old query builder's words", "REST texts",
-           zql_error_is_the_old_query_builder, ("error_code_conformance",)),
-    Broken("job result is not JSON", "async protocol", reply_body_not_json,
-           ("job_poll_conformance", "empty_result_conformance")),
-]  # fmt: skip
+    Broken(
+        "params envelope ignored",
+        "body layout",
+        params_envelope_ignored,
+        ("job_success_conformance", "error_code_conformance"),
+    ),
+    Broken(
+        "expungeImage action renamed",
+        "body layout",
+        expunge_action_renamed,
+        ("job_accepted_conformance", "job_poll_conformance"),
+    ),
+    Broken(
+        "unknown fields rejected",
+        "body layout",
+        unknown_fields_rejected,
+        ("job_poll_conformance", "job_accepted_conformance"),
+    ),
+    Broken(
+        "AddImage answered synchronously",
+        "async protocol",
+        add_image_synchronous,
+        ("job_accepted_conformance", "job_poll_conformance"),
+    ),
+    Broken(
+        "relative job location", "async protocol", relative_location, ("job_accepted_conformance",)
+    ),
+    Broken(
+        "unknown job is JSON",
+        "async protocol",
+        unknown_job_is_json,
+        ("unknown_job_conformance", "plain_text_conformance"),
+    ),
+    Broken(
+        "failed job is 400",
+        "error structure",
+        failed_job_is_400,
+        ("job_poll_conformance", "error_envelope_conformance"),
+    ),
+    Broken(
+        "error description wrong",
+        "error structure",
+        error_description_wrong,
+        ("error_envelope_conformance",),
+    ),
+    Broken(
+        "error without details",
+        "error structure",
+        error_without_details,
+        ("error_envelope_conformance",),
+    ),
+    Broken(
+        "REST errors as JSON", "error structure", rest_errors_as_json, ("plain_text_conformance",)
+    ),
+    Broken(
+        "unknown session accepted on query",
+        "auth",
+        unknown_session_accepted,
+        ("error_code_conformance", "error_envelope_conformance"),
+    ),
+    Broken(
+        "action mapping names the context path",
+        "REST texts",
+        action_mapping_with_context_path,
+        ("plain_text_conformance",),
+    ),
+    Broken(
+        "ZQL error in the old query builder's words",
+        "REST texts",
+        zql_error_is_the_old_query_builder,
+        ("error_code_conformance",),
+    ),
+    Broken(
+        "job result is not JSON",
+        "async protocol",
+        reply_body_not_json,
+        ("job_poll_conformance", "empty_result_conformance"),
+    ),
+]

@@ -18,8 +18,18 @@ from tests.broken_servers import BY_NAME, NONE, PROOF_CONFIGS, BrokenServer
 from tests.broken_servers.outcome import Outcome
 
 # the broken servers are mocks: the opt-in backup storage changes are safe to make
-SUITE_ARGS = ["--pyargs", "contract_tests", "-q", "-p", "no:cacheprovider", "-W", "ignore",
-              "--hypothesis-seed=0", "--allow-backup-storage-changes", "yes"]  # fmt: skip
+SUITE_ARGS = [
+    "--pyargs",
+    "contract_tests",
+    "-q",
+    "-p",
+    "no:cacheprovider",
+    "-W",
+    "ignore",
+    "--hypothesis-seed=0",
+    "--allow-backup-storage-changes",
+    "yes",
+]
 
 
 def prove(name: str, config: str) -> dict[str, object]:

@@ -19,8 +19,11 @@ def main() -> int:
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # die of Ctrl-C as most programs do, silently
     api = os.environ["ZSTACK_URL"] + "/zstack/v1"
     password = hashlib.sha512(b"password").hexdigest()
-    requests.put(f"{api}/accounts/login", json={"logInByAccount": {
-        "accountName": "admin", "password": password}}, timeout=30)  # fmt: skip
+    requests.put(
+        f"{api}/accounts/login",
+        json={"logInByAccount": {"accountName": "admin", "password": password}},
+        timeout=30,
+    )
     child = subprocess.Popen(
         [
             sys.executable,

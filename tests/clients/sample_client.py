@@ -49,9 +49,18 @@ def wait(location: str) -> Any:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--mistake", choices=["none", "unknown-field", "delete-body",
-                                              "session-in-query", "list-as-string",
-                                              "no-format"], default="none")  # fmt: skip
+    parser.add_argument(
+        "--mistake",
+        choices=[
+            "none",
+            "unknown-field",
+            "delete-body",
+            "session-in-query",
+            "list-as-string",
+            "no-format",
+        ],
+        default="none",
+    )
     mistake = parser.parse_args().mistake
     api = os.environ["ZSTACK_URL"] + "/zstack/v1"
     pw = hashlib.sha512(b"password").hexdigest()
@@ -63,8 +72,12 @@ def main() -> int:
     if valid != {"valid": True}:
         print(f"ValidateSession answered {valid}", file=sys.stderr)
         return 4
-    params: dict[str, object] = {"name": "gate", "url": "http://example/x.qcow2", "format": "qcow2",
-                                 "backupStorageUuids": [BS]}  # fmt: skip
+    params: dict[str, object] = {
+        "name": "gate",
+        "url": "http://example/x.qcow2",
+        "format": "qcow2",
+        "backupStorageUuids": [BS],
+    }
     if mistake == "unknown-field":
         params["colour"] = "blue"
     if mistake == "list-as-string":

@@ -14,12 +14,12 @@ from werkzeug.exceptions import NotFound
 from werkzeug.security import safe_join
 
 from mock_server import __version__
-from mock_server.routes.rest import runtime
-from mock_server.wire import json_response
+from mock_server.runtime import runtime
+from mock_server.zstack.encoding import json_response
 
-# nested in the admin blueprint, so its paths are under /_mock
+# registered by the app factory under /_mock
 bp = Blueprint("about", __name__)
-_UI = Path(__file__).resolve().parent.parent / "ui"
+_UI = Path(__file__).resolve().parent / "ui"
 _STARTED = "zstack_mock.started"
 
 
@@ -75,5 +75,6 @@ def api_docs_asset(asset: str) -> Response:
 def health() -> Response:
     rt = runtime()
     uptime = rt.store.clock.now() - current_app.extensions[_STARTED]
-    return json_response(200, {"status": "ok", "version": __version__,
-                               "uptimeSeconds": round(uptime, 3)})  # fmt: skip
+    return json_response(
+        200, {"status": "ok", "version": __version__, "uptimeSeconds": round(uptime, 3)}
+    )

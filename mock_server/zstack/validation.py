@@ -12,11 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from mock_server import gson
-from mock_server.errors import InvalidArgumentError, ResourceNotFound
-from mock_server.i18n import localized
-from mock_server.spec import Operation, Spec
 from mock_server.state.ids import is_zstack_uuid
+from mock_server.zstack import gson
+from mock_server.zstack.errors import InvalidArgumentError, ResourceNotFound
+from mock_server.zstack.i18n import localized
+from mock_server.zstack.spec import Operation, Spec
 
 JSON = Any
 
@@ -24,7 +24,7 @@ JSON = Any
 VALIDATOR = "org.zstack.header.message.ApiMessageParamValidator"
 
 
-class StopRouting(Exception):  # noqa: N818 - ZStack's name for it
+class StopRouting(Exception):  # ZStack's name for it
     """The API succeeded before reaching its service (DeleteImage of a missing image)."""
 
 
@@ -138,7 +138,7 @@ def _check_value(name: str, fs: dict[str, JSON], value: JSON) -> None:
                 VALIDATOR,
                 fs["maxLength"],
                 len(value),
-            )  # fmt: skip
+            )
         )
     if "enum" in fs and not checked_elsewhere:
         for v in value if isinstance(value, list) else [value]:
@@ -150,7 +150,7 @@ def _check_value(name: str, fs: dict[str, JSON], value: JSON) -> None:
                         VALIDATOR,
                         f"[{', '.join(fs['enum'])}]",
                         gson.java_to_string(v),
-                    )  # fmt: skip
+                    )
                 )
     if isinstance(value, list):
         if fs.get("minItems", 0) >= 1 and not value:
@@ -173,7 +173,7 @@ def _check_resource(name: str, fs: dict[str, JSON], value: JSON, exists: Resourc
                     name,
                     gson.java_to_string(missing),
                     vo,
-                )  # fmt: skip
+                )
             )
         return
     if exists(vo, value):
@@ -197,13 +197,15 @@ def check_resource_uuid(message: dict[str, JSON]) -> None:
     if value is not None and not is_zstack_uuid(value):
         # the catalogues' entry (L9831) spells "uuid(v4" in lower case: no key matches, every
         # locale sends the source text
-        raise InvalidArgumentError(localized(
-            "resourceUuid[%s] is not a valid uuid. A valid uuid is a UUID(v4 recommended) with "
-            "'-' stripped. see http://en.wikipedia.org/wiki/Universally_unique_identifier for "
-            "format of UUID, the regular expression uses to validate a UUID is "
-            "'[0-9a-f]{8}[0-9a-f]{4}[1-5][0-9a-f]{3}[89ab][0-9a-f]{3}[0-9a-f]{12}'",
-            value,
-        ))  # fmt: skip
+        raise InvalidArgumentError(
+            localized(
+                "resourceUuid[%s] is not a valid uuid. A valid uuid is a UUID(v4 recommended) with "
+                "'-' stripped. see http://en.wikipedia.org/wiki/Universally_unique_identifier for "
+                "format of UUID, the regular expression uses to validate a UUID is "
+                "'[0-9a-f]{8}[0-9a-f]{4}[1-5][0-9a-f]{3}[89ab][0-9a-f]{3}[0-9a-f]{12}'",
+                value,
+            )
+        )
 
 
 def read_message(schema: MessageSchema, raw: dict[str, JSON] | None) -> dict[str, JSON]:

@@ -170,7 +170,7 @@ class JsonReader:
     def _p(self) -> int:
         return self.peeked if self.peeked != P.NONE else self._do_peek()
 
-    def _do_peek(self) -> int:  # noqa: C901 - one branch per JsonScope, as in Gson
+    def _do_peek(self) -> int:  # one branch per JsonScope, as in Gson
         top = self.stack[-1]
         if top == Scope.EMPTY_ARRAY:
             self.stack[-1] = Scope.NONEMPTY_ARRAY
@@ -288,7 +288,7 @@ class JsonReader:
         self.peeked = {"true": P.TRUE, "false": P.FALSE, "null": P.NULL}[keyword]
         return self.peeked
 
-    def _peek_number(self) -> int:  # noqa: C901 - Gson's number state machine
+    def _peek_number(self) -> int:  # Gson's number state machine
         value, negative, fits, last, i = 0, False, True, "none", 0
         while self.pos + i < self.limit:
             c = self.buf[self.pos + i]

@@ -18,11 +18,11 @@ from typing import Any, TextIO
 from flask import Flask
 
 from mock_server.config import MockConfig
-from mock_server.resources import default_fixtures_path
-from mock_server.state.faults import FaultRules
+from mock_server.package_data import default_fixtures_path
 from mock_server.state.fixtures import FixtureError, load_fixtures
 from mock_server.state.model import DeletionPolicy
 from mock_server.state.persist import StateFile, StateFileError
+from mock_server.tooling.faults import FaultRules
 
 _ENV = "ZSTACK_MOCK_CONFIG"
 # how many requests the served mock works on at once (README, "Limits")
@@ -72,9 +72,11 @@ def app_from_env() -> Flask:
     config = MockConfig(**data)
     if config.access_log:
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter(
-            "%(message)s" if config.log_format == "json" else "%(asctime)s %(message)s"
-        ))  # fmt: skip
+        handler.setFormatter(
+            logging.Formatter(
+                "%(message)s" if config.log_format == "json" else "%(asctime)s %(message)s"
+            )
+        )
         access = logging.getLogger("zstack_mock.access")
         access.addHandler(handler)
         access.setLevel(logging.INFO)
@@ -89,11 +91,14 @@ def app_from_env() -> Flask:
     gc.set_threshold(50_000, 50, 100)
     # the socket listens (granian's main process bound it) and the app is built: say so now, so a
     # client or the gate that waits for this line finds a mock that answers
-    print(f"zstack-mock: serving ZStack image APIs at "
-          f"http://{config.host}:{config.port}{config.context_path}/v1 "
-          f"(deletion policy {config.deletion_policy.value}, job delay {config.job_delay:g}s); "
-          f"dashboard http://{config.host}:{config.port}/_mock/ui",
-          file=sys.stderr, flush=True)  # fmt: skip
+    print(
+        f"zstack-mock: serving ZStack image APIs at "
+        f"http://{config.host}:{config.port}{config.context_path}/v1 "
+        f"(deletion policy {config.deletion_policy.value}, job delay {config.job_delay:g}s); "
+        f"dashboard http://{config.host}:{config.port}/_mock/ui",
+        file=sys.stderr,
+        flush=True,
+    )
     return app
 
 
@@ -123,7 +128,7 @@ def serve(config: MockConfig, err: TextIO) -> int:
     # one worker: the state lives in that one process; several would split it
     os.environ[_ENV] = _to_env(config)
     server = _exclusive_server()(
-        "mock_server.serve:app_from_env",
+        "mock_server.cli.serve:app_from_env",
         address=config.host,
         port=config.port,
         interface=Interfaces.WSGI,

@@ -6,7 +6,7 @@ import re
 
 from flask import Response, request
 
-from mock_server.routes.rest import runtime
+from mock_server.runtime import runtime
 
 # by default any localhost origin, on any port (frontend dev servers)
 LOCALHOST = re.compile(r"^https?://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$")

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from mock_server.errors import ErrorCode
 from mock_server.state.jobs import Job
-from mock_server.state.journal import Finding
-from mock_server.validation import MessageSchema
+from mock_server.tooling.journal import Finding
+from mock_server.zstack.errors import ErrorCode
+from mock_server.zstack.validation import MessageSchema
 
 JSON = Any
 # NeedReplyMessage (every APIMessage's base) declares them, so ZStack reads them beside the
@@ -51,8 +51,10 @@ def envelope_findings(
             found.append(Finding("warning", "unknown-field", reason))
         for key in sorted(set(inner) & set(path_vars)):
             if inner[key] != path_vars[key]:
-                reason = (f"'{envelope}.{key}' is {inner[key]!r} but the path says "
-                          f"{path_vars[key]!r}; ZStack uses the path's")  # fmt: skip
+                reason = (
+                    f"'{envelope}.{key}' is {inner[key]!r} but the path says "
+                    f"{path_vars[key]!r}; ZStack uses the path's"
+                )
                 found.append(Finding("warning", "path-variable-differs", reason))
     return found
 
@@ -93,18 +95,24 @@ def unchecked_session(api: str) -> list[Finding]:
     APIDeleteImageMsg.java L22), checked at SYSTEM, before the session check at FRONT
     (header/src/main/java/org/zstack/header/apimediator/GlobalApiMessageInterceptor.java L8).
     """
-    reason = (f"the session is unknown or expired (ID.1001); ZStack answers {api} of a missing "
-              "resource with success before it checks the session")  # fmt: skip
+    reason = (
+        f"the session is unknown or expired (ID.1001); ZStack answers {api} of a missing "
+        "resource with success before it checks the session"
+    )
     return [Finding("warning", "authentication", reason)]
 
 
 def session_in_query(args: Iterable[str]) -> list[Finding]:
     """A session id belongs in `Authorization: OAuth`, never in a URL (ZStack ignores it there)."""
     return [
-        Finding("warning", "session-in-query",
-                f"query parameter '{key}' carries a session id; send it as Authorization: OAuth")
-        for key in sorted(set(args)) if key in SESSION_PARAMS
-    ]  # fmt: skip
+        Finding(
+            "warning",
+            "session-in-query",
+            f"query parameter '{key}' carries a session id; send it as Authorization: OAuth",
+        )
+        for key in sorted(set(args))
+        if key in SESSION_PARAMS
+    ]
 
 
 def error_findings(error: ErrorCode) -> list[Finding]:

@@ -178,7 +178,12 @@ def injected_error(code: str, details: str, description: str | None = None) -> Z
     try:
         cls = error_class_for_code(code)
     except KeyError:
-        cls = type(f"Injected{code.replace('.', '')}", (ZStackError,), {
-            "code": code, "description": description or "An error injected by the mock",
-        })  # fmt: skip
+        cls = type(
+            f"Injected{code.replace('.', '')}",
+            (ZStackError,),
+            {
+                "code": code,
+                "description": description or "An error injected by the mock",
+            },
+        )
     return cls(details)

@@ -2,35 +2,20 @@
 
 from __future__ import annotations
 
-import math
-import re
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import Blueprint, Response, request
 
-from mock_server.routes import about
-from mock_server.routes.rest import runtime, spec_error
-from mock_server.state.faults import FaultAction
+from mock_server.runtime import runtime
 from mock_server.state.fixtures import FixtureError, read_fixtures
-from mock_server.state.jobs import Job, JobState, Progression, ProgressionMode
-from mock_server.state.journal import Journal
-from mock_server.state.store import Store
-from mock_server.wire import json_response
+from mock_server.state.jobs import Progression, ProgressionMode
+from mock_server.tooling import admin
+from mock_server.tooling.admin import AdminError
+from mock_server.tooling.faults import FaultAction
+from mock_server.zstack.encoding import json_response
 
 JSON = Any
-T = TypeVar("T")
 bp = Blueprint("admin", __name__, url_prefix="/_mock")
-bp.register_blueprint(about.bp)
-_IMAGE_IN_PATH = re.compile(r"/v1/images/([0-9a-f]{32})(?:/|$)")
-
-
-class AdminError(Exception):
-    """A bad admin request: a clear JSON error, and nothing changed."""
-
-    def __init__(self, status: int, details: str) -> None:
-        super().__init__(details)
-        self.status = status
-        self.details = details
 
 
 @bp.errorhandler(AdminError)
@@ -40,15 +25,16 @@ def admin_error(e: AdminError) -> Response:
         404: ("MOCK.1001", "No such admin resource"),
         409: ("MOCK.1002", "The admin request conflicts with the current state"),
     }[e.status]
-    return json_response(e.status, {"error": {"code": code, "description": description,
-                                              "details": e.details}})  # fmt: skip
+    return json_response(
+        e.status, {"error": {"code": code, "description": description, "details": e.details}}
+    )
 
 
 def _json_body(schema_name: str) -> dict[str, JSON]:
     """The body, checked against the spec's schema for this admin request."""
     try:
         body = request.get_json(force=True, silent=False)
-    except Exception:  # noqa: BLE001 - werkzeug raises several kinds for bad JSON
+    except Exception:  # werkzeug raises several kinds for bad JSON
         raise AdminError(400, "the body is not valid JSON") from None
     spec = runtime().spec
     validator = spec.validator({"$ref": f"#/components/schemas/{schema_name}"})
@@ -60,55 +46,25 @@ def _json_body(schema_name: str) -> dict[str, JSON]:
     return result
 
 
-def _summary(store: Store) -> Response:
-    return json_response(200, {"images": len(store.images.images),
-                               "backupStorages": len(store.backup_storages),
-                               "accounts": len(store.sessions.accounts)})  # fmt: skip
-
-
 @bp.post("/reset")
 def reset() -> Response:
-    rt = runtime()
-    with rt.store.locked() as store:
-        rt.install(store.reset())
-    return _summary(rt.store)
+    return json_response(200, admin.reset(runtime()))
 
 
 @bp.put("/fixtures")
 def load_fixtures() -> Response:
     """Replace the fixtures with a YAML body (JSON with a JSON type); a bad one changes nothing."""
-    rt = runtime()
     try:
         text = request.get_data(as_text=True)
         fixtures = read_fixtures(text, "fixtures", json_only=request.mimetype == "application/json")
     except FixtureError as e:
         raise AdminError(400, str(e)) from None
-    with rt.store.locked() as store:
-        rt.install(Store(fixtures, store.settings, store.persisted))
-    return _summary(rt.store)
+    return json_response(200, admin.reset(runtime(), fixtures))
 
 
 @bp.get("/state")
 def state() -> Response:
-    rt = runtime()
-    limit = _int_arg("limit", minimum=1)
-    with rt.store.locked() as store:
-        images = list(store.images.images.values())
-        sessions = list(store.sessions.sessions.values())
-        jobs = store.jobs.all()
-        body = {
-            "images": [i.to_inventory() for i in _newest(images, limit)],
-            "backupStorages": [b.to_inventory() for b in store.backup_storages.values()],
-            "sessions": [s.to_inventory() for s in _newest(sessions, limit)],
-            "jobs": _job_views(rt.journal, _newest(jobs, limit)),
-            "totals": {"images": len(images), "sessions": len(sessions), "jobs": len(jobs)},
-            "settings": {
-                "deletionPolicy": store.images.policy.value,
-                "expungePeriod": store.images.expunge_period,
-                "sessionTimeout": store.sessions.timeout,
-                "progression": store.jobs.progression.to_json(),
-            },
-        }
+    body = admin.state(runtime(), _int_arg("limit", minimum=1))
     # a poller (the dashboard, every second) gets 304 while nothing changed
     rsp = json_response(200, body)
     rsp.add_etag()
@@ -118,11 +74,7 @@ def state() -> Response:
 
 @bp.get("/jobs")
 def list_jobs() -> Response:
-    rt = runtime()
-    limit = _int_arg("limit", minimum=1)
-    with rt.store.locked() as store:
-        return json_response(200, {"jobs": _job_views(rt.journal, _newest(store.jobs.all(), limit)),
-                                   "progression": store.jobs.progression.to_json()})  # fmt: skip
+    return json_response(200, admin.list_jobs(runtime(), _int_arg("limit", minimum=1)))
 
 
 def _int_arg(name: str, minimum: int) -> int | None:
@@ -134,36 +86,6 @@ def _int_arg(name: str, minimum: int) -> int | None:
     return int(raw)
 
 
-def _newest(items: list[T], limit: int | None) -> list[T]:
-    """The newest `limit` items of a list kept oldest first (all of them without a limit)."""
-    return items if limit is None else items[-limit:]
-
-
-def _job_views(journal: Journal, jobs: list[Job]) -> list[dict[str, JSON]]:
-    """Jobs with what the dashboard shows: their image, and when they started, are due and ended."""
-    images = {job.uuid: _job_image(job) for job in jobs}
-    if any(images[j.uuid] is None and j.api != "AddImage" for j in jobs):
-        # Delete/Expunge/Recover name their image only in the path of the request that started them
-        for entry in journal.entries(path="/v1/images/"):
-            if entry.job in images and (m := _IMAGE_IN_PATH.search(entry.path)):
-                images[entry.job] = images[entry.job] or m.group(1)
-    return [
-        {**job.to_json(), "image": images[job.uuid], "submitted": job.submitted,
-         "due": None if math.isinf(job.due) else job.due, "finished": job.finished}
-        for job in jobs
-    ]  # fmt: skip
-
-
-def _job_image(job: Job) -> str | None:
-    inventory = (job.result or {}).get("inventory")
-    if isinstance(inventory, dict) and isinstance(inventory.get("uuid"), str):
-        return str(inventory["uuid"])
-    resume = job.pending.resume if job.pending is not None else None
-    if resume is not None and isinstance(resume.get("download"), str):
-        return str(resume["download"])  # an AddImage still downloading
-    return None
-
-
 @bp.put("/jobs/progression")
 def set_progression() -> Response:
     body = _json_body("MockProgression")
@@ -171,37 +93,19 @@ def set_progression() -> Response:
     value = float(body.get("value", 0))
     if mode is not ProgressionMode.IMMEDIATE and value <= 0:
         raise AdminError(400, f"mode {mode.value} needs a value above 0")
-    with runtime().store.locked() as store:
-        store.jobs.progression = Progression(mode, value)
-        return json_response(200, store.jobs.progression.to_json())
-
-
-def _running_job(store: Store, uuid: str) -> Job:
-    job = store.jobs.get(uuid)
-    if job is None:
-        raise AdminError(404, f"no job {uuid}")
-    if job.state is not JobState.PROCESSING:
-        raise AdminError(409, f"job {uuid} has already {job.state.value}")
-    return job
+    return json_response(200, admin.set_progression(runtime(), Progression(mode, value)))
 
 
 @bp.post("/jobs/<uuid>/complete")
 def complete_job(uuid: str) -> Response:
-    with runtime().store.locked() as store:
-        job = _running_job(store, uuid)
-        store.jobs.complete(job)
-        return json_response(200, job.to_json())
+    return json_response(200, admin.complete_job(runtime(), uuid))
 
 
 @bp.post("/jobs/<uuid>/fail")
 def fail_job(uuid: str) -> Response:
-    rt = runtime()
     body = _json_body("MockJobFailure")
-    error = spec_error(body["code"], body.get("details") or "failed by the mock's admin API")
-    with rt.store.locked() as store:
-        job = _running_job(store, uuid)
-        store.jobs.fail(job, error)
-        return json_response(200, job.to_json())
+    details = body.get("details") or "failed by the mock's admin API"
+    return json_response(200, admin.fail_job(runtime(), uuid, body["code"], details))
 
 
 @bp.get("/faults")
@@ -214,8 +118,11 @@ def add_fault() -> Response:
     rt = runtime()
     body = _json_body("MockFaultRuleRequest")
     action = FaultAction(body["action"])
-    fields: dict[str, JSON] = {"operation": body["operation"], "action": action,
-                               "remaining": body.get("times")}  # fmt: skip
+    fields: dict[str, JSON] = {
+        "operation": body["operation"],
+        "action": action,
+        "remaining": body.get("times"),
+    }
     if "match" in body:
         fields.update(field=body["match"]["field"], value=body["match"]["value"])
     if action is FaultAction.LATENCY:
@@ -267,8 +174,7 @@ def journal() -> Response:
         raise AdminError(400, "verdict is one of ok, warning, violation")
     if filters.get("limit", 0) < 0:
         raise AdminError(400, "limit must be 0 or more")
-    with rt.store.locked():
-        pass  # jobs that have come due end first, so their late findings are in this answer
+    admin.settle(rt)  # jobs that have come due end first, so their late findings are in this answer
     stats = rt.journal.stats()  # before the entries: a poller never misses a rev in between
     entries = rt.journal.entries(**filters)
     secrets = rt.journal.secrets

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from mock_server import __version__
 from mock_server.config import DEFAULT_CONTEXT_PATH, MockConfig, normalize_context_path
-from mock_server.i18n import LANGUAGES
 from mock_server.state.model import DeletionPolicy
+from mock_server.zstack.i18n import LANGUAGES
 
 
 def _non_negative(text: str) -> float:
@@ -244,11 +244,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run":
         if not command:
             parser.error("run needs a command after --, e.g. zstack-mock run -- npm test")
-        from mock_server.gate import run_gate
+        from mock_server.cli.run import run_gate
 
         return run_gate(args, command, sys.stdout)
     if command:
         parser.error("serve takes no command after --")
-    from mock_server.serve import serve  # keeps `--help` fast
+    from mock_server.cli.serve import serve  # keeps `--help` fast
 
     return serve(config_from_args(args), sys.stderr)

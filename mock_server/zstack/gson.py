@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from mock_server import gson_reader as gr
-from mock_server.errors import RestError
+from mock_server.zstack import gson_reader as gr
+from mock_server.zstack.errors import RestError
 
 JSON = Any
 

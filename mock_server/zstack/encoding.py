@@ -7,8 +7,9 @@ from typing import Any
 
 from flask import Response
 
-from mock_server.javamap import iteration_order
-from mock_server.spec import Spec
+from mock_server.state.jobs import Job, JobState
+from mock_server.zstack.javamap import iteration_order
+from mock_server.zstack.spec import Spec
 
 JSON = Any
 
@@ -82,3 +83,18 @@ def _walk(spec: Spec, value: JSON, schema_name: str, path: str, out: list[tuple[
             _walk(spec, value[prop], child, f"{path}.{prop}", out)
     by_type = schema.get("x-zstack-class-by-type", {})
     out.append((path, by_type.get(value.get("type"), schema["x-zstack-class"])))
+
+
+# which result key holds which inventory, for the `schema` map of a job result
+_RESULT_ROOTS = {"inventory": "ImageInventory"}
+
+
+def job_result_body(spec: Spec, job: Job, with_schema: bool) -> dict[str, JSON]:
+    """What a poll of a finished job answers (and what its webhook posts)."""
+    if job.state is JobState.FAILED:
+        assert job.error is not None
+        return {"error": job.error.to_json()}
+    result = dict(job.result or {})
+    if with_schema:
+        result["schema"] = schema_map(spec, result, _RESULT_ROOTS)
+    return result

@@ -5,15 +5,13 @@ from __future__ import annotations
 import json
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask import Request, Response, g
 
-from mock_server.redact import Secrets
-from mock_server.state.journal import Entry, Exchange, Finding
-
-if TYPE_CHECKING:
-    from mock_server.routes.rest import MockRuntime
+from mock_server.config import MockConfig
+from mock_server.tooling.journal import Entry, Exchange, Finding, Journal
+from mock_server.tooling.redact import Secrets
 
 JSON = Any
 access_log = logging.getLogger("zstack_mock.access")
@@ -53,9 +51,10 @@ def _request_body(request: Request, response: Response) -> bytes:
     return request.get_data(cache=True)
 
 
-def record_exchange(rt: MockRuntime, request: Request, response: Response) -> Entry:
+def record_exchange(
+    journal: Journal, config: MockConfig, request: Request, response: Response
+) -> Entry:
     """Journal the request with its verdict and exchange (secrets hidden when read); log it."""
-    journal = rt.journal
     secrets = journal.secrets
     extra = _request_secrets(request, secrets)
     api = g.get("zstack_api")
@@ -63,22 +62,33 @@ def record_exchange(rt: MockRuntime, request: Request, response: Response) -> En
         session = _login_session(response)
         if session is not None:
             secrets.remember(session)
-    exchange = Exchange.capture(request.headers.items(), _request_body(request, response),
-                                response.headers.items(), response.get_data(), extra)  # fmt: skip
+    exchange = Exchange.capture(
+        request.headers.items(),
+        _request_body(request, response),
+        response.headers.items(),
+        response.get_data(),
+        extra,
+    )
     started_job = g.get("job_uuid")
     job = started_job
     if job is None and "/v1/api-jobs/" in request.path:
         job = request.path.rsplit("/", 1)[-1]
     duration = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
     entry = journal.record(
-        time=time.time(), method=request.method, path=secrets.text(request.path, extra),
+        time=time.time(),
+        method=request.method,
+        path=secrets.text(request.path, extra),
         query=secrets.query(request.query_string.decode("latin-1"), extra),
-        status=response.status_code, duration_ms=duration, api=api, job=job,
-        findings=list(g.get("findings", ())), exchange=exchange,
+        status=response.status_code,
+        duration_ms=duration,
+        api=api,
+        job=job,
+        findings=list(g.get("findings", ())),
+        exchange=exchange,
         starts_job=started_job is not None,
-    )  # fmt: skip
-    if rt.config.access_log:
-        access_log.info(log_line(entry, rt.config.log_format))
+    )
+    if config.access_log:
+        access_log.info(log_line(entry, config.log_format))
     return entry
 
 
@@ -98,10 +108,12 @@ def log_line(entry: Entry, log_format: str) -> str:
 def log_late_findings(entry: Entry, findings: list[Finding], log_format: str) -> None:
     """A job's end judged the request that started it: one more line naming that request."""
     if log_format == "json":
-        access_log.info(json.dumps({"lateFindings": [f.to_json() for f in findings],
-                                    **entry.summary()}))  # fmt: skip
+        access_log.info(
+            json.dumps({"lateFindings": [f.to_json() for f in findings], **entry.summary()})
+        )
         return
     target = f"{entry.path}?{entry.query}" if entry.query else entry.path
     reasons = "; ".join(f"{f.level} {f.rule}: {f.reason}" for f in findings)
-    access_log.info(f"job={entry.job} of {entry.method} {target} ended: verdict={entry.verdict} "
-                    f"({reasons})")  # fmt: skip
+    access_log.info(
+        f"job={entry.job} of {entry.method} {target} ended: verdict={entry.verdict} ({reasons})"
+    )

@@ -16,7 +16,7 @@ from openapi_core.templating.paths.exceptions import (
 )
 from openapi_core.validation.response.exceptions import MissingData
 
-from mock_server.spec import Spec
+from mock_server.zstack.spec import Spec
 
 log = logging.getLogger(__name__)
 

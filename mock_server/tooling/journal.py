@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from mock_server.redact import KEPT_BYTES, Secrets, shown
+from mock_server.tooling.redact import KEPT_BYTES, Secrets, shown
 
 JSON = Any
 
@@ -69,13 +69,22 @@ class Exchange:
 
     @classmethod
     def capture(
-        cls, request_headers: Iterable[tuple[str, str]], request_body: bytes,
-        response_headers: Iterable[tuple[str, str]], response_body: bytes,
+        cls,
+        request_headers: Iterable[tuple[str, str]],
+        request_body: bytes,
+        response_headers: Iterable[tuple[str, str]],
+        response_body: bytes,
         hidden: frozenset[str],
-    ) -> Exchange:  # fmt: skip
-        return cls(tuple(request_headers), request_body[:KEPT_BYTES], len(request_body),
-                   tuple(response_headers), response_body[:KEPT_BYTES], len(response_body),
-                   hidden)  # fmt: skip
+    ) -> Exchange:
+        return cls(
+            tuple(request_headers),
+            request_body[:KEPT_BYTES],
+            len(request_body),
+            tuple(response_headers),
+            response_body[:KEPT_BYTES],
+            len(response_body),
+            hidden,
+        )
 
     @property
     def stored_bytes(self) -> int:
@@ -121,11 +130,19 @@ class Entry:
     def summary(self) -> dict[str, JSON]:
         """Everything but the headers and bodies (the request log's JSON line)."""
         return {
-            "seq": self.seq, "rev": self.rev, "time": self.time, "method": self.method,
-            "path": self.path, "query": self.query, "status": self.status,
-            "durationMs": round(self.duration_ms, 3), "api": self.api, "job": self.job,
-            "verdict": self.verdict, "findings": [f.to_json() for f in self.findings],
-        }  # fmt: skip
+            "seq": self.seq,
+            "rev": self.rev,
+            "time": self.time,
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "status": self.status,
+            "durationMs": round(self.duration_ms, 3),
+            "api": self.api,
+            "job": self.job,
+            "verdict": self.verdict,
+            "findings": [f.to_json() for f in self.findings],
+        }
 
     def to_json(self, secrets: Secrets) -> dict[str, JSON]:
         """The entry with its exchange, secrets hidden."""
@@ -151,9 +168,11 @@ class Origin:
 
 class Journal:
     def __init__(
-        self, size: int = JOURNAL_SIZE, flagged_size: int = FLAGGED_SIZE,
+        self,
+        size: int = JOURNAL_SIZE,
+        flagged_size: int = FLAGGED_SIZE,
         body_budget: int = BODY_BUDGET,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.size = size
         self.flagged_size = flagged_size
         self.body_budget = body_budget
@@ -257,9 +276,18 @@ class Journal:
                 if origin is None:
                     return None
                 self._seq += 1
-                entry = Entry(seq=self._seq, rev=0, time=when, method=origin.method,
-                              path=origin.path, query=origin.query, status=202, duration_ms=0.0,
-                              api=origin.api, job=job)  # fmt: skip
+                entry = Entry(
+                    seq=self._seq,
+                    rev=0,
+                    time=when,
+                    method=origin.method,
+                    path=origin.path,
+                    query=origin.query,
+                    status=202,
+                    duration_ms=0.0,
+                    api=origin.api,
+                    job=job,
+                )
                 self._kept[entry.seq] = entry
             self._rev += 1
             entry.rev = self._rev
@@ -293,10 +321,16 @@ class Journal:
             self.flagged_lost += 1
 
     def entries(
-        self, *, method: str | None = None, path: str | None = None, status: int | None = None,
-        verdict: str | None = None, api: str | None = None, since: int | None = None,
+        self,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        status: int | None = None,
+        verdict: str | None = None,
+        api: str | None = None,
+        since: int | None = None,
         limit: int | None = None,
-    ) -> list[Entry]:  # fmt: skip
+    ) -> list[Entry]:
         """Entries matching every filter, oldest first; `path` matches as a substring.
 
         `since`: only entries whose rev is above it; `limit`: the newest that many matches.
@@ -304,24 +338,29 @@ class Journal:
         with self._lock:
             entries = sorted(self._kept.values(), key=lambda e: e.seq) + list(self._entries)
         matches = [
-            e for e in entries
+            e
+            for e in entries
             if (method is None or e.method == method.upper())
             and (path is None or path in e.path)
             and (status is None or e.status == status)
             and (verdict is None or e.verdict == verdict)
             and (api is None or e.api == api)
             and (since is None or e.rev > since)
-        ]  # fmt: skip
+        ]
         return matches if limit is None else matches[len(matches) - limit :] if limit else []
 
     def stats(self) -> dict[str, JSON]:
         """The counts beside the entries: since the last clear, and for the whole run."""
         with self._lock:
             return {
-                "rev": self._rev, "total": self._total, "dropped": self._dropped,
-                "findings": dict(self.run_findings), "runTotal": self.run_requests,
-                "findingsLost": self.flagged_lost, "size": self.size,
-            }  # fmt: skip
+                "rev": self._rev,
+                "total": self._total,
+                "dropped": self._dropped,
+                "findings": dict(self.run_findings),
+                "runTotal": self.run_requests,
+                "findingsLost": self.flagged_lost,
+                "size": self.size,
+            }
 
     def clear(self) -> None:
         """Forget the entries; the run's counts stay (a client cannot clear its findings away)."""

@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from mock_server.errors import InvalidArgumentError
-from mock_server.i18n import localized
 from mock_server.state import backup_storages, exports
 from mock_server.state.model import Session
 from mock_server.state.store import Store
+from mock_server.zstack.errors import InvalidArgumentError
+from mock_server.zstack.i18n import localized
 
 if TYPE_CHECKING:
-    from mock_server.apis import Apis
+    from mock_server.zstack.api_chain import Apis
 
 JSON = Any
 Handler = Callable[["Apis", Store, dict[str, JSON], Session], dict[str, JSON]]

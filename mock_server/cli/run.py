@@ -19,7 +19,7 @@ from typing import Any, TextIO
 
 import requests
 
-from mock_server.gate_report import report
+from mock_server.cli.run_report import report
 
 JSON = Any
 # how long the client's processes get to end after SIGTERM/SIGINT before they are killed
@@ -36,10 +36,27 @@ def _free_port(host: str) -> int:
 
 
 def _serve_command(args: argparse.Namespace, port: int) -> list[str]:
-    cmd = [sys.executable, "-m", "mock_server", "serve", "--host", args.host, "--port", str(port),
-           "--job-delay", str(args.job_delay), "--deletion-policy", args.deletion_policy,
-           "--expunge-period", str(args.expunge_period), "--quiet",
-           "--context-path", args.context_path or "/", "--locale", args.locale]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "mock_server",
+        "serve",
+        "--host",
+        args.host,
+        "--port",
+        str(port),
+        "--job-delay",
+        str(args.job_delay),
+        "--deletion-policy",
+        args.deletion_policy,
+        "--expunge-period",
+        str(args.expunge_period),
+        "--quiet",
+        "--context-path",
+        args.context_path or "/",
+        "--locale",
+        args.locale,
+    ]
     if args.fixtures:
         cmd += ["--fixtures", str(args.fixtures)]
     if args.seed is not None:
@@ -69,9 +86,13 @@ class Mock:
 
     def __init__(self, command: list[str]) -> None:
         self.proc = subprocess.Popen(
-            command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-            start_new_session=True, preexec_fn=_die_with_gate(),
-        )  # fmt: skip
+            command,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+            preexec_fn=_die_with_gate(),
+        )
         self.lines: list[str] = []
         self._serving = threading.Event()
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -130,8 +151,9 @@ def _start_mock(args: argparse.Namespace, out: TextIO) -> tuple[Mock, int] | Non
             return mock, port
         err = mock.stop()
         if args.port or "in use" not in err:
-            print(f"zstack-mock run: the mock did not start on port {port}\n{err.strip()}",
-                  file=out)  # fmt: skip
+            print(
+                f"zstack-mock run: the mock did not start on port {port}\n{err.strip()}", file=out
+            )
             return None
     print("zstack-mock run: no free port could be bound; pass --port", file=out)
     return None

@@ -13,7 +13,7 @@ from openapi_schema_validator import OAS30Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-from mock_server.resources import spec_path
+from mock_server.package_data import spec_path
 
 JSON = Any
 _METHODS = ("get", "put", "post", "delete", "patch", "head", "options")

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import requests
 
 from mock_server.state.jobs import Job, JobState
-from mock_server.wire import gson_dumps
+from mock_server.zstack.encoding import gson_dumps
 
 JSON = Any
 log = logging.getLogger(__name__)
@@ -76,8 +76,11 @@ class WebhookSender:
             self._queue.task_done()
 
     def _deliver(self, d: Delivery) -> None:
-        headers = {"Content-Type": "application/json", "X-Job-UUID": d.job_uuid,
-                   "X-Job-Success": "true" if d.success else "false"}  # fmt: skip
+        headers = {
+            "Content-Type": "application/json",
+            "X-Job-UUID": d.job_uuid,
+            "X-Job-Success": "true" if d.success else "false",
+        }
         for attempt in range(1, RETRIES + 1):
             try:
                 rsp = requests.post(d.url, data=d.body.encode(), headers=headers, timeout=5)
@@ -88,19 +91,3 @@ class WebhookSender:
             if attempt < RETRIES:
                 threading.Event().wait(self.retry_interval)
         log.warning("webhook %s for job %s gave up after %d tries", d.url, d.job_uuid, RETRIES)
-
-
-def start_ticker(rt: Any, interval: float = 0.1) -> threading.Thread:
-    """End timed jobs as they come due even when nobody polls, so webhooks fire on time."""
-
-    def tick() -> None:
-        while True:
-            threading.Event().wait(interval)
-            store = rt.store
-            if store.jobs.has_pending():
-                with store.locked():
-                    pass
-
-    thread = threading.Thread(target=tick, name="job-ticker", daemon=True)
-    thread.start()
-    return thread

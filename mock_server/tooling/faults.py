@@ -56,9 +56,13 @@ class FaultRule:
         return random.uniform(low, high) if high > low else low
 
     def to_json(self) -> dict[str, JSON]:
-        out: dict[str, JSON] = {"id": self.id, "operation": self.operation,
-                                "action": self.action.value, "times": self.remaining,
-                                "hits": self.hits}  # fmt: skip
+        out: dict[str, JSON] = {
+            "id": self.id,
+            "operation": self.operation,
+            "action": self.action.value,
+            "times": self.remaining,
+            "hits": self.hits,
+        }
         if self.field is not None:
             out["match"] = {"field": self.field, "value": self.value}
         if self.action is FaultAction.LATENCY:
@@ -95,8 +99,10 @@ class FaultRules:
 
     def state(self) -> dict[str, JSON]:
         """The rules as plain JSON, with the next id, so a restart goes on where it stopped."""
-        rules = [{**asdict(r), "action": r.action.value, "latency": list(r.latency)}
-                 for r in self.rules.values()]  # fmt: skip
+        rules = [
+            {**asdict(r), "action": r.action.value, "latency": list(r.latency)}
+            for r in self.rules.values()
+        ]
         return {"next": self._next, "rules": rules}
 
     def restore(self, state: dict[str, JSON]) -> None:
@@ -104,8 +110,13 @@ class FaultRules:
             self._next = int(state["next"])
             self.rules = {}
             for data in state["rules"]:
-                rule = FaultRule(**{**data, "action": FaultAction(data["action"]),
-                                    "latency": tuple(data["latency"])})  # fmt: skip
+                rule = FaultRule(
+                    **{
+                        **data,
+                        "action": FaultAction(data["action"]),
+                        "latency": tuple(data["latency"]),
+                    }
+                )
                 self.rules[rule.id] = rule
 
     def _changed(self) -> None:

@@ -33,9 +33,7 @@ def short(secret: str) -> str:
 KEPT_BYTES = BODY_LIMIT + 256
 
 
-def shown(
-    kept: bytes, size: int, secrets: Secrets, extra: frozenset[str] = frozenset()
-) -> str:  # fmt: skip
+def shown(kept: bytes, size: int, secrets: Secrets, extra: frozenset[str] = frozenset()) -> str:
     """A body as the journal shows it: secrets hidden, cut to BODY_LIMIT bytes with a marker.
 
     The marker says how many bytes of the original body were left out.

@@ -43,15 +43,22 @@ def _command_outcome(code: int, signum: int | None) -> str:
 
 
 def report(
-    journal: JSON, code: int, command: list[str], args: argparse.Namespace, out: TextIO,
+    journal: JSON,
+    code: int,
+    command: list[str],
+    args: argparse.Namespace,
+    out: TextIO,
     signum: int | None,
-) -> int:  # fmt: skip
+) -> int:
     """Print the verdict and write the JUnit report; return 0 (passed), 1, or the command's code."""
     entries: list[JSON] = journal["entries"]
     counts = journal["findings"]
     requests, violations, warnings = journal["runTotal"], counts["violation"], counts["warning"]
-    print(f"\nzstack-mock run: {_count(requests, 'request')}, {_count(violations, 'violation')}, "
-          f"{_count(warnings, 'warning')}; {_command_outcome(code, signum)}", file=out)  # fmt: skip
+    print(
+        f"\nzstack-mock run: {_count(requests, 'request')}, {_count(violations, 'violation')}, "
+        f"{_count(warnings, 'warning')}; {_command_outcome(code, signum)}",
+        file=out,
+    )
     flagged = [e for e in entries if e["findings"]]
     if flagged:
         print(f"{'level':<10} {'rule':<18} {'request':<48} reason", file=out)
@@ -62,28 +69,41 @@ def report(
                 print(f"{'':<10} request body: {_one_line(e['requestBody'], TABLE_BODY)}", file=out)
     unlisted = _unlisted(journal)
     if any(unlisted.values()):
-        print(f"zstack-mock run: {_count(unlisted['violation'], 'violation')} and "
-              f"{_count(unlisted['warning'], 'warning')} are counted but not listed: their "
-              "requests fell out of the journal or it was cleared", file=out)  # fmt: skip
+        print(
+            f"zstack-mock run: {_count(unlisted['violation'], 'violation')} and "
+            f"{_count(unlisted['warning'], 'warning')} are counted but not listed: their "
+            "requests fell out of the journal or it was cleared",
+            file=out,
+        )
     silent = requests == 0 and not args.allow_no_requests
     if silent:
-        print("zstack-mock run: the command made no request to the mock: a client that never "
-              "reached it (a wrong URL, skipped tests) does not pass; read ZSTACK_URL, or pass "
-              "--allow-no-requests", file=out)  # fmt: skip
+        print(
+            "zstack-mock run: the command made no request to the mock: a client that never "
+            "reached it (a wrong URL, skipped tests) does not pass; read ZSTACK_URL, or pass "
+            "--allow-no-requests",
+            file=out,
+        )
     if args.report:
         _write_junit(args.report, journal, code, command, args, signum)
     failed = (
-        code != 0 or signum is not None or silent or violations > 0
+        code != 0
+        or signum is not None
+        or silent
+        or violations > 0
         or (warnings > 0 and not args.allow_warnings)
-    )  # fmt: skip
+    )
     print("zstack-mock run: " + ("FAILED" if failed else "passed"), file=out)
     return code if code != 0 else (1 if failed else 0)
 
 
 def _write_junit(
-    path: Path, journal: JSON, code: int, command: list[str], args: argparse.Namespace,
+    path: Path,
+    journal: JSON,
+    code: int,
+    command: list[str],
+    args: argparse.Namespace,
     signum: int | None,
-) -> None:  # fmt: skip
+) -> None:
     entries: list[JSON] = journal["entries"]
     suite = ET.Element("testsuite", name="zstack-mock contract gate")
     case = ET.SubElement(suite, "testcase", classname="client", name=" ".join(command))
@@ -110,8 +130,10 @@ def _write_junit(
     if any(unlisted.values()):
         tests += 1
         case = ET.SubElement(suite, "testcase", classname="client", name="unlisted findings")
-        message = (f"{_count(unlisted['violation'], 'violation')} and "
-                   f"{_count(unlisted['warning'], 'warning')} fell out of the journal")  # fmt: skip
+        message = (
+            f"{_count(unlisted['violation'], 'violation')} and "
+            f"{_count(unlisted['warning'], 'warning')} fell out of the journal"
+        )
         if unlisted["violation"] or not args.allow_warnings:
             failures += 1
             ET.SubElement(case, "failure", message=message)
