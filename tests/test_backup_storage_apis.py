@@ -150,7 +150,7 @@ def test_backup_storage_actions__ceph_event_has_the_base_inventory(zs: ZStack) -
 
 
 def test_reconnect_backup_storage__connects_a_disconnected_one(zs: ZStack) -> None:
-    body = {"reconnectBackupStorage": {}}
+    body: dict[str, Any] = {"reconnectBackupStorage": {}}
     assert zs.poll(bs_action(zs, DISCONNECTED_BS, body)).json["inventory"]["status"] == "Connected"
 
 
