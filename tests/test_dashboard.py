@@ -549,3 +549,91 @@ def test_dashboard__progression_and_failing_a_job_by_hand(page, mock_url: str) -
     error = requests.get(accepted.json()["location"], timeout=10).json()["error"]
     assert (error["code"], error["details"]) == ("SYS.1006", "disk full")
     expect(page.locator("#images tbody tr")).to_have_count(0)  # a failed AddImage removes its image
+
+
+IMAGE_ACTIONS = {"updateImage", "changeImageState", "setImageBootMode"}
+
+
+def _click_image_actions(page: Any, name: str) -> Any:
+    """Rename the image's row to `renamed-<name>`, disable it, set its boot mode to UEFI."""
+    row = page.locator("#images tbody tr", has_text=name)
+    status = page.locator("#image-action-status")
+    row.locator("input[name=new-name]").fill(f"renamed-{name}")
+    row.get_by_role("button", name="Rename").click()
+    expect(status).to_contain_text("updateImage")
+    expect(status).to_contain_text("done")
+    row.get_by_role("button", name="Disable").click()
+    expect(status).to_contain_text("changeImageState")
+    expect(status).to_contain_text("done")
+    row.locator("select[name=boot-mode]").select_option("UEFI")
+    row.get_by_role("button", name="Set boot mode").click()
+    expect(status).to_contain_text("setImageBootMode")
+    expect(status).to_contain_text("done")
+    return row
+
+
+def test_dashboard__image_actions_send_the_zstack_requests(page, mock_url: str) -> None:
+    """The wire format of the spec (issue 11): the mock's answers are stood in for by the page's
+    route, so this holds whether or not the mock serves the three APIs yet."""
+    import json
+
+    client = Client(mock_url)
+    image = client.poll(client.add_image("actions-wire")).json()["inventory"]
+    sent: list[tuple[str, str, Any, str]] = []
+
+    def accept(route: Any) -> None:
+        req = route.request
+        sent.append(
+            (
+                req.method,
+                urlsplit(req.url).path,
+                req.post_data_json,
+                req.headers.get("authorization", ""),
+            )
+        )
+        job = f"{mock_url}/zstack/v1/api-jobs/{len(sent):032x}"
+        route.fulfill(
+            status=202,
+            content_type="application/json",
+            body=json.dumps({"location": job, "apiTimeout": 1800000}),
+        )
+
+    def result(route: Any) -> None:
+        route.fulfill(
+            status=200, content_type="application/json", body=json.dumps({"inventory": image})
+        )
+
+    page.route(f"{mock_url}/zstack/v1/images/*/actions", accept)
+    page.route(f"{mock_url}/zstack/v1/api-jobs/*", result)
+    _click_image_actions(page, "actions-wire")
+    path = f"/zstack/v1/images/{image['uuid']}/actions"
+    assert [(m, p, b) for m, p, b, _ in sent] == [
+        ("PUT", path, {"updateImage": {"name": "renamed-actions-wire"}}),
+        ("PUT", path, {"changeImageState": {"stateEvent": "disable"}}),
+        ("PUT", path, {"setImageBootMode": {"bootMode": "UEFI"}}),
+    ]
+    # one real login (SHA-512 of the form's password) serves all three
+    sessions = requests.get(f"{mock_url}/_mock/state", timeout=10).json()["sessions"]
+    assert len({auth for *_, auth in sent}) == 1 and sent[0][3].startswith("OAuth ")
+    assert len(sessions) == 2  # the Client's and the dashboard's
+
+
+def test_dashboard__image_actions_change_the_image(page, mock_url: str) -> None:
+    from mock_server.zstack.spec import Spec
+
+    actions = Spec.load().operations["ExpungeImage"].raw.get("x-zstack-actions", {})
+    if not set(actions) >= IMAGE_ACTIONS:
+        pytest.skip("UpdateImage, ChangeImageState, SetImageBootMode are issue 11's part A")
+    client = Client(mock_url)
+    image = client.poll(client.add_image("actions-live")).json()["inventory"]
+    row = _click_image_actions(page, "actions-live")
+    expect(row).to_contain_text("renamed-actions-live")
+    expect(row).to_contain_text("Disabled")
+    expect(row.get_by_role("button", name="Enable")).to_be_visible()
+    tags = requests.get(
+        f"{mock_url}/zstack/v1/system-tags",
+        headers=client.auth,
+        timeout=10,
+        params={"q": f"resourceUuid={image['uuid']}"},
+    ).json()["inventories"]
+    assert [t["tag"] for t in tags] == ["bootMode::UEFI"]
