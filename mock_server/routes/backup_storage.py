@@ -5,20 +5,17 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from mock_server.routes import query
-from mock_server.routes.images import _envelope, _judge_envelope, _submit
+from mock_server.routes.images import _submit, submit_action
 from mock_server.routes.rest import (
-    no_action_mapping,
     note,
     operation,
     read_body,
     session_uuid,
-    top_level_tags,
     wrong_method,
 )
 from mock_server.runtime import runtime
 from mock_server.tooling.verdict import query_findings
 from mock_server.zstack.errors import RestError
-from mock_server.zstack.validation import read_message
 
 bp = Blueprint("backup_storage", __name__, url_prefix="/v1/backup-storage")
 
@@ -57,23 +54,7 @@ ACTION_APIS = {
 @bp.put("/<bs_uuid>/actions", provide_automatic_options=False)
 def backup_storage_actions(bs_uuid: str) -> Response:
     """The four actions, chosen by the action key in the body; each runs in a job."""
-    body = read_body()
-    if body is None:
-        # RestServer.handleNonUniqueApi calls m.containsKey on a null map: NPE, empty message
-        raise RestError(500, "")
-    key = next((k for k in ACTION_APIS if k in body), None)
-    if key is None:
-        raise no_action_mapping()
-    api = ACTION_APIS[key]
-    operation(api)
-    schema = runtime().apis.schemas[api]
-    url_field = schema.url_vars[0]
-    _judge_envelope(api, body, key, {url_field: bs_uuid})
-    session_uuid()
-    message = read_message(schema, _envelope(body, key))
-    message[url_field] = bs_uuid  # URL variables are copied in after the body
-    top_level_tags(message, body)
-    return _submit(api, message)
+    return submit_action(ACTION_APIS, bs_uuid)
 
 
 @bp.route(

@@ -143,19 +143,26 @@ def _judge_unchecked_session(image_uuid: str) -> None:
 @bp.put("/<image_uuid>/actions", provide_automatic_options=False)
 def image_actions(image_uuid: str) -> Response:
     """ExpungeImage or RecoverImage, chosen by the action key in the body."""
+    return submit_action(ACTION_APIS, image_uuid)
+
+
+def submit_action(action_apis: dict[str, str], url_value: str) -> Response:
+    """An action of a shared PUT path, chosen by its key in the body (handleNonUniqueApi L775)."""
     body = read_body()
     if body is None:
         # RestServer.handleNonUniqueApi calls m.containsKey on a null map: NPE, empty message
         raise RestError(500, "")
-    key = next((k for k in ACTION_APIS if k in body), None)
+    key = next((k for k in action_apis if k in body), None)
     if key is None:
         raise no_action_mapping()
-    api = ACTION_APIS[key]
+    api = action_apis[key]
     operation(api)
-    _judge_envelope(api, body, key, {"imageUuid": image_uuid})
+    schema = runtime().apis.schemas[api]
+    url_field = schema.url_vars[0]  # the message field the URL variable fills
+    _judge_envelope(api, body, key, {url_field: url_value})
     session_uuid()
-    message = read_message(runtime().apis.schemas[api], _envelope(body, key))
-    message["imageUuid"] = image_uuid  # URL variables are copied in after the body
+    message = read_message(schema, _envelope(body, key))
+    message[url_field] = url_value  # URL variables are copied in after the body
     top_level_tags(message, body)
     return _submit(api, message)
 
