@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from contract_tests import checks
+from contract_tests import backup_storage_checks, checks
 from tests.broken_servers import BROKEN, NONE, PROOF_CONFIGS
 from tests.broken_servers.outcome import CRASH
 
@@ -128,7 +128,8 @@ def test_broken_servers__declare_checks_the_suite_has() -> None:
     """A declared check is one of the suite's named checks (or a schemathesis check it keeps)."""
     names = {
         n
-        for n, f in vars(checks).items()
+        for module in (checks, backup_storage_checks)
+        for n, f in vars(module).items()
         if callable(f) and n.endswith(("_conformance", "_rejection"))
     } | {"response_schema_conformance", "status_code_conformance"}
     for broken in BROKEN:
