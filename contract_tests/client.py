@@ -210,6 +210,18 @@ class ZStackClient:
     def system_tags_of(self, resource_uuid: str) -> Exchange:
         return self.query("/v1/system-tags", [("q", f"resourceUuid={resource_uuid}")])
 
+    def backup_storage_action(self, bs_uuid: str, key: str, inner: JSON) -> JobRun:
+        """One of the actions on PUT /v1/backup-storage/{uuid}/actions, by its body key."""
+        return self.call("PUT", f"/v1/backup-storage/{bs_uuid}/actions", body={key: inner})
+
+    def export_image(self, bs_uuid: str, image_uuid: str, **params: JSON) -> JobRun:
+        inner = {"imageUuid": image_uuid, **params}
+        return self.backup_storage_action(bs_uuid, "exportImageFromBackupStorage", inner)
+
+    def delete_exported_image(self, bs_uuid: str, image_uuid: str) -> JobRun:
+        path = f"/v1/backup-storage/{bs_uuid}/exported-images/{image_uuid}"
+        return self.call("DELETE", path)
+
     def query(self, path: str, params: list[tuple[str, str]] | None = None) -> Exchange:
         return self.request("GET", path, params=params)
 

@@ -65,3 +65,12 @@ ZQL_NO_FIELD = "inventory class[class %s] not having field[%s]"
 # PortApiValidator L98-99: a uuid field naming no resource (SYS.1003); its catalogue entries are in
 # the spec's x-zstack-messages (i18n.py renders it in the target's language)
 INVALID_FIELD = "invalid field[%s], resource[uuid:%s, type:%s] not found"
+
+# ApiMessageParamValidator L20, L32, L113: they name the validator's own class as the message
+MANDATORY = "field[%s] of message[%s] is mandatory, can not be null"
+MAX_LENGTH = (
+    "field[%s] of message[%s] exceeds max length of string. expected was <= %s, actual was %s"
+)
+VALID_VALUES = "valid value for field[%s] of message[%s] are %s, but %s found"
+# CloudBusImpl3.dealWithUnknownMessage L871: `<class> <the message as JSON>` follows
+NO_SERVICE = "No service deals with message: %s"

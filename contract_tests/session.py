@@ -29,6 +29,8 @@ class ZStackSession:
         # resourceUuids of images not named with the run's prefix (the empty-name test): recorded
         # before the request goes out, so cleanup finds the image even if the test crashes
         self.reserved: list[str] = []
+        # (backup storage, image) of every export this run asked for: deleted again in cleanup
+        self.exports: list[tuple[str, str]] = []
 
     def check(self, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         """Run a named check and count it for the summary."""
@@ -131,8 +133,15 @@ class ZStackSession:
             if isinstance(i, dict) and str(i.get("name", "")).startswith(self.target.name_prefix)
         ]
 
+    def export_image(self, bs_uuid: str, image_uuid: str, **params: JSON) -> JobRun:
+        """ExportImageFromBackupStorage, recorded first so cleanup deletes the export."""
+        self.exports.append((bs_uuid, image_uuid))
+        return self.client.export_image(bs_uuid, image_uuid, **params)
+
     def clean_up(self) -> None:
-        """Delete and expunge every image this run made, and nothing else."""
+        """Delete this run's exports, then delete and expunge every image it made, nothing else."""
+        for bs_uuid, image_uuid in dict.fromkeys(self.exports):
+            self.client.delete_exported_image(bs_uuid, image_uuid)
         own = (i["uuid"] for i in self.own_images())
         uuids = dict.fromkeys([*self.created, *self.reserved, *own])
         for uuid in uuids:

@@ -80,6 +80,14 @@ OPTIONS = (
         ("quick", "thorough"),
     ),
     Option(
+        "--allow-backup-storage-changes",
+        "ZSTACK_ALLOW_BACKUP_STORAGE_CHANGES",
+        "no",
+        "yes: also disable/enable and reconnect the suite's backup storage (its state is put "
+        "back); always on against the project's own mock",
+        ("yes", "no"),
+    ),
+    Option(
         "--job-timeout",
         "ZSTACK_JOB_TIMEOUT",
         "600",
@@ -112,6 +120,8 @@ class Target:
     profile: str
     job_timeout: float
     is_own_mock: bool
+    # ChangeBackupStorageState and ReconnectBackupStorage change a real system: opt-in
+    backup_storage_changes: bool = False
     run_id: str = field(default_factory=lambda: secrets.token_hex(4))
 
     @property
@@ -139,6 +149,8 @@ class Target:
             profile=values["zstack_contract_profile"] or "quick",
             job_timeout=float(values["zstack_job_timeout"] or 600),
             is_own_mock=booted_url is not None,
+            backup_storage_changes=booted_url is not None
+            or values["zstack_allow_backup_storage_changes"] == "yes",
         )
 
 

@@ -12,11 +12,15 @@ import schemathesis
 from hypothesis import strategies as st
 from schemathesis import Case, CheckContext, Response
 
+from contract_tests import backup_storage_checks as bs_checks
 from contract_tests import checks, model
 from contract_tests.client import Exchange, JobRun
 from contract_tests.session import ZStackSession
 from contract_tests.target import Target
 from zstack_spec.json_types import JSON
+
+# the backup storage operations (issue 11): their timeout and result depend on the action
+BACKUP_STORAGE_OPERATIONS = ("ExportImageFromBackupStorage", "DeleteExportedImageFromBackupStorage")
 
 
 def _exchange(response: Response, case: Case[Any]) -> Exchange:
@@ -50,6 +54,9 @@ def zstack_checks(zstack: ZStackSession) -> list[Any]:
         ctx: CheckContext, response: Response, case: Case[Any]
     ) -> bool | None:
         op = case.operation.definition.raw.get("operationId")
+        if op in BACKUP_STORAGE_OPERATIONS and response.status_code == 202:
+            _backup_storage_job(zstack, case, _exchange(response, case))
+            return None
         spec_op = zstack.contract.operations.get(op)
         if spec_op is None or "x-zstack-api-timeout" not in spec_op.raw:
             return None  # a sync API: its answer is checked by zstack_error_conformance
@@ -102,6 +109,53 @@ def zstack_checks(zstack: ZStackSession) -> list[Any]:
         return None
 
     return [zstack_error_conformance, zstack_job_conformance, zstack_negative_data_rejection]
+
+
+def _action_api(case: Case[Any]) -> str:
+    """The ZStack API a request on an operation is: by its body's action key on a shared path."""
+    raw = case.operation.definition.raw
+    actions: dict[str, str] = raw.get("x-zstack-actions", {})
+    body = case.body if isinstance(case.body, dict) else {}
+    return next((api for key, api in actions.items() if key in body), raw["operationId"])
+
+
+def _backup_storage_job(zstack: ZStackSession, case: Case[Any], ex: Exchange) -> None:
+    """A backup storage API's job: its timeout, its polls, and its result's shape."""
+    api = _action_api(case)
+    zstack.check(checks.job_accepted_conformance, ex, zstack.contract.api_timeout(api))
+    run = zstack.client.follow(ex)
+    zstack.check(checks.job_poll_conformance, run)
+    if run.result.status == 503:
+        zstack.check(checks.error_envelope_conformance, run.result, zstack.contract)
+    elif api == "ExportImageFromBackupStorage":
+        zstack.check(bs_checks.export_shape_conformance, run.result, zstack.contract)
+    elif api == "DeleteExportedImageFromBackupStorage":
+        zstack.check(checks.empty_result_conformance, run.result)
+    else:
+        zstack.check(bs_checks.backup_storage_result_conformance, run, zstack.contract)
+
+
+def _safe_backup_storage(case: Case[Any], zstack: ZStackSession, draw: Draw) -> None:
+    """The backup storage APIs name the suite's backup storage only to export (and delete the
+    export of) this run's images; every other action names a backup storage that does not exist,
+    so no generated case changes a real one."""
+    op = case.operation.definition.raw.get("operationId")
+    body = case.body if isinstance(case.body, dict) else {}
+    exports = op == "DeleteExportedImageFromBackupStorage" or "exportImageFromBackupStorage" in body
+    own = zstack.created
+    bs = zstack.backup_storage_uuid
+    if not (exports and own and draw(st.booleans(), "the suite's backup storage")):
+        case.path_parameters["backupStorageUuid"] = draw(HEX_UUID, "backupStorageUuid")
+        return
+    case.path_parameters["backupStorageUuid"] = bs
+    image = draw(st.sampled_from(own), "imageUuid")
+    if op == "DeleteExportedImageFromBackupStorage":
+        case.path_parameters["imageUuid"] = image
+        return
+    inner = body["exportImageFromBackupStorage"]
+    if isinstance(inner, dict):
+        inner["imageUuid"] = image
+    zstack.exports.append((bs, image))  # deleted again in cleanup
 
 
 def _schema(zstack: ZStackSession, target: Target, generated: bool) -> Any:
@@ -183,6 +237,8 @@ def prepare(case: Case[Any], zstack: ZStackSession, draw: Draw) -> None:
     if op == "AddImage":
         _job_uuid_or_none(case, draw)
     _hex_job_uuid(case, draw)
+    if op in BACKUP_STORAGE_OPERATIONS:
+        _safe_backup_storage(case, zstack, draw)
     if op in ("LogOut", "ValidateSession"):
         case.path_parameters["sessionUuid"] = draw(HEX_UUID, "sessionUuid")
 

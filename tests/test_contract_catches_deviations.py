@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from contract_tests import action_checks, checks
+from contract_tests import action_checks, backup_storage_checks, checks
 from tests.broken_servers import BROKEN, NONE, PROOF_CONFIGS
 from tests.broken_servers.outcome import CRASH
 
@@ -128,7 +128,7 @@ def test_broken_servers__declare_checks_the_suite_has() -> None:
     """A declared check is one of the suite's named checks (or a schemathesis check it keeps)."""
     names = {
         n
-        for module in (checks, action_checks)
+        for module in (checks, action_checks, backup_storage_checks)
         for n, f in vars(module).items()
         if callable(f) and n.endswith(("_conformance", "_rejection"))
     } | {"response_schema_conformance", "status_code_conformance"}

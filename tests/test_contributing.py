@@ -88,7 +88,7 @@ def _check_command(command: str) -> None:
     words = shlex.split(command)
     while words and re.match(r"^\w+=", words[0]):
         variable = words.pop(0).split("=")[0]
-        users = [p for p in (ROOT / "tests").glob("*.py") if variable in p.read_text("utf-8")]
+        users = [p for p in (ROOT / "tests").rglob("*.py") if variable in p.read_text("utf-8")]
         assert users, f"no test reads {variable}"
     program = words[0]
     if program == "make":

@@ -123,10 +123,21 @@ class SpecDocument:
         params = self.parameters(self.operations[operation_id])
         return next(p for p in params if p["name"] == name)
 
-    def api_timeout(self, operation_id: str) -> int:
-        """The `apiTimeout` (ms) a 202 of this API carries (`x-zstack-api-timeout`)."""
-        timeout: int = self.operations[operation_id].raw["x-zstack-api-timeout"]
-        return timeout
+    def api_timeout(self, api: str) -> int:
+        """The `apiTimeout` (ms) a 202 of this API carries.
+
+        Its operation's `x-zstack-api-timeout`, or, on a path several APIs share, the action's own
+        (`x-zstack-api-timeouts`).
+        """
+        for op in self.operations.values():
+            raw = op.raw
+            own: dict[str, int] = raw.get("x-zstack-api-timeouts", {})
+            if api in own:
+                return own[api]
+            if op.operation_id == api or api in raw.get("x-zstack-actions", {}).values():
+                timeout: int = raw["x-zstack-api-timeout"]
+                return timeout
+        raise KeyError(api)
 
     def actions(self, operation_id: str) -> dict[str, str]:
         """Body action key to API, for a path several APIs share (`x-zstack-actions`)."""

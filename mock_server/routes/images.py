@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from mock_server.routes import query
+from mock_server.routes.candidates import ANY_METHOD, candidate_backup_storage
 from mock_server.routes.rest import (
     accepted,
     injected_faults,
@@ -30,7 +31,7 @@ bp = Blueprint("images", __name__, url_prefix="/v1/images")
 ACTIONS_OPERATION = "ExpungeImage"
 
 
-def _submit(api: str, message: dict[str, object]) -> Response:
+def submit_async(api: str, message: dict[str, object]) -> Response:
     """Hand an async API below the REST layer; answer its 202."""
     rt = runtime()
     session = session_uuid()
@@ -81,13 +82,37 @@ def add_image() -> Response:
     session_uuid()
     message = read_message(runtime().apis.schemas["AddImage"], _envelope(body, "params"))
     top_level_tags(message, body)
-    return _submit("AddImage", message)
+    return submit_async("AddImage", message)
 
 
 @bp.get("", provide_automatic_options=False)
 def query_image() -> Response:
     read_body()
     return query.run_query("QueryImage", session_uuid(), uuid=None)
+
+
+@bp.route("/candidate-backup-storage", methods=ANY_METHOD, provide_automatic_options=False)
+def get_candidate_backup_storage() -> Response:
+    """An exact path: matched before `/images/{uuid}` (RestServer L624-634), unique: any method."""
+    return candidate_backup_storage({})
+
+
+@bp.route(
+    "/volumes/<volume_uuid>/candidate-backup-storage",
+    methods=ANY_METHOD,
+    provide_automatic_options=False,
+)
+def get_candidate_backup_storage_of_volume(volume_uuid: str) -> Response:
+    return candidate_backup_storage({"volumeUuid": volume_uuid})
+
+
+@bp.route(
+    "/volume-snapshots/<snapshot_uuid>/candidate-backup-storage",
+    methods=ANY_METHOD,
+    provide_automatic_options=False,
+)
+def get_candidate_backup_storage_of_snapshot(snapshot_uuid: str) -> Response:
+    return candidate_backup_storage({"volumeSnapshotUuid": snapshot_uuid})
 
 
 @bp.get("/<uuid>", provide_automatic_options=False)
@@ -107,7 +132,7 @@ def delete_image(uuid: str) -> Response:
     message = query.query_message(schema)
     message["uuid"] = uuid
     _judge_unchecked_session(uuid)
-    return _submit("DeleteImage", message)
+    return submit_async("DeleteImage", message)
 
 
 def _judge_unchecked_session(image_uuid: str) -> None:
@@ -119,25 +144,31 @@ def _judge_unchecked_session(image_uuid: str) -> None:
 @bp.put("/<image_uuid>/actions", provide_automatic_options=False)
 def image_actions(image_uuid: str) -> Response:
     """The image actions (Expunge, Recover, Update, ChangeState, ...), by the body's action key."""
+    return submit_action(runtime().spec.actions(ACTIONS_OPERATION), image_uuid)
+
+
+def submit_action(action_apis: dict[str, str], url_value: str) -> Response:
+    """An action of a shared PUT path, chosen by its key in the body (handleNonUniqueApi L775).
+
+    `action_apis` is the path operation's `x-zstack-actions` (body key to ZStack API).
+    """
     body = read_body()
     if body is None:
         # RestServer.handleNonUniqueApi calls m.containsKey on a null map: NPE, empty message
         raise RestError(500, "")
-    actions = runtime().spec.actions(ACTIONS_OPERATION)
-    key = next((k for k in actions if k in body), None)
+    key = next((k for k in action_apis if k in body), None)
     if key is None:
         raise no_action_mapping()
-    api = actions[key]
+    api = action_apis[key]
     operation(api)
     schema = runtime().apis.schemas[api]
-    # the one URL variable fills `imageUuid` (Expunge, Recover) or `uuid` (the others)
-    field = schema.url_vars[0]
-    _judge_envelope(api, body, key, {field: image_uuid})
+    url_field = schema.url_vars[0]  # the message field the URL variable fills
+    _judge_envelope(api, body, key, {url_field: url_value})
     session_uuid()
     message = read_message(schema, _envelope(body, key))
-    message[field] = image_uuid  # URL variables are copied in after the body
+    message[url_field] = url_value  # URL variables are copied in after the body
     top_level_tags(message, body)
-    return _submit(api, message)
+    return submit_async(api, message)
 
 
 def _envelope(body: dict[str, object] | None, key: str) -> dict[str, object] | None:

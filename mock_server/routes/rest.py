@@ -99,7 +99,12 @@ def is_job_path() -> bool:
 # RestServerController maps only these methods (rest/.../RestServerController.java L21-27)
 CONTROLLER_METHODS = ("POST", "PUT", "DELETE", "GET", "HEAD")
 # paths with a single API: RestServer.handleUniqueApi runs it whatever the method, HEAD included
-UNIQUE_PATHS = re.compile(r"^/v1/(accounts/login|accounts/sessions/[^/]+|backup-storage)$")
+UNIQUE_PATHS = re.compile(
+    r"^/v1/(accounts/login|accounts/sessions/[^/]+|backup-storage"
+    r"|backup-storage/[^/]+/exported-images/[^/]+|images/candidate-backup-storage"
+    r"|images/volumes/[^/]+/candidate-backup-storage"
+    r"|images/volume-snapshots/[^/]+/candidate-backup-storage)$"
+)
 
 
 def method_gate() -> Response | None:

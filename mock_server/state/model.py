@@ -59,6 +59,9 @@ class ImageBackupStorageRef:
     create_date: float
     last_op_date: float
     deleted_at: float | None = None
+    # ExportImageFromBackupStorage (Ceph) writes both; DeleteExported clears only the url
+    export_url: str | None = None
+    export_md5_sum: str | None = None
 
     def to_inventory(self) -> dict[str, JSON]:
         return _omit_none(
@@ -67,6 +70,8 @@ class ImageBackupStorageRef:
                 "imageUuid": self.image_uuid,
                 "backupStorageUuid": self.backup_storage_uuid,
                 "installPath": self.install_path,
+                "exportUrl": self.export_url,
+                "exportMd5Sum": self.export_md5_sum,
                 "status": self.status.value,
                 "createDate": gson_timestamp(self.create_date),
                 "lastOpDate": gson_timestamp(self.last_op_date),
@@ -181,6 +186,17 @@ class BackupStorage:
     def is_usable(self) -> bool:
         """ImageApiInterceptor: Connected and availableCapacity > 0 (state is not checked)."""
         return self.status is BackupStorageStatus.CONNECTED and self.available_capacity > 0
+
+    def base_inventory(self) -> dict[str, JSON]:
+        """BackupStorageInventory.valueOf: the base class's fields, without the type's own."""
+        inventory = self.to_inventory()
+        for key in self.extra:
+            inventory.pop(key, None)
+        return inventory
+
+    def self_inventory(self) -> dict[str, JSON]:
+        """BackupStorageBase.getSelfInventory (L193-195): only Sftp overrides it (Sftp L92-94)."""
+        return self.to_inventory() if self.type == "SftpBackupStorage" else self.base_inventory()
 
     def to_inventory(self) -> dict[str, JSON]:
         return _omit_none(

@@ -61,6 +61,8 @@ def state(rt: MockRuntime, limit: int | None) -> dict[str, JSON]:
                 "expungePeriod": store.images.expunge_period,
                 "sessionTimeout": store.sessions.timeout,
                 "progression": store.jobs.progression.to_json(),
+                # where the ZStack API is: the dashboard's image actions call it as a client
+                "contextPath": rt.config.context_path,
             },
         }
 

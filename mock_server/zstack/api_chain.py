@@ -17,6 +17,11 @@ from mock_server.state.jobs import Deferred, Job
 from mock_server.state.model import Session
 from mock_server.state.store import Store
 from mock_server.zstack import image_actions, validation
+from mock_server.zstack.backup_storage_apis import (
+    BACKUP_STORAGE_HANDLERS,
+    BACKUP_STORAGE_MESSAGES,
+    check_volume_or_snapshot,
+)
 from mock_server.zstack.errors import ZStackError
 from mock_server.zstack.handler_types import Chain, Handler
 from mock_server.zstack.spec import Spec
@@ -56,6 +61,7 @@ ASYNC_HANDLERS: dict[str, Handler] = {
     "ExpungeImage": _expunge_image,
     "RecoverImage": _recover_image,
     **image_actions.HANDLERS,
+    **BACKUP_STORAGE_HANDLERS,
 }
 
 
@@ -127,6 +133,20 @@ def _query(apis: Apis, store: Store, call: ApiCall) -> dict[str, JSON]:
     return body
 
 
+def _get_candidate(apis: Apis, store: Store, call: ApiCall) -> dict[str, JSON]:
+    """GetCandidateBackupStorageForCreatingImage (synchronous): SYSTEM, FRONT, DEFAULT.
+
+    Not modelled: volumes and snapshots. Every uuid of one fails PortApiValidator (SYS.1003),
+    so the handler (HostAllocatorManagerImpl L106-151) is never reached in the mock.
+    """
+    message = dict(call.message)
+    schema = apis.schemas[call.api]
+    validation.check_params(schema, message, lambda vo, u: _exists(store, vo, u))
+    store.sessions.check(call.session_uuid)
+    check_volume_or_snapshot(message)
+    return {"inventories": []}
+
+
 SYNC_HANDLERS: dict[str, SyncHandler] = {
     "LogInByAccount": _log_in_by_account,
     "LogOut": _log_out,
@@ -134,6 +154,7 @@ SYNC_HANDLERS: dict[str, SyncHandler] = {
     "QueryImage": _query,
     "QueryBackupStorage": _query,
     "QuerySystemTag": _query,
+    "GetCandidateBackupStorageForCreatingImage": _get_candidate,
 }
 
 # (operationId in the spec, body envelope key) of each API message
@@ -144,6 +165,7 @@ MESSAGES: dict[str, tuple[str, str | None]] = {
     "RecoverImage": ("ExpungeImage", "recoverImage"),
     **{api: ("ExpungeImage", key) for key, api in image_actions.ACTIONS.items()},
     "LogInByAccount": ("LogInByAccount", "logInByAccount"),
+    **BACKUP_STORAGE_MESSAGES,
 }
 
 
@@ -175,7 +197,7 @@ class Apis:
         self.zql_views = {inv: _zql_view(spec.schema(inv)) for inv, _ in QUERY_SOURCES.values()}
         # each async API's `apiTimeout` (ms), from its operation in the spec
         self.timeouts_ms: dict[str, int] = {
-            api: spec.operations[op].raw["x-zstack-api-timeout"]
+            api: _api_timeout(spec.operations[op].raw, api)
             for api, (op, _) in MESSAGES.items()
             if api in ASYNC_HANDLERS
         }
@@ -207,6 +229,14 @@ class Apis:
         return SYNC_HANDLERS[call.api](self, store, call)
 
 
+def _api_timeout(operation: dict[str, JSON], api: str) -> int:
+    """The operation's `apiTimeout`, or the action's own on a shared path (@DefaultTimeout)."""
+    timeout: int = operation.get("x-zstack-api-timeouts", {}).get(
+        api, operation["x-zstack-api-timeout"]
+    )
+    return timeout
+
+
 def _zql_view(schema: dict[str, JSON]) -> q.InventoryFields:
     return q.InventoryFields(
         java_class=schema["x-zstack-class"],
@@ -222,6 +252,8 @@ def _exists(store: Store, vo: str, uuid: JSON) -> bool:
         return uuid in store.images.images
     if vo == "BackupStorageVO":
         return uuid in store.backup_storages
+    if vo in ("VolumeVO", "VolumeSnapshotVO"):
+        return False  # Not modelled: volumes and snapshots; none exist in the mock
     if vo == "TagPatternVO":
         return False  # Not modelled: tag patterns (CreateTagPattern); none exist in the mock
     raise KeyError(f"no resource type {vo} in the mock")

@@ -10,6 +10,7 @@ The exception tree:
   + DeleteResourceError       SYS.1004
   + OperationError            SYS.1006
   + InvalidArgumentError      SYS.1007
+  + UnknownMessageError       SYS.1008
   + AuthenticationError       ID.1000
   + InvalidSession            ID.1001
   + MaxConcurrentSessionExceeded  ID.1006
@@ -128,6 +129,11 @@ class OperationError(ZStackError):
 class InvalidArgumentError(ZStackError):
     code = "SYS.1007"
     description = "One or more API argument is invalid"
+
+
+class UnknownMessageError(ZStackError):
+    code = "SYS.1008"
+    description = "Unknown message, no service can deal with the message"
 
 
 class AuthenticationError(ZStackError):

@@ -119,6 +119,8 @@ def message_schema(spec: Spec, op: Operation, envelope: str | None = None) -> Me
     props: dict[str, dict[str, JSON]] = {}
     required: set[str] = set()
     order: list[str] = list(op.raw.get("x-zstack-param-order", []))
+    # the message field the URL variable fills, where it is not the template's name
+    url_field: str | None = None
     if envelope is not None:
         body = spec.inline(spec.body_schema(op))
         variants = body.get("oneOf", [body])
@@ -127,13 +129,13 @@ def message_schema(spec: Spec, op: Operation, envelope: str | None = None) -> Me
         props.update(obj.get("properties", {}))
         required.update(obj.get("required", []))
         order = list(obj.get("x-zstack-param-order", order))
-        if "x-zstack-url-field" in obj:
-            # the path's one variable fills this message field (`/images/{uuid}/actions`), which
-            # the envelope describes; the spec's shared template names the variable otherwise
-            url_vars = (obj["x-zstack-url-field"],)
-            required.add(url_vars[0])
-            params = [p for p in params if p["in"] != "path"]
-    _add_parameter_fields(spec, params, props, required)
+        url_field = obj.get("x-zstack-url-field")
+    if url_field is not None:
+        # the path's one variable fills this message field (`/images/{uuid}/actions`); the
+        # envelope describes it, or else the path parameter's schema does
+        url_vars = (url_field,)
+        required.add(url_field)
+    _add_parameter_fields(spec, params, props, required, url_field)
     lists = frozenset(
         p["name"] for p in params if p["in"] == "query" and p["schema"].get("type") == "array"
     )
@@ -154,15 +156,20 @@ def _add_parameter_fields(
     params: list[dict[str, JSON]],
     props: dict[str, dict[str, JSON]],
     required: set[str],
+    url_field: str | None,
 ) -> None:
     """Path and query parameters are message fields too (RestServer copies them in)."""
     for p in params:
-        if p["in"] in ("path", "query"):
-            schema = spec.inline(p["schema"])
-            extras = {k: v for k, v in p.items() if k.startswith("x-zstack-")}
-            props[p["name"]] = {**schema, **extras}
-            if p.get("required"):
-                required.add(p["name"])
+        if p["in"] not in ("path", "query"):
+            continue
+        name = url_field if url_field is not None and p["in"] == "path" else p["name"]
+        if name in props and p["in"] == "path":
+            continue  # the envelope describes the field the URL fills
+        schema = spec.inline(p["schema"])
+        extras = {k: v for k, v in p.items() if k.startswith("x-zstack-")}
+        props[name] = {**schema, **extras}
+        if p.get("required"):
+            required.add(name)
 
 
 def check_params(schema: MessageSchema, message: dict[str, JSON], exists: ResourceExists) -> None:

@@ -7,7 +7,14 @@ check is among the failures and every failure is a named check.
 
 from __future__ import annotations
 
-from tests.broken_servers import add_image, deletes, image_actions, inventory, protocol
+from tests.broken_servers import (
+    add_image,
+    backup_storage,
+    deletes,
+    image_actions,
+    inventory,
+    protocol,
+)
 from tests.broken_servers.base import PROOF_CONFIGS, Broken, BrokenServer, ProofConfig
 
 BROKEN: list[Broken] = [
@@ -16,6 +23,7 @@ BROKEN: list[Broken] = [
     *inventory.BROKEN,
     *add_image.BROKEN,
     *image_actions.BROKEN,
+    *backup_storage.BROKEN,
 ]
 BY_NAME = {b.name: b for b in BROKEN}
 NONE = Broken("none", "none", lambda app: None)

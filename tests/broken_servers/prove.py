@@ -17,6 +17,7 @@ import requests
 from tests.broken_servers import BY_NAME, NONE, PROOF_CONFIGS, BrokenServer
 from tests.broken_servers.outcome import Outcome
 
+# the broken servers are mocks: the opt-in backup storage changes are safe to make
 SUITE_ARGS = [
     "--pyargs",
     "contract_tests",
@@ -26,6 +27,8 @@ SUITE_ARGS = [
     "-W",
     "ignore",
     "--hypothesis-seed=0",
+    "--allow-backup-storage-changes",
+    "yes",
 ]
 
 
