@@ -301,8 +301,9 @@ def test_docs__swagger_ui_served_from_the_package(client) -> None:
     assert not re.search(r'(?:src|href)="(?:https?:)?//', page)
 
 
-def test_docs__unknown_asset_is_404_plain_text(client) -> None:
-    rsp = client.get("/_mock/docs/../../pyproject.toml")
+@pytest.mark.parametrize("asset", ["../../pyproject.toml", "x" * 300])  # 300: ENAMETOOLONG
+def test_docs__unknown_asset_is_404_plain_text(client, asset: str) -> None:
+    rsp = client.get(f"/_mock/docs/{asset}")
     assert (rsp.status_code, rsp.mimetype) == (404, "text/plain")
 
 
