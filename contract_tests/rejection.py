@@ -43,7 +43,8 @@ def java_text(value: JSON) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
-        return str(value)
+        # beyond a Long, ToNumberPolicy.LONG_OR_DOUBLE reads a Double: not modelled, like a float
+        return str(value) if -(2**63) <= value < 2**63 else None
     if isinstance(value, str):
         return value
     if value is None:
