@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from mock_server.state.exports import add_name_to_export_url, uuid_from_bytes
-from tests.conftest import CEPH_BS, CONNECTED_BS, DISCONNECTED_BS, ZStack, make_app
+from tests.conftest import CEPH_BS, CONNECTED_BS, DISCONNECTED_BS, ZStack
 
 V = "org.zstack.header.message.ApiMessageParamValidator"
 UNKNOWN = "7d0f1e2a3b4c4d5e8f6a7b8c9d0e1f2b"
@@ -122,7 +122,7 @@ def test_export_image__not_on_this_ceph_backup_storage_is_sys_1006(zs: ZStack) -
     )
 
 
-def test_export__survives_a_restart(spec, tmp_path: Path) -> None:
+def test_export__survives_a_restart(make_app, spec, tmp_path: Path) -> None:
     state = tmp_path / "mock.db"
     zs = ZStack(make_app(spec, state_file=state).test_client())
     image = zs.ready_image(backupStorageUuids=[CEPH_BS])
