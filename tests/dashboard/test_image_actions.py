@@ -91,3 +91,19 @@ def test_dashboard__image_actions_change_the_image(page, mock_url: str) -> None:
         params={"q": f"resourceUuid={image['uuid']}"},
     ).json()["inventories"]
     assert [t["tag"] for t in tags] == ["bootMode::UEFI"]
+
+
+def test_dashboard__what_the_user_picked_survives_a_re_render(page, mock_url: str) -> None:
+    """The actions cell is rebuilt when the image's state changes (the page polls every second):
+    a typed name and a picked boot mode must survive it, or the next click sends the default."""
+    client = Client(mock_url)
+    image = client.poll(client.add_image("kept-choice")).json()["inventory"]
+    row = page.locator("#images tbody tr", has_text="kept-choice")
+    row.locator("input[name=new-name]").fill("typed-name")
+    row.locator("select[name=boot-mode]").select_option("UEFI")
+    disable = {"changeImageState": {"stateEvent": "disable"}}
+    path = f"{mock_url}/zstack/v1/images/{image['uuid']}/actions"
+    client.poll(requests.put(path, json=disable, headers=client.auth, timeout=10))
+    expect(row.get_by_role("button", name="Enable")).to_be_visible()  # the cell was rebuilt
+    expect(row.locator("input[name=new-name]")).to_have_value("typed-name")
+    expect(row.locator("select[name=boot-mode]")).to_have_value("UEFI")
