@@ -17,6 +17,7 @@ from typing import Any, TextIO
 
 from flask import Flask
 
+from mock_server.cli.rsgi_bridge import RsgiBridge
 from mock_server.config import MockConfig
 from mock_server.package_data import default_fixtures_path
 from mock_server.state.fixtures import FixtureError, load_fixtures
@@ -25,8 +26,6 @@ from mock_server.state.persist import StateFile, StateFileError
 from mock_server.tooling.faults import FaultRules
 
 _ENV = "ZSTACK_MOCK_CONFIG"
-# how many requests the served mock works on at once (README, "Limits")
-BLOCKING_THREADS = 64
 
 
 def _to_env(config: MockConfig) -> str:
@@ -53,9 +52,10 @@ def _die_with_parent() -> None:
         os._exit(1)
 
 
-def app_from_env() -> Flask:
+def app_from_env() -> RsgiBridge:
     """The granian worker's factory: the config travels in an environment variable."""
     from mock_server.app import create_app
+    from mock_server.runtime import MockRuntime
 
     _die_with_parent()
     # the worker inherits granian's main-process handlers, which only set a flag there: a SIGTERM
@@ -84,7 +84,9 @@ def app_from_env() -> Flask:
         file=sys.stderr,
         flush=True,
     )
-    return app
+    rt: MockRuntime = app.extensions["zstack"]
+    # the fault rules outlive a reset, so the bridge may ask this object for the app's lifetime
+    return RsgiBridge(app.wsgi_app, config.max_body, rt.faults.may_sleep)
 
 
 def _from_env(text: str) -> MockConfig:
@@ -130,7 +132,7 @@ def serve(config: MockConfig, err: TextIO) -> int:
     except (FixtureError, StateFileError) as e:
         print(f"zstack-mock: cannot start: {e}", file=err)
         return 2
-    from granian.constants import Interfaces
+    from granian.constants import Interfaces, Loops
     from granian.log import LogLevels
 
     # one worker: the state lives in that one process; several would split it
@@ -139,11 +141,13 @@ def serve(config: MockConfig, err: TextIO) -> int:
         "mock_server.cli.serve:app_from_env",
         address=config.host,
         port=config.port,
-        interface=Interfaces.WSGI,
+        # bodies are read on the event loop, the app runs on its thread (cli/rsgi_bridge.py)
+        interface=Interfaces.RSGI,
         workers=1,
-        # a WSGI thread waits while a slow client sends its body; enough threads that a few slow
-        # clients cannot starve the rest (measured: 8 slow senders stalled 5 threads)
-        blocking_threads=BLOCKING_THREADS,
+        websockets=False,
+        # asyncio's own loop, even where uvloop is installed: under uvloop a stop signal that
+        # arrives before the loop runs was lost and the worker never stopped (measured)
+        loop=Loops.asyncio,
         factory=True,
         log_access=False,
         # granian warns about that many threads on few cores; our own line says we started

@@ -140,6 +140,12 @@ class FaultRules:
         with self._lock:
             return list(self.rules.values())
 
+    def may_sleep(self) -> bool:
+        """Is a latency rule set that may still apply (a request may then sleep in the app)?"""
+        return any(
+            r.action is FaultAction.LATENCY and r.remaining != 0 for r in list(self.rules.values())
+        )
+
     def take(self, operation: str, message: dict[str, JSON]) -> list[FaultRule]:
         """The rules that apply to this request, each counted as used."""
         with self._lock:
