@@ -65,18 +65,31 @@ def _address(addr: str) -> tuple[str, str]:
 def _header_environ(headers: Headers, authority: str | None) -> dict[str, str]:
     """The request headers as granian's WSGI interface puts them into the environ."""
     out: dict[str, str] = {}
+    keys = headers.keys()
     for key, name in (("content-type", "CONTENT_TYPE"), ("content-length", "CONTENT_LENGTH")):
         if key in headers:
             out[name] = headers.get(key) or ""
+            _swap_remove(keys, key)
     if "cookie" in headers:
         out["HTTP_COOKIE"] = ";".join(headers.get_all("cookie"))  # cookies join with ";"
-    for key in headers.keys():
-        if key in ("content-type", "content-length", "cookie"):
-            continue
+        _swap_remove(keys, "cookie")
+    for key in keys:
         out["HTTP_" + key.replace("-", "_").upper()] = ",".join(headers.get_all(key))
     if "host" not in headers:
         out["HTTP_HOST"] = authority or ""
     return out
+
+
+def _swap_remove(keys: list[str], key: str) -> None:
+    """Remove `key` as hyper's HeaderMap does: the last header takes its place.
+
+    granian's WSGI interface removes these headers from the map before it lists the rest, so
+    the order the app (and the journal) sees the headers in depends on it.
+    """
+    i = keys.index(key)
+    last = keys.pop()
+    if i < len(keys):
+        keys[i] = last
 
 
 def environ(scope: Any, body: bytes) -> dict[str, Any]:
