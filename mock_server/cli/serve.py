@@ -132,7 +132,7 @@ def serve(config: MockConfig, err: TextIO) -> int:
     except (FixtureError, StateFileError) as e:
         print(f"zstack-mock: cannot start: {e}", file=err)
         return 2
-    from granian.constants import Interfaces, Loops
+    from granian.constants import Interfaces, Loops, TaskImpl
     from granian.log import LogLevels
 
     # one worker: the state lives in that one process; several would split it
@@ -148,6 +148,8 @@ def serve(config: MockConfig, err: TextIO) -> int:
         # asyncio's own loop, even where uvloop is installed: under uvloop a stop signal that
         # arrives before the loop runs was lost and the worker never stopped (measured)
         loop=Loops.asyncio,
+        # granian's Rust task implementation: fewer loop round trips per request (measured)
+        task_impl=TaskImpl.rust,
         factory=True,
         log_access=False,
         # granian warns about that many threads on few cores; our own line says we started
