@@ -132,28 +132,14 @@ def serve(config: MockConfig, err: TextIO) -> int:
     except (FixtureError, StateFileError) as e:
         print(f"zstack-mock: cannot start: {e}", file=err)
         return 2
-    from granian.constants import Interfaces, Loops, TaskImpl
-    from granian.log import LogLevels
-
     # one worker: the state lives in that one process; several would split it
     os.environ[_ENV] = _to_env(config)
     server = _exclusive_server()(
         "mock_server.cli.serve:app_from_env",
         address=config.host,
         port=config.port,
-        # bodies are read on the event loop, the app runs on its thread (cli/rsgi_bridge.py)
-        interface=Interfaces.RSGI,
-        workers=1,
-        websockets=False,
-        # asyncio's own loop, even where uvloop is installed: under uvloop a stop signal that
-        # arrives before the loop runs was lost and the worker never stopped (measured)
-        loop=Loops.asyncio,
-        # granian's Rust task implementation: fewer loop round trips per request (measured)
-        task_impl=TaskImpl.rust,
         factory=True,
-        log_access=False,
-        # granian warns about that many threads on few cores; our own line says we started
-        log_level=LogLevels.error,
+        **granian_settings(),
     )
     try:
         server.serve()
@@ -161,6 +147,27 @@ def serve(config: MockConfig, err: TextIO) -> int:
         print(f"zstack-mock: cannot start: {e}", file=err)
         return 2
     return 0
+
+
+def granian_settings() -> dict[str, Any]:
+    """How granian serves the mock (`make bench` serves its bare Flask ceiling the same way)."""
+    from granian.constants import Interfaces, Loops, TaskImpl
+    from granian.log import LogLevels
+
+    return {
+        # bodies are read on the event loop, the app runs on its thread (cli/rsgi_bridge.py)
+        "interface": Interfaces.RSGI,
+        "workers": 1,
+        "websockets": False,
+        # asyncio's own loop, even where uvloop is installed: under uvloop a stop signal that
+        # arrives before the loop runs was lost and the worker never stopped (measured)
+        "loop": Loops.asyncio,
+        # granian's Rust task implementation: fewer loop round trips per request (measured)
+        "task_impl": TaskImpl.rust,
+        "log_access": False,
+        # our own line says we started
+        "log_level": LogLevels.error,
+    }
 
 
 class PortInUse(Exception):
