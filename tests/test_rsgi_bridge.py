@@ -3,6 +3,7 @@ served mock stays responsive while bodies arrive slowly or a latency rule sleeps
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import subprocess
@@ -11,12 +12,15 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
 
+from mock_server.cli.rsgi_bridge import RsgiBridge
 from mock_server.config import DEFAULT_MAX_BODY
 from mock_server.tooling.faults import FaultAction, FaultRules
+from tests import echo_app
 from tests.echo_app import MAX_BODY
 from tests.served import Served, free_port
 
@@ -197,3 +201,63 @@ def test_fault_rules__may_sleep_while_a_latency_rule_can_still_apply() -> None:
     assert rules.may_sleep()
     rules.take("AddImage", {})
     assert not rules.may_sleep()  # used up
+
+
+class FakeHeaders(dict[str, str]):
+    def keys(self) -> list[str]:  # type: ignore[override]
+        return list(super().keys())
+
+    def get_all(self, key: str) -> list[str]:
+        return [self[key]] if key in self else []
+
+
+class FakeScope:
+    http_version, server, client, scheme = "1.1", "127.0.0.1:1", "[::1]:2", "http"
+    path, query_string, authority = "/x", "", None
+
+    def __init__(self, method: str, headers: dict[str, str]) -> None:
+        self.method, self.headers = method, FakeHeaders(headers)
+
+
+class FakeProto:
+    """Answers are recorded; awaiting the body counts the awaits."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body, self.awaited = body, 0
+        self.answers: list[tuple[int, list[tuple[str, str]], bytes]] = []
+
+    async def __call__(self) -> bytes:
+        self.awaited += 1
+        return self.body
+
+    def response_bytes(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+        self.answers.append((status, headers, body))
+
+
+def _serve(app: Any, scope: FakeScope, proto: FakeProto) -> None:
+    asyncio.run(RsgiBridge(app, MAX_BODY, lambda: False).__rsgi__(scope, proto))
+
+
+def test_bridge__a_request_without_a_body_never_waits_for_one() -> None:
+    proto = FakeProto(b"never read")
+    _serve(echo_app.app, FakeScope("GET", {"host": "h"}), proto)
+    assert proto.awaited == 0
+    [(status, _, body)] = proto.answers
+    assert status == 201 and json.loads(body)["body"] == ""
+    assert json.loads(body)["environ"]["REMOTE_ADDR"] == "::1"
+
+
+def test_bridge__a_length_over_the_limit_is_never_read() -> None:
+    proto = FakeProto(b"x" * (MAX_BODY + 1))
+    _serve(echo_app.app, FakeScope("POST", {"content-length": str(MAX_BODY + 1)}), proto)
+    assert proto.awaited == 0  # the app's limit answers 413 from the header alone
+
+
+def test_bridge__an_app_that_fails_is_granians_empty_500(caplog: pytest.LogCaptureFixture) -> None:
+    def broken(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        raise RuntimeError("boom")
+
+    proto = FakeProto(b"")
+    _serve(broken, FakeScope("GET", {}), proto)
+    assert proto.answers == [(500, [], b"")]
+    assert "the app failed on GET /x" in caplog.text
