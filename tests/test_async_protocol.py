@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.conftest import ZStack
+from tests.conftest import CEPH_BS, ZStack
 
 JOB_LOCATION = re.compile(r"^http://localhost/zstack/v1/api-jobs/[0-9a-f]{32}$")
 
@@ -129,3 +129,27 @@ def test_x_json_schema__delete_result_is_empty_schema(zs: ZStack) -> None:
     location = zs.delete_image(image["uuid"]).json["location"].removeprefix("http://localhost")
     assert zs.client.get(location, headers={"X-JSON-Schema": "true"}).json == {"schema": {}}
     assert zs.client.get(location).json == {}
+
+
+def test_x_json_schema__a_backup_storage_action_names_the_backup_storage_class(zs: ZStack) -> None:
+    # RestServer builds the map from the reply's own objects: a backup storage's inventory
+    # class, not an image's (each API's x-zstack-event names its result)
+    body: dict[str, object] = {"reconnectBackupStorage": {}}
+    accepted = zs.client.put(
+        f"/zstack/v1/backup-storage/{CEPH_BS}/actions", json=body, headers=zs.auth
+    )
+    location = accepted.json["location"].removeprefix("http://localhost")
+    rsp = zs.client.get(location, headers={"X-JSON-Schema": "true"})
+    assert rsp.json["schema"] == {
+        "inventory": "org.zstack.storage.ceph.backup.CephBackupStorageInventory"
+    }
+
+
+def test_every_async_api_names_its_job_result() -> None:
+    from mock_server.zstack.api_chain import ASYNC_HANDLERS
+    from mock_server.zstack.spec import Spec
+
+    spec = Spec.load()
+    assert len(ASYNC_HANDLERS) > 10
+    for api in ASYNC_HANDLERS:
+        assert spec.schema(spec.event(api)), api

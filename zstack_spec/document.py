@@ -144,6 +144,24 @@ class SpecDocument:
         actions: dict[str, str] = self.operations[operation_id].raw["x-zstack-actions"]
         return actions
 
+    def event(self, api: str) -> str:
+        """The schema of an async API's job result (`x-zstack-event`).
+
+        Its operation's, or, on a path several APIs share, that of the body variant its action key
+        requires.
+        """
+        for op in self.operations.values():
+            raw = op.raw
+            if op.operation_id == api and "x-zstack-event" in raw:
+                event: str = raw["x-zstack-event"]
+                return event
+            for key in (k for k, a in raw.get("x-zstack-actions", {}).items() if a == api):
+                for variant in self.doc["components"]["schemas"].values():
+                    if key in variant.get("required", ()) and "x-zstack-event" in variant:
+                        found: str = variant["x-zstack-event"]
+                        return found
+        raise KeyError(api)
+
     def inventory(self, operation_id: str) -> str:
         """The inventory schema a query API answers with (`x-zstack-inventory`)."""
         name: str = self.operations[operation_id].raw["x-zstack-inventory"]

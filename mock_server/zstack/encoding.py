@@ -119,8 +119,17 @@ def _walk(spec: Spec, value: JSON, schema_name: str, path: str, out: list[tuple[
     out.append((path, node.by_type.get(value.get("type"), node.java_class)))  # type: ignore[arg-type]
 
 
-# which result key holds which inventory, for the `schema` map of a job result
-_RESULT_ROOTS = {"inventory": "ImageInventory"}
+def _result_roots(spec: Spec, api: str) -> dict[str, str]:
+    """Which key of the API's job result holds which inventory (its `x-zstack-event`'s)."""
+    roots = _ROOTS.setdefault(spec, {})
+    if api not in roots:
+        props = spec.schema(spec.event(api)).get("properties", {})
+        refs = {k: v.get("items", v).get("$ref", "").rsplit("/", 1)[-1] for k, v in props.items()}
+        roots[api] = {k: ref for k, ref in refs.items() if ref in spec.java_classes}
+    return roots[api]
+
+
+_ROOTS: weakref.WeakKeyDictionary[Spec, dict[str, dict[str, str]]] = weakref.WeakKeyDictionary()
 
 
 def job_result_body(spec: Spec, job: Job, with_schema: bool) -> dict[str, JSON]:
@@ -130,5 +139,5 @@ def job_result_body(spec: Spec, job: Job, with_schema: bool) -> dict[str, JSON]:
         return {"error": job.error.to_json()}
     result = dict(job.result or {})
     if with_schema:
-        result["schema"] = schema_map(spec, result, _RESULT_ROOTS)
+        result["schema"] = schema_map(spec, result, _result_roots(spec, job.api))
     return result
