@@ -154,37 +154,10 @@ def mock(name: str, tree: Path = ROOT) -> tuple[str, list[str], str, Path, dict[
     return name, cmd, f"http://127.0.0.1:{port}/_mock/jobs", tree, env
 
 
-def blocking_threads() -> int:
-    """The mock's own granian setting, so that the ceiling is served the same way."""
-    for module in ("mock_server.cli.serve", "mock_server.serve"):
-        try:
-            found: int = __import__(module, fromlist=["BLOCKING_THREADS"]).BLOCKING_THREADS
-            return found
-        except (ImportError, AttributeError):
-            continue
-    return 1
-
-
 def ceiling() -> tuple[str, list[str], str]:
+    """The bare Flask endpoint, served with the mock's own granian settings and bridge."""
     port = free_port()
-    cmd = [
-        PY,
-        "-m",
-        "granian",
-        "--interface",
-        "wsgi",
-        "--workers",
-        "1",
-        "--blocking-threads",
-        str(blocking_threads()),
-        "--port",
-        str(port),
-        "--log-level",
-        "error",
-        "--no-ws",
-        "benchmarks.ceiling:app",
-    ]
-    return "ceiling", cmd, f"http://127.0.0.1:{port}/ping"
+    return "ceiling", [PY, "-m", "benchmarks.ceiling", str(port)], f"http://127.0.0.1:{port}/ping"
 
 
 def prism_spec() -> Path:
