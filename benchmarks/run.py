@@ -315,14 +315,18 @@ def scale(samples: int) -> dict[str, JSON]:
         store = app.extensions["zstack"].store
         _seed(store, n)
         out[str(n)] = _costs(app.test_client(), list(store.images.images)[:samples])
-    store = create_app().extensions["zstack"].store
+    out["bytes_per_image"] = bytes_per_image(create_app().extensions["zstack"].store)
+    return out
+
+
+def bytes_per_image(store: Any, n: int = 20_000) -> float:
+    """What n more seeded images (Ready, two refs) take, per image (tracemalloc)."""
     tracemalloc.start()
     before = tracemalloc.take_snapshot()
-    _seed(store, 20_000)
+    _seed(store, n)
     after = tracemalloc.take_snapshot()
     tracemalloc.stop()
-    out["bytes_per_image"] = sum(s.size_diff for s in after.compare_to(before, "filename")) / 20_000
-    return out
+    return sum(s.size_diff for s in after.compare_to(before, "filename")) / n
 
 
 def validation_cost() -> dict[str, float]:

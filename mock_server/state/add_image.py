@@ -113,7 +113,7 @@ def new_image(p: dict[str, JSON], uuid: str, now: float, new_uuid: Callable[[], 
         system_tags=system_tags.created_by_add_image(
             tags.stored_tags(p.get("systemTags")), new_uuid, now
         ),
-        user_tags=list(p.get("userTags") or []),
+        user_tags=tuple(p.get("userTags") or ()),
     )
 
 

@@ -59,14 +59,14 @@ class ImageBackend:
         self.expunge_period = expunge_period
         self._next_ref_id = 1
         # uuids of images changed since the store last saved them (for --state)
-        self._touched: set[str] = set()
+        self.touched: set[str] = set()
         # images with a Deleted ref (whatever their own status), so the expunge task never
         # scans every image
         self._awaiting_expunge: set[str] = set()
         self._last_expunge_run = float("-inf")
 
     def changed(self, uuid: str) -> None:  # --state writes the image with this call's commit
-        self._touched.add(uuid)
+        self.touched.add(uuid)
 
     def get_image(self, uuid: str) -> Image:
         """Real server: ImageManagerImpl.passThrough, SYS.1003 when the image is gone."""
@@ -102,7 +102,7 @@ class ImageBackend:
             path = install_path(self.backup_storages[bs_uuid], image)
             image.refs.append(self._new_ref(image.uuid, bs_uuid, ImageStatus.DOWNLOADING, path))
         self.images[image.uuid] = image
-        self._touched.add(image.uuid)
+        self.touched.add(image.uuid)
         if (
             image.url.startswith("upload://")
             and unsupported_by(image, self.backup_storages) is None
@@ -133,14 +133,14 @@ class ImageBackend:
     def _drop_download(self, uuid: str, started: float) -> None:
         if self._downloading(uuid, started) is not None:
             del self.images[uuid]
-            self._touched.add(uuid)
+            self.touched.add(uuid)
 
     def _finish_download(self, uuid: str, started: float) -> dict[str, JSON]:
         image = self._downloading(uuid, started)
         if image is None:
             # deleted (hard, while downloading) before the download ended
             raise OperationError(localized("image [uuid:%s] has been deleted", uuid))
-        self._touched.add(uuid)
+        self.touched.add(uuid)
         bs = unsupported_by(image, self.backup_storages)
         if bs is not None:
             del self.images[image.uuid]
@@ -175,7 +175,7 @@ class ImageBackend:
         if has_deleted_ref(image):
             self._awaiting_expunge.add(image.uuid)
         self.images[image.uuid] = image
-        self._touched.add(image.uuid)
+        self.touched.add(image.uuid)
 
     # -- DeleteImage ---------------------------------------------------------------------------
 
@@ -190,7 +190,7 @@ class ImageBackend:
         image = self.images.get(uuid)
         if image is None:
             return {}  # already gone: deleting is idempotent
-        self._touched.add(uuid)
+        self.touched.add(uuid)
         if never_downloaded(image):
             del self.images[uuid]
             return {}
@@ -212,7 +212,7 @@ class ImageBackend:
         Real server: docs/zstack-protocol.md#expunge-recover.
         """
         image = self.get_image(uuid)
-        self._touched.add(uuid)
+        self.touched.add(uuid)
         for ref in expunge_targets(image, backup_storage_uuids):
             self._remove_ref(image, ref)
         return {}
@@ -223,7 +223,7 @@ class ImageBackend:
         Real server: docs/zstack-protocol.md#expunge-recover.
         """
         image = self.get_image(uuid)
-        self._touched.add(uuid)
+        self.touched.add(uuid)
         now = self._clock.now()
         for ref in recover_targets(image, backup_storage_uuids):
             ref.status, ref.deleted_at, ref.last_op_date = ImageStatus.READY, None, now
@@ -240,7 +240,7 @@ class ImageBackend:
                 bs.total_capacity, bs.available_capacity + image.actual_size
             )
         image.refs.remove(ref)
-        self._touched.add(image.uuid)
+        self.touched.add(image.uuid)
         if not image.refs:
             self._awaiting_expunge.discard(image.uuid)
             self.images.pop(image.uuid, None)
@@ -274,7 +274,7 @@ class ImageBackend:
     # -- --state (rows.Persistent) -------------------------------------------------------------
 
     def dirty_rows(self, everything: bool = False) -> list[Row]:
-        return touched_rows("images", self._touched, self.images, everything)
+        return touched_rows("images", self.touched, self.images, everything)
 
     def standing_rows(self) -> list[Row]:
         """The ref counter, and every backup storage (their capacity changes with images)."""
@@ -293,4 +293,4 @@ class ImageBackend:
             image = self.images[uuid] = image_from_row(data)
             if has_deleted_ref(image):
                 self._awaiting_expunge.add(uuid)
-        self._touched.clear()
+        self.touched.clear()

@@ -27,7 +27,7 @@ from mock_server.state.model import (
     Zone,
 )
 from mock_server.state.persist import StateFile
-from mock_server.state.rows import Persistent
+from mock_server.state.rows import Persistent, Untracked
 from mock_server.state.sessions import (
     DEFAULT_SESSION_TIMEOUT,
     MAX_CONCURRENT_SESSIONS,
@@ -83,12 +83,19 @@ class Store:
         self._seed_images(now)
         # --state: where the store is written through (set by `open` and `reset`)
         self.state_file: StateFile | None = None
+        self._track_changes(False)
+
+    def _track_changes(self, tracked: bool) -> None:
+        """Whether the backends keep what changed: only a state file reads it (rows.Untracked)."""
+        for part in (self.images, self.sessions, self.jobs):
+            part.touched = set() if tracked else Untracked()
 
     @classmethod
     def open(cls, fixtures: Fixtures, settings: StoreSettings, path: Path) -> Store:
         """A store kept in the state file at `path`: read back if it holds a state, else saved."""
         store = cls(fixtures, settings)
         state_file = StateFile(path)  # refuses a file it must not overwrite
+        store._track_changes(True)
         if state_file.is_empty:
             state_file.save(store.parts(), everything=True)
         else:
@@ -127,6 +134,7 @@ class Store:
         """
         fresh = Store(fixtures or self.fixtures, self.settings)
         if self.state_file is not None:
+            fresh._track_changes(True)
             self.state_file.save(fresh.parts(), everything=True)
             fresh.state_file = self.state_file
         return fresh
