@@ -1,0 +1,97 @@
+"""The state layer's speed-ups answer exactly what the plain code answered.
+
+Memoised pure functions (the simulated download, an install path's parts) are compared with
+their unmemoised selves; the expunge task's queue of expiries with what the task must do after
+a recover, a second delete, an expunge and a restart.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mock_server.state import add_image, paths
+from tests.conftest import CEPH_BS, CONNECTED_BS, ZStack
+
+TEXT = st.text(alphabet="ab/.\\:-_x1", max_size=24)
+MEDIA = st.sampled_from(["RootVolumeTemplate", "ISO", "DataVolumeTemplate"])
+
+
+@given(bs_url=TEXT, uuid=TEXT, url=TEXT, media=MEDIA, account=TEXT)
+def test_install_path__the_memoised_parts_join_as_one_join_of_all_five(
+    bs_url: str, uuid: str, url: str, media: str, account: str
+) -> None:
+    filename = paths.make_filename.__wrapped__(url, media)
+    whole = paths.path_join(
+        bs_url, paths.MEDIA_TYPE_FOLDERS[media], f"acct-{account}", uuid, filename
+    )
+    assert paths.sftp_install_path(bs_url, uuid, url, media, account) == whole
+    assert paths.make_filename(url, media) == filename
+
+
+@given(url=TEXT, fmt=st.sampled_from(["qcow2", "raw", "iso", "vmdk"]))
+def test_simulated_download__memoised_is_the_same_value(url: str, fmt: str) -> None:
+    assert add_image.simulated_download(url, fmt) == add_image.simulated_download.__wrapped__(
+        url, fmt
+    )
+
+
+def _statuses(zs: ZStack, uuid: str) -> list[tuple[str, str]]:
+    rsp = zs.client.get(f"/zstack/v1/images/{uuid}", headers=zs.auth)
+    return sorted(
+        (r["backupStorageUuid"], r["status"])
+        for i in rsp.json["inventories"]
+        for r in i["backupStorageRefs"]
+    )
+
+
+def test_expunge_task__expires_each_deletion_from_its_own_time(make_app) -> None:
+    app = make_app(expunge_period=100)
+    clock = app.extensions["zstack"].config.clock
+    zs = ZStack(app.test_client())
+    first, second, recovered, expunged = (zs.ready_image() for _ in range(4))
+    zs.poll(zs.delete_image(first["uuid"]))
+    zs.poll(zs.delete_image(recovered["uuid"]))
+    zs.poll(zs.delete_image(expunged["uuid"]))
+    zs.poll(zs.expunge_image(expunged["uuid"]))  # gone before its time: nothing left to expire
+    clock.advance(50)
+    zs.poll(zs.delete_image(second["uuid"]))
+    zs.poll(zs.delete_image(first["uuid"]))  # deleting again does not restart its period
+    assert zs.poll(zs.recover_image(recovered["uuid"])).status_code == 200
+    zs.poll(zs.delete_image(recovered["uuid"]))  # deleted again: its period starts now
+    clock.advance(51)
+    zs.login()
+    assert zs.query_image(first["uuid"]) == []
+    assert zs.query_image(second["uuid"])[0]["status"] == "Deleted"
+    assert zs.query_image(recovered["uuid"])[0]["status"] == "Deleted"
+    clock.advance(50)
+    zs.login()
+    assert zs.query_image(second["uuid"]) == [] and zs.query_image(recovered["uuid"]) == []
+
+
+def test_expunge_task__a_recovered_ref_never_expires(make_app) -> None:
+    app = make_app(expunge_period=100)
+    zs = ZStack(app.test_client())
+    image = zs.ready_image(backupStorageUuids=[CONNECTED_BS, CEPH_BS])
+    zs.poll(zs.delete_image(image["uuid"]))
+    assert zs.poll(zs.recover_image(image["uuid"], [CEPH_BS])).status_code == 200
+    app.extensions["zstack"].config.clock.advance(101)
+    zs.login()
+    assert _statuses(zs, image["uuid"]) == [(CEPH_BS, "Ready")]
+
+
+def test_expunge_task__the_queue_is_rebuilt_from_a_state_file(
+    make_app, clock, tmp_path: Path
+) -> None:
+    state = tmp_path / "mock.db"
+    zs = ZStack(make_app(state_file=state, clock=clock, expunge_period=100).test_client())
+    image = zs.ready_image()
+    zs.poll(zs.delete_image(image["uuid"]))
+    again = ZStack(make_app(state_file=state, clock=clock, expunge_period=100).test_client())
+    again.login()
+    assert again.query_image(image["uuid"])[0]["status"] == "Deleted"
+    clock.advance(101)
+    again.login()
+    assert again.query_image(image["uuid"]) == []
