@@ -12,7 +12,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mock_server.state import add_image, paths
+from mock_server.state import add_image, ids, paths
 from tests.conftest import CEPH_BS, CONNECTED_BS, ZStack
 
 TEXT = st.text(alphabet="ab/.\\:-_x1", max_size=24)
@@ -95,3 +95,17 @@ def test_expunge_task__the_queue_is_rebuilt_from_a_state_file(
     clock.advance(101)
     again.login()
     assert again.query_image(image["uuid"]) == []
+
+
+@given(
+    second=st.integers(min_value=0, max_value=4_000_000_000),
+    fraction=st.one_of(
+        st.floats(min_value=0.0, max_value=1.0, exclude_max=True),
+        st.sampled_from([0.0, 0.4999995, 0.9999985, 0.999999, 0.9999994, 0.9999995, 0.9999999]),
+    ),
+)
+def test_gson_timestamp__per_second_memo_is_the_instants_own_text(
+    second: int, fraction: float
+) -> None:
+    epoch = second + fraction
+    assert ids.gson_timestamp(epoch) == ids._text(epoch)
