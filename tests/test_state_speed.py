@@ -7,12 +7,15 @@ a recover, a second delete, an expunge and a restart.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from mock_server.state import add_image, ids, paths
+from mock_server.state.store import Store
 from tests.conftest import CEPH_BS, CONNECTED_BS, ZStack
 
 TEXT = st.text(alphabet="ab/.\\:-_x1", max_size=24)
@@ -109,3 +112,46 @@ def test_gson_timestamp__per_second_memo_is_the_instants_own_text(
 ) -> None:
     epoch = second + fraction
     assert ids.gson_timestamp(epoch) == ids._text(epoch)
+
+
+def _lock_is_free(store: Store) -> bool:
+    """Whether another thread can take the store's lock (an RLock: its owner may, always)."""
+    got: list[bool] = []
+
+    def take() -> None:
+        got.append(store._lock.acquire(timeout=2))
+        if got[0]:
+            store._lock.release()
+
+    thread = threading.Thread(target=take)
+    thread.start()
+    thread.join()
+    return got[0]
+
+
+def test_locked__releases_the_lock_after_the_block_and_after_an_error(make_app) -> None:
+    store = make_app().extensions["zstack"].store
+    with store.locked() as held:
+        assert held is store and not _lock_is_free(store)
+    assert _lock_is_free(store)
+    with pytest.raises(RuntimeError), store.locked():
+        raise RuntimeError("in the block")
+    assert _lock_is_free(store)
+
+
+def test_locked__a_state_file_is_written_even_when_the_block_fails(
+    make_app, tmp_path: Path
+) -> None:
+    state = tmp_path / "mock.db"
+    app = make_app(state_file=state)
+    zs = ZStack(app.test_client())
+    image = zs.ready_image()
+    store = app.extensions["zstack"].store
+    with pytest.raises(RuntimeError), store.locked():
+        store.images.delete_image(image["uuid"], None, None)
+        raise RuntimeError("after the change")
+    again = ZStack(make_app(state_file=state).test_client())
+    [row] = [
+        i for i in again.client.get("/_mock/state").json["images"] if i["uuid"] == image["uuid"]
+    ]
+    assert row["status"] == "Deleted"
