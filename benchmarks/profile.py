@@ -174,7 +174,8 @@ def operations(app: WsgiApp, n: int) -> dict[str, list[Shape]]:
     """Each operation's n requests.
 
     The same shape repeated, or n fresh targets where the operation consumes its target
-    (DeleteImage and ExpungeImage each get their own images).
+    (DeleteImage, ExpungeImage and RecoverImage each get their own images). The image actions
+    are the ones `make bench` serves (benchmarks/run.py OPERATIONS, which says why these).
     """
     images = "/zstack/v1/images"
     login = shape(
@@ -192,18 +193,27 @@ def operations(app: WsgiApp, n: int) -> dict[str, list[Shape]]:
         return done["inventory"]["uuid"], job
 
     image, job = new_image()
+    acted_on = new_image()[0]
     to_delete = [new_image()[0] for _ in range(n)]
     to_expunge = [new_image()[0] for _ in range(n)]
-    for uuid in to_expunge:
+    to_recover = [new_image()[0] for _ in range(n)]
+    for uuid in to_expunge + to_recover:
         shape("DELETE", f"{images}/{uuid}", None, auth).call(app)
-    expunge: JSON = {"expungeImage": {}}
+
+    def action(uuid: str, body: JSON) -> Shape:
+        return shape("PUT", f"{images}/{uuid}/actions", body, auth)
+
     return {
         "LogInByAccount": [login] * n,
         "QueryImage by uuid": [shape("GET", f"{images}/{image}", None, auth)] * n,
         "AddImage submit": [add] * n,
         "job poll": [shape("GET", f"/zstack/v1/api-jobs/{job}")] * n,
         "DeleteImage": [shape("DELETE", f"{images}/{u}", None, auth) for u in to_delete],
-        "ExpungeImage": [shape("PUT", f"{images}/{u}/actions", expunge, auth) for u in to_expunge],
+        "ExpungeImage": [action(u, {"expungeImage": {}}) for u in to_expunge],
+        "UpdateImage": [action(acted_on, {"updateImage": {"name": "bench"}})] * n,
+        "ChangeImageState": [action(acted_on, {"changeImageState": {"stateEvent": "enable"}})] * n,
+        "RecoverImage": [action(u, {"recoverImage": {}}) for u in to_recover],
+        "SyncImageSize": [action(acted_on, {"syncImageSize": {}})] * n,
     }
 
 

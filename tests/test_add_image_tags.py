@@ -29,7 +29,7 @@ def _add_with_tags(zs: ZStack, inner: dict, outer: dict | None = None) -> Any:
 
 def _stored_tags(app, uuid: str) -> tuple[list[str], list[str]]:
     image = app.extensions["zstack"].store.images.images[uuid]
-    return [t.tag for t in image.system_tags], image.user_tags
+    return [t.tag for t in image.system_tags], list(image.user_tags)
 
 
 def test_add_image__tags_inside_params_are_honoured(app, zs: ZStack) -> None:

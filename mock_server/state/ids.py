@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import random
 import re
@@ -39,14 +40,27 @@ class ManualClock:
         self._now += seconds
 
 
-# an image's dates repeat in every answer about it: each distinct instant is formatted once
-@lru_cache(maxsize=4096)
 def gson_timestamp(epoch: float) -> str:
     """java.sql.Timestamp as Gson 2.8 writes it on Java 8: `Nov 28, 2026 11:00:00 AM` (local).
 
     Real server: Gson's default Date adapter (US locale, DateFormat.DEFAULT),
     docs/zstack-protocol.md#timestamps.
     """
+    second = math.floor(epoch)
+    # The text names the second: each is formatted once, however many instants fall in it (an
+    # AddImage's dates are distinct instants of one second). datetime.fromtimestamp rounds to
+    # the microsecond, so an instant this close to the next second is formatted by itself.
+    if epoch - second < 0.999999:
+        return _second_text(second)
+    return _text(epoch)
+
+
+@lru_cache(maxsize=4096)
+def _second_text(second: int) -> str:
+    return _text(float(second))
+
+
+def _text(epoch: float) -> str:
     t = datetime.fromtimestamp(epoch)
     hour = t.hour % 12 or 12
     ampm = "AM" if t.hour < 12 else "PM"

@@ -19,8 +19,17 @@ def image_from_row(data: dict[str, JSON]) -> Image:
         ImageBackupStorageRef(**{**r, "status": ImageStatus(r["status"])}) for r in data["refs"]
     ]
     status, state = ImageStatus(data["status"]), ImageState(data["state"])
-    tags = [SystemTag(**t) for t in data["system_tags"]]
-    return Image(**{**data, "status": status, "state": state, "refs": refs, "system_tags": tags})
+    tags = tuple(SystemTag(**t) for t in data["system_tags"])
+    return Image(
+        **{
+            **data,
+            "status": status,
+            "state": state,
+            "refs": refs,
+            "system_tags": tags,
+            "user_tags": tuple(data["user_tags"]),
+        }
+    )
 
 
 def backup_storage_from_row(data: dict[str, JSON]) -> BackupStorage:

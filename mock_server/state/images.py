@@ -7,6 +7,8 @@ act on).
 
 from __future__ import annotations
 
+import heapq
+
 from mock_server.state.add_image import (
     download_failure,
     install_path,
@@ -59,14 +61,15 @@ class ImageBackend:
         self.expunge_period = expunge_period
         self._next_ref_id = 1
         # uuids of images changed since the store last saved them (for --state)
-        self._touched: set[str] = set()
-        # images with a Deleted ref (whatever their own status), so the expunge task never
-        # scans every image
-        self._awaiting_expunge: set[str] = set()
+        self.touched: set[str] = set()
+        # (deletedAt, image uuid) for each ref the Delay policy deleted, earliest first: the
+        # expunge task looks only at those whose period has passed, never at every image or
+        # every deleted one (an entry whose ref was recovered or expunged since finds nothing)
+        self._expiries: list[tuple[float, str]] = []
         self._last_expunge_run = float("-inf")
 
     def changed(self, uuid: str) -> None:  # --state writes the image with this call's commit
-        self._touched.add(uuid)
+        self.touched.add(uuid)
 
     def get_image(self, uuid: str) -> Image:
         """Real server: ImageManagerImpl.passThrough, SYS.1003 when the image is gone."""
@@ -102,7 +105,7 @@ class ImageBackend:
             path = install_path(self.backup_storages[bs_uuid], image)
             image.refs.append(self._new_ref(image.uuid, bs_uuid, ImageStatus.DOWNLOADING, path))
         self.images[image.uuid] = image
-        self._touched.add(image.uuid)
+        self.touched.add(image.uuid)
         if (
             image.url.startswith("upload://")
             and unsupported_by(image, self.backup_storages) is None
@@ -133,14 +136,14 @@ class ImageBackend:
     def _drop_download(self, uuid: str, started: float) -> None:
         if self._downloading(uuid, started) is not None:
             del self.images[uuid]
-            self._touched.add(uuid)
+            self.touched.add(uuid)
 
     def _finish_download(self, uuid: str, started: float) -> dict[str, JSON]:
         image = self._downloading(uuid, started)
         if image is None:
             # deleted (hard, while downloading) before the download ended
             raise OperationError(localized("image [uuid:%s] has been deleted", uuid))
-        self._touched.add(uuid)
+        self.touched.add(uuid)
         bs = unsupported_by(image, self.backup_storages)
         if bs is not None:
             del self.images[image.uuid]
@@ -172,10 +175,9 @@ class ImageBackend:
             if status is ImageStatus.DELETED:
                 ref.deleted_at = ref.create_date  # the expunge period runs from the mock's start
             image.refs.append(ref)
-        if has_deleted_ref(image):
-            self._awaiting_expunge.add(image.uuid)
+        self._await_expunge(image, image.refs)
         self.images[image.uuid] = image
-        self._touched.add(image.uuid)
+        self.touched.add(image.uuid)
 
     # -- DeleteImage ---------------------------------------------------------------------------
 
@@ -190,7 +192,7 @@ class ImageBackend:
         image = self.images.get(uuid)
         if image is None:
             return {}  # already gone: deleting is idempotent
-        self._touched.add(uuid)
+        self.touched.add(uuid)
         if never_downloaded(image):
             del self.images[uuid]
             return {}
@@ -199,10 +201,16 @@ class ImageBackend:
             for ref in targets:
                 self._remove_ref(image, ref)
         else:
+            newly = [r for r in targets if r.status is not ImageStatus.DELETED]
             mark_deleted(image, targets, self._clock.now())
-            if has_deleted_ref(image):
-                self._awaiting_expunge.add(uuid)  # a Ready image's Deleted ref expires too
+            self._await_expunge(image, newly)  # a Ready image's Deleted ref expires too
         return {}
+
+    def _await_expunge(self, image: Image, refs: list[ImageBackupStorageRef]) -> None:
+        """Queue the refs' expiry for the expunge task (those with a deletion time)."""
+        for ref in refs:
+            if ref.deleted_at is not None:
+                heapq.heappush(self._expiries, (ref.deleted_at, image.uuid))
 
     # -- ExpungeImage / RecoverImage -----------------------------------------------------------
 
@@ -212,7 +220,7 @@ class ImageBackend:
         Real server: docs/zstack-protocol.md#expunge-recover.
         """
         image = self.get_image(uuid)
-        self._touched.add(uuid)
+        self.touched.add(uuid)
         for ref in expunge_targets(image, backup_storage_uuids):
             self._remove_ref(image, ref)
         return {}
@@ -223,13 +231,11 @@ class ImageBackend:
         Real server: docs/zstack-protocol.md#expunge-recover.
         """
         image = self.get_image(uuid)
-        self._touched.add(uuid)
+        self.touched.add(uuid)
         now = self._clock.now()
         for ref in recover_targets(image, backup_storage_uuids):
             ref.status, ref.deleted_at, ref.last_op_date = ImageStatus.READY, None, now
         image.status, image.last_op_date = ImageStatus.READY, now
-        if not has_deleted_ref(image):
-            self._awaiting_expunge.discard(uuid)
         return {"inventory": image.to_inventory()}
 
     def _remove_ref(self, image: Image, ref: ImageBackupStorageRef) -> None:
@@ -240,9 +246,8 @@ class ImageBackend:
                 bs.total_capacity, bs.available_capacity + image.actual_size
             )
         image.refs.remove(ref)
-        self._touched.add(image.uuid)
+        self.touched.add(image.uuid)
         if not image.refs:
-            self._awaiting_expunge.discard(image.uuid)
             self.images.pop(image.uuid, None)
 
     def expunge_expired(self) -> None:
@@ -261,10 +266,10 @@ class ImageBackend:
             return
         self._last_expunge_run = now
         horizon = now - self.expunge_period
-        for uuid in list(self._awaiting_expunge):
+        while self._expiries and self._expiries[0][0] <= horizon:
+            uuid = heapq.heappop(self._expiries)[1]
             image = self.images.get(uuid)
             if image is None or not has_deleted_ref(image):
-                self._awaiting_expunge.discard(uuid)
                 continue
             for ref in [
                 r for r in image.refs if r.deleted_at is not None and r.deleted_at <= horizon
@@ -274,7 +279,7 @@ class ImageBackend:
     # -- --state (rows.Persistent) -------------------------------------------------------------
 
     def dirty_rows(self, everything: bool = False) -> list[Row]:
-        return touched_rows("images", self._touched, self.images, everything)
+        return touched_rows("images", self.touched, self.images, everything)
 
     def standing_rows(self) -> list[Row]:
         """The ref counter, and every backup storage (their capacity changes with images)."""
@@ -288,9 +293,8 @@ class ImageBackend:
         for uuid, data in rows["backup_storages"].items():
             self.backup_storages[uuid] = backup_storage_from_row(data)
         self.images.clear()
-        self._awaiting_expunge.clear()
+        self._expiries.clear()
         for uuid, data in rows["images"].items():
             image = self.images[uuid] = image_from_row(data)
-            if has_deleted_ref(image):
-                self._awaiting_expunge.add(uuid)
-        self._touched.clear()
+            self._await_expunge(image, image.refs)
+        self.touched.clear()

@@ -130,9 +130,11 @@ class Image:
     # the owner (ImageVO.accountUuid): the admin account unless a session says otherwise
     account_uuid: str = "36c27e8ff05c4780bf6d2fa65700f22e"
     # tags are resources of their own on the real server (SystemTagVO, UserTagVO), never in
-    # ImageInventory: kept here for QuerySystemTag / QueryUserTag
-    system_tags: list[SystemTag] = field(default_factory=list)
-    user_tags: list[str] = field(default_factory=list)
+    # ImageInventory: kept here for QuerySystemTag / QueryUserTag. Tuples, replaced whole: most
+    # images have none, and the empty tuple is one shared object where two empty lists cost
+    # 112 bytes per image (`make bench`'s memory per image)
+    system_tags: tuple[SystemTag, ...] = ()
+    user_tags: tuple[str, ...] = ()
 
     def ref_on(self, backup_storage_uuid: str) -> ImageBackupStorageRef | None:
         for ref in self.refs:

@@ -9,6 +9,7 @@ before the download starts. docs/zstack-protocol.md lists the layouts.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # BackupStoragePathMaker.knownImageExtensions L21-29
 KNOWN_IMAGE_EXTENSIONS = ("qcow2", "vmdk", "ova", "img", "vhd", "qcow", "raw")
@@ -52,6 +53,10 @@ def _name(path: str) -> str:
     return path[max(path.rfind("/"), path.rfind("\\")) + 1 :]
 
 
+# make_filename and the backup storage's folder are functions of their arguments alone, and an
+# image's url and account repeat: each distinct one is worked out once (AddImage's installPath
+# took about 10 µs of its job in ten regex substitutions)
+@lru_cache(maxsize=4096)
 def make_filename(url: str, media_type: str) -> str:
     """BackupStoragePathMaker.makeFilename L45-59: the url's base name and a suffix.
 
@@ -68,8 +73,16 @@ def make_filename(url: str, media_type: str) -> str:
 
 def sftp_install_path(bs_url: str, image_uuid: str, url: str, media_type: str, account: str) -> str:
     """`<bs url>/<folder>/acct-<account uuid>/<image uuid>/<file name>`."""
-    folder = MEDIA_TYPE_FOLDERS[media_type]
-    return path_join(bs_url, folder, f"acct-{account}", image_uuid, make_filename(url, media_type))
+    # path_join is a left fold whose result is already normalised, so joining onto the joined
+    # folder is the same as one join of all five parts
+    return path_join(
+        _account_folder(bs_url, media_type, account), image_uuid, make_filename(url, media_type)
+    )
+
+
+@lru_cache(maxsize=4096)
+def _account_folder(bs_url: str, media_type: str, account: str) -> str:
+    return path_join(bs_url, MEDIA_TYPE_FOLDERS[media_type], f"acct-{account}")
 
 
 def ceph_install_path(pool_name: str, image_uuid: str) -> str:

@@ -9,7 +9,7 @@ settings), and `load_rows` puts saved rows back. A row whose data is None is gon
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict
 from enum import Enum
 from typing import Protocol, TypeVar
@@ -37,6 +37,21 @@ class Persistent(Protocol):
     def load_rows(self, rows: Rows) -> None:
         """Replace this part's content with the saved rows."""
         ...
+
+
+class Untracked(set[str]):
+    """The changed keys of a part that no state file reads: it keeps none.
+
+    Without --state nothing ever asks for dirty rows, so a plain set would hold every key
+    changed since the start, deleted images' and trimmed jobs' too (about 100 bytes per image,
+    `make bench`'s memory per image). `Store` tracks changes only when it has a state file.
+    """
+
+    def add(self, element: str, /) -> None:
+        """Forgotten at once."""
+
+    def update(self, *s: Iterable[str]) -> None:
+        """Forgotten at once."""
 
 
 def plain(value: JSON) -> JSON:

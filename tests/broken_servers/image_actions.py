@@ -86,7 +86,7 @@ def boot_mode_keeps_old_tags(app: Flask) -> None:
     def restore(response: Any) -> Any:
         if kept:
             image, old = kept
-            image.system_tags = [*old, *(t for t in image.system_tags if t not in old)]
+            image.system_tags = (*old, *(t for t in image.system_tags if t not in old))
             kept.clear()
         return response
 
