@@ -13,7 +13,7 @@ from flask import Flask
 from mock_server.app import SYNC_CACHE, MockFlask
 from mock_server.tooling import redact
 from mock_server.tooling.redact import Secrets
-from mock_server.zstack import javamap
+from mock_server.zstack import gson, javamap
 from tests.conftest import ZStack
 
 
@@ -118,3 +118,8 @@ def test_hooks__cors_marks_the_answer_before_the_journal_keeps_it(zs: ZStack) ->
     # the before-request hook judged the query string (the `_start` step)
     assert [f["rule"] for f in entry["findings"]] == ["session-in-query"]
     assert entry["durationMs"] >= 0
+
+
+def test_parse_body__no_body_is_gsons_null_map() -> None:
+    assert gson.parse_body(b"") is None
+    assert gson._gson_read_body("") is None  # what the shortcut stands for

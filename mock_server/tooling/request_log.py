@@ -56,9 +56,11 @@ def _request_body(request: Request, response: Response) -> bytes:
 
 def _exchange(request: Request, response: Response, extra: frozenset[str]) -> Exchange:
     return Exchange.capture(
-        request.headers,  # its items, as `.items()` yields them, without the extra generator
+        # the pairs `.items()` yields; a bare iterator, as tuple() would first ask EnvironHeaders
+        # for its length, which walks the whole environ once more
+        iter(request.headers),
         _request_body(request, response),
-        response.headers,
+        iter(response.headers),
         response.get_data(),
         extra,
     )

@@ -79,6 +79,8 @@ def parse_body(raw: bytes) -> dict[str, JSON] | None:
     the top level is `duplicate key: k`. What Gson throws is answered 500 with its getMessage()
     (RestServer.handle L684-687): a wrapped cause's toString, without JsonSyntaxException's name.
     """
+    if not raw:
+        return None  # no body (every GET and DELETE): Gson.fromJson of an empty document
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
