@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
+from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Request, Response, g, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from mock_server.config import MockConfig
 from mock_server.package_data import default_fixtures_path
 from mock_server.routes import backup_storage, images, jobs, sessions, system_tags
 from mock_server.routes.rest import (
+    current_request,
     method_gate,
     note,
     relative_path,
@@ -37,7 +40,7 @@ def create_app(config: MockConfig | None = None, spec: Spec | None = None) -> Fl
     """Build a mock: load the spec and fixtures, build the store, register the routes."""
     config = config or MockConfig()
     spec = spec or Spec.load()
-    app = Flask(__name__, static_folder=None)
+    app = MockFlask(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body
     app.url_map.strict_slashes = True
     rt = _runtime(config, spec)
@@ -78,18 +81,50 @@ def _register_routes(app: Flask, config: MockConfig) -> None:
         app.register_blueprint(bp, url_prefix=f"{config.context_path}{bp.url_prefix}")
     app.register_blueprint(admin_api.bp)
     app.register_blueprint(pages.bp, url_prefix="/_mock")
-    app.before_request(_speak)
+    # one hook each way, not five: Flask's per-hook dispatch costs more than their bodies
+    app.before_request(_before)
     app.teardown_request(_stop_speaking)
-    app.before_request(_start)
-    app.before_request(cors.preflight)
-    app.before_request(method_gate)
-    app.after_request(_finish)
-    app.after_request(cors.allow)
+    app.after_request(_after)
 
 
-def _speak() -> None:
-    """Every detail of this request in the app's language (MockRuntime.locale)."""
-    g.locale_token = i18n.speak(runtime().locale)
+class MockFlask(Flask):
+    """Flask, answering `ensure_sync` (its documented override point) once per function.
+
+    Flask asks it for every hook and view of every request, and each answer costs an
+    `inspect.iscoroutinefunction`; the answer for a function never changes.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sync: dict[Callable[..., Any], Callable[..., Any]] = {}
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        sync = self._sync.get(func)
+        if sync is None:
+            sync = super().ensure_sync(func)
+            if len(self._sync) < SYNC_CACHE:  # bounded: `after_this_request` makes new ones
+                self._sync[func] = sync
+        return sync
+
+
+SYNC_CACHE = 1024
+
+
+def _before() -> Response | None:
+    """Before routing, in this order.
+
+    Speak the app's language, start the clock and judge the query string, answer a CORS
+    preflight, gate the method.
+    """
+    req, rt = current_request(), runtime()
+    gl = g._get_current_object()
+    # every detail of this request in the app's language (MockRuntime.locale)
+    gl.locale_token = i18n.speak(rt.locale)
+    gl.started = time.perf_counter()
+    if req.query_string:  # no query string, no arguments to judge
+        note(verdict.session_in_query(req.args))
+    answer = cors.preflight(req, rt.config)
+    return answer if answer is not None else method_gate(req)
 
 
 def _stop_speaking(_: BaseException | None) -> None:
@@ -98,9 +133,13 @@ def _stop_speaking(_: BaseException | None) -> None:
         i18n.stop_speaking(token)
 
 
-def _start() -> None:
-    g.started = time.perf_counter()
-    note(verdict.session_in_query(request.args))
+def _after(response: Response) -> Response:
+    """After the view: CORS marks the response, then `_finish`.
+
+    Flask's order when they were two hooks (after_request functions run last registered first).
+    """
+    req, rt = current_request(), runtime()
+    return _finish(req, rt, cors.allow(req, rt.config, response))
 
 
 def _own_page(path: str) -> bool:
@@ -108,15 +147,15 @@ def _own_page(path: str) -> bool:
     return path in ("/", "/_mock") or path.startswith("/_mock/")
 
 
-def _finish(response: Response) -> Response:
+def _finish(req: Request, rt: MockRuntime, response: Response) -> Response:
     """Break the body if a fault says so, then journal and log the request."""
-    if g.get("broken_body") and response.mimetype == "application/json":
+    gl = g._get_current_object()
+    if gl.get("broken_body") and response.mimetype == "application/json":
         data = response.get_data()
         response.set_data(data[: max(1, len(data) // 2)])
-    if _own_page(request.path):
+    if _own_page(req.path):
         return response  # the mock's own pages are not part of the client's traffic
-    rt = runtime()
-    record_exchange(rt.journal, rt.config, request, response)
+    record_exchange(rt.journal, rt.config, req, response, gl)
     return response
 
 

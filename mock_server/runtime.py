@@ -145,7 +145,8 @@ class MockRuntime:
 
 def runtime() -> MockRuntime:
     """The runtime of the app serving the current request."""
-    rt: MockRuntime = current_app.extensions["zstack"]
+    # the app itself, not Flask's proxy (werkzeug's documented LocalProxy._get_current_object)
+    rt: MockRuntime = current_app._get_current_object().extensions["zstack"]  # type: ignore[attr-defined]
     return rt
 
 

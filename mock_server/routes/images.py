@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Request, Response, request
 
 from mock_server.routes import query
 from mock_server.routes.candidates import ANY_METHOD, candidate_backup_storage
 from mock_server.routes.rest import (
     accepted,
+    current_request,
+    header,
     injected_faults,
     no_action_mapping,
     note,
@@ -17,7 +19,7 @@ from mock_server.routes.rest import (
     top_level_tags,
     wrong_method,
 )
-from mock_server.runtime import JobHeaders, runtime
+from mock_server.runtime import JobHeaders, MockRuntime, runtime
 from mock_server.tooling.journal import Finding, Origin
 from mock_server.tooling.verdict import envelope_findings, query_findings, unchecked_session
 from mock_server.zstack.api_chain import ApiCall
@@ -31,36 +33,41 @@ bp = Blueprint("images", __name__, url_prefix="/v1/images")
 ACTIONS_OPERATION = "ExpungeImage"
 
 
-def submit_async(api: str, message: dict[str, object]) -> Response:
-    """Hand an async API below the REST layer; answer its 202."""
-    rt = runtime()
-    session = session_uuid()
+def submit_async(api: str, message: dict[str, object], session: str | None = None) -> Response:
+    """Hand an async API below the REST layer; answer its 202.
+
+    `session` is the route's `session_uuid()` when it has read it already.
+    """
+    rt, req = runtime(), current_request()
+    session = session_uuid() if session is None else session
     failure = injected_faults(api, message)
-    call = ApiCall(api, message, session, _webhook(), "X-JSON-Schema" in request.headers)
+    call = ApiCall(
+        api, message, session, _webhook(rt, req), header(req, "X-JSON-Schema") is not None
+    )
     headers = JobHeaders(
-        request.headers.get("X-Job-UUID"),
-        request.headers.get("X-API-Timeout"),
-        _origin(api),
+        header(req, "X-Job-UUID"),
+        header(req, "X-API-Timeout"),
+        _origin(rt, req, api),
         failure,
     )
     job, timeout_ms = rt.submit(call, headers)
     return accepted(job, timeout_ms)
 
 
-def _origin(api: str) -> dict[str, object]:
+def _origin(rt: MockRuntime, req: Request, api: str) -> dict[str, object]:
     """The starting request, redacted, kept with the job (and in --state) for a late finding."""
-    secrets = runtime().journal.secrets
+    secrets = rt.journal.secrets
     return Origin(
-        request.method, request.path, secrets.query(request.query_string.decode("latin-1")), api
+        req.method, req.path, secrets.query(req.query_string.decode("latin-1")), api
     ).to_json()
 
 
-def _webhook() -> str | None:
+def _webhook(rt: MockRuntime, req: Request) -> str | None:
     """X-Web-Hook, if its host is one the mock may call (--webhook-allow)."""
-    url = request.headers.get("X-Web-Hook")
+    url = header(req, "X-Web-Hook")
     if url is None:
         return None
-    if not runtime().webhooks.allows(url):
+    if not rt.webhooks.allows(url):
         reason = f"X-Web-Hook {url} names a host --webhook-allow does not list; it is not called"
         note([Finding("warning", "webhook-not-allowed", reason)])
         return None
@@ -79,10 +86,10 @@ def add_image() -> Response:
     operation("AddImage")
     body = read_body()
     _judge_envelope("AddImage", body, "params")
-    session_uuid()
+    session = session_uuid()
     message = read_message(runtime().apis.schemas["AddImage"], _envelope(body, "params"))
     top_level_tags(message, body)
-    return submit_async("AddImage", message)
+    return submit_async("AddImage", message, session)
 
 
 @bp.get("", provide_automatic_options=False)
@@ -126,18 +133,18 @@ def delete_image(uuid: str) -> Response:
     """DeleteImage: parameters come from the query string only; a body is ignored."""
     operation("DeleteImage")
     body = read_body()
-    session_uuid()
+    session = session_uuid()
     schema = runtime().apis.schemas["DeleteImage"]
     note(query_findings(schema, request.args, body is not None))
     message = query.query_message(schema)
     message["uuid"] = uuid
-    _judge_unchecked_session(uuid)
-    return submit_async("DeleteImage", message)
+    _judge_unchecked_session(uuid, session)
+    return submit_async("DeleteImage", message, session)
 
 
-def _judge_unchecked_session(image_uuid: str) -> None:
+def _judge_unchecked_session(image_uuid: str, session: str) -> None:
     """DeleteImage of a missing image succeeds before the session check: judge the session."""
-    if runtime().skips_bad_session(image_uuid, session_uuid()):
+    if runtime().skips_bad_session(image_uuid, session):
         note(unchecked_session("DeleteImage"))
 
 
@@ -164,11 +171,11 @@ def submit_action(action_apis: dict[str, str], url_value: str) -> Response:
     schema = runtime().apis.schemas[api]
     url_field = schema.url_vars[0]  # the message field the URL variable fills
     _judge_envelope(api, body, key, {url_field: url_value})
-    session_uuid()
+    session = session_uuid()
     message = read_message(schema, _envelope(body, key))
     message[url_field] = url_value  # URL variables are copied in after the body
     top_level_tags(message, body)
-    return submit_async(api, message)
+    return submit_async(api, message, session)
 
 
 def _envelope(body: dict[str, object] | None, key: str) -> dict[str, object] | None:

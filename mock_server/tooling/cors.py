@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from flask import Response, request
+from flask import Request, Response
 
-from mock_server.runtime import runtime
+from mock_server.config import MockConfig
 
 # by default any localhost origin, on any port (frontend dev servers)
 LOCALHOST = re.compile(r"^https?://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$")
@@ -16,23 +16,21 @@ ALLOWED_HEADERS = (
 ALLOWED_METHODS = "GET, POST, PUT, DELETE"
 
 
-def _allowed(origin: str) -> bool:
-    configured = runtime().config.cors_origins
+def _allowed(origin: str, config: MockConfig) -> bool:
+    configured = config.cors_origins
     if not configured:
         return bool(LOCALHOST.match(origin))
     return "*" in configured or origin in configured
 
 
-def preflight() -> Response | None:
+def preflight(request: Request, config: MockConfig) -> Response | None:
     """Answer a CORS preflight (OPTIONS with Access-Control-Request-Method) before routing."""
-    origin = request.headers.get("Origin")
-    if (
-        request.method != "OPTIONS"
-        or not origin
-        or "Access-Control-Request-Method" not in request.headers
-    ):
+    if request.method != "OPTIONS":
         return None
-    if not _allowed(origin):
+    origin = request.headers.get("Origin")
+    if not origin or "Access-Control-Request-Method" not in request.headers:
+        return None
+    if not _allowed(origin, config):
         return Response(status=403)
     rsp = Response(status=204)
     rsp.headers["Access-Control-Allow-Origin"] = origin
@@ -43,10 +41,14 @@ def preflight() -> Response | None:
     return rsp
 
 
-def allow(response: Response) -> Response:
+def allow(request: Request, config: MockConfig, response: Response) -> Response:
     """Mark a response readable by an allowed origin."""
-    origin = request.headers.get("Origin")
-    if origin and _allowed(origin) and "Access-Control-Allow-Origin" not in response.headers:
+    origin = request.environ.get("HTTP_ORIGIN")  # request.headers.get("Origin"), without Headers
+    if (
+        origin
+        and _allowed(origin, config)
+        and "Access-Control-Allow-Origin" not in response.headers
+    ):
         response.headers["Access-Control-Allow-Origin"] = origin
         response.headers["Access-Control-Expose-Headers"] = "Location, Allow"
         response.headers.add("Vary", "Origin")

@@ -64,15 +64,21 @@ class Secrets:
 
     def text(self, text: str, extra: frozenset[str] = frozenset()) -> str:
         """Hide SHA-512 hex strings, and session ids known or named in `extra`."""
-        text = PASSWORD_FIELD.sub(lambda m: f'{m[1]}{short(m[2])}"', text)
-        text = SHA512.sub(lambda m: short(m[0]), text)
-        text = UUID32.sub(lambda m: short(m[0]) if m[0] in self._known else m[0], text)
+        # each guard is a precondition of its pattern's match, tested faster than the pattern
+        if '"password"' in text:
+            text = PASSWORD_FIELD.sub(lambda m: f'{m[1]}{short(m[2])}"', text)
+        if len(text) >= 128:
+            text = SHA512.sub(lambda m: short(m[0]), text)
+        if len(text) >= 32:
+            text = UUID32.sub(lambda m: short(m[0]) if m[0] in self._known else m[0], text)
         for secret in extra:
             if not UUID32.fullmatch(secret):  # odd tokens: hidden wherever they appear
                 text = text.replace(secret, short(secret))
         return text
 
     def query(self, query: str, extra: frozenset[str] = frozenset()) -> str:
+        if not query and "" not in extra:
+            return query  # nothing to hide
         hidden = SECRET_PARAMS.sub(lambda m: f"{m[1]}{m[2]}={short(m[3])}", query)
         return self.text(hidden, extra)
 

@@ -6,7 +6,8 @@ import json
 import logging
 import time
 
-from flask import Request, Response, g
+from flask import Request, Response
+from flask.ctx import _AppCtxGlobals
 
 from mock_server.config import MockConfig
 from mock_server.tooling.journal import Entry, Exchange, Finding, Journal
@@ -19,15 +20,19 @@ SESSION_PARAMS = ("sessionId", "sessionUuid", "session")
 def _request_secrets(request: Request, secrets: Secrets) -> frozenset[str]:
     """Remember the session ids this request names; return the tokens to hide in it."""
     found: set[str] = set()
-    scheme, _, token = request.headers.get("Authorization", "").strip().partition(" ")
+    # request.headers.get("Authorization", ""), read from the environ (PEP 3333's key)
+    auth: str = request.environ.get("HTTP_AUTHORIZATION", "")
+    scheme, _, token = auth.strip().partition(" ")
     if scheme in ("OAuth", "ZStack") and token.strip():
         found.add(token.strip())
-    for key in SESSION_PARAMS:
-        found.update(v for v in request.args.getlist(key) if v)
+    if request.query_string:  # else there are no arguments to parse
+        for key in SESSION_PARAMS:
+            found.update(v for v in request.args.getlist(key) if v)
     # LogOut and ValidateSession name the session in the path (/accounts/sessions/<uuid>)
-    parts = request.path.split("/")
-    if "sessions" in parts[:-1]:
-        found.add(parts[parts.index("sessions") + 1])
+    if "sessions" in request.path:
+        parts = request.path.split("/")
+        if "sessions" in parts[:-1]:
+            found.add(parts[parts.index("sessions") + 1])
     for secret in found:
         secrets.remember(secret)
     return frozenset(s for s in found if len(s) >= 8)
@@ -49,10 +54,29 @@ def _request_body(request: Request, response: Response) -> bytes:
     return request.get_data(cache=True)
 
 
+def _exchange(request: Request, response: Response, extra: frozenset[str]) -> Exchange:
+    return Exchange.capture(
+        # the pairs `.items()` yields; a bare iterator, as tuple() would first ask EnvironHeaders
+        # for its length, which walks the whole environ once more
+        iter(request.headers),
+        _request_body(request, response),
+        iter(response.headers),
+        response.get_data(),
+        extra,
+    )
+
+
 def record_exchange(
-    journal: Journal, config: MockConfig, request: Request, response: Response
+    journal: Journal,
+    config: MockConfig,
+    request: Request,
+    response: Response,
+    g: _AppCtxGlobals,
 ) -> Entry:
-    """Journal the request with its verdict and exchange (secrets hidden when read); log it."""
+    """Journal the request with its verdict and exchange (secrets hidden when read); log it.
+
+    `g` is the request's `flask.g`, the object itself (each read through the proxy costs).
+    """
     secrets = journal.secrets
     extra = _request_secrets(request, secrets)
     api = g.get("zstack_api")
@@ -60,13 +84,7 @@ def record_exchange(
         session = _login_session(response)
         if session is not None:
             secrets.remember(session)
-    exchange = Exchange.capture(
-        request.headers.items(),
-        _request_body(request, response),
-        response.headers.items(),
-        response.get_data(),
-        extra,
-    )
+    exchange = _exchange(request, response, extra)
     started_job = g.get("job_uuid")
     job = started_job
     if job is None and "/v1/api-jobs/" in request.path:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from mock_server.zstack import gson_reader as gr
 from mock_server.zstack import gson_tokens as gt
 from mock_server.zstack.errors import RestError
-from mock_server.zstack.gson_plain import plain_json_object
+from mock_server.zstack.gson_plain import plain_json_object, plain_message
 from zstack_spec.json_types import JSON
 
 _JAVA_CLASSES = {
@@ -79,6 +79,8 @@ def parse_body(raw: bytes) -> dict[str, JSON] | None:
     the top level is `duplicate key: k`. What Gson throws is answered 500 with its getMessage()
     (RestServer.handle L684-687): a wrapped cause's toString, without JsonSyntaxException's name.
     """
+    if not raw:
+        return None  # no body (every GET and DELETE): Gson.fromJson of an empty document
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -230,7 +232,11 @@ def rehash(value: dict[str, JSON], properties: dict[str, dict[str, JSON]]) -> di
     The message's fields are read by Gson's adapters for their types (TypeAdapters.STRING and
     BOOLEAN, CollectionTypeAdapterFactory, ReflectiveTypeAdapterFactory skipping unknown names),
     so a wrong shape fails with its location in the re-serialised text, not the client's body.
+    A message of plain strings and bools needs no round trip (`plain_message`).
     """
+    plain = plain_message(value, properties)
+    if plain is not None:
+        return plain
     r = gr.JsonReader(to_json(value), lenient=True)
     try:
         return _read_message(r, properties)

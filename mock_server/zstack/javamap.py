@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 MAXIMUM_CAPACITY = 1 << 30
 
@@ -39,6 +40,14 @@ def iteration_order(keys: Iterable[str], capacity: int) -> list[str]:
 
     Valid while the map never resizes (the callers only remove or re-put keys).
     """
+    return list(_order(tuple(keys), capacity))
+
+
+# the same few key sets recur on every answer (a pure function: nothing to invalidate)
+@lru_cache(maxsize=1024)
+def _order(keys: tuple[str, ...], capacity: int) -> tuple[str, ...]:
     ordered = list(dict.fromkeys(keys))
     position = {k: i for i, k in enumerate(ordered)}
-    return sorted(ordered, key=lambda k: (_spread(string_hash(k)) & (capacity - 1), position[k]))
+    return tuple(
+        sorted(ordered, key=lambda k: (_spread(string_hash(k)) & (capacity - 1), position[k]))
+    )

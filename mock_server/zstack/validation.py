@@ -55,10 +55,15 @@ class MessageSchema:
     url_vars: tuple[str, ...] = ()
     query_lists: frozenset[str] = field(default_factory=frozenset)
     message_class: str = ""
+    # the fields in the validators' order, worked out once (`dataclasses.replace` works it again)
+    _in_order: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
-    def fields_in_order(self) -> list[str]:
+    def __post_init__(self) -> None:
         rest = [f for f in self.properties if f not in self.order]
-        return [*self.order, *rest]
+        object.__setattr__(self, "_in_order", (*self.order, *rest))
+
+    def fields_in_order(self) -> tuple[str, ...]:
+        return self._in_order
 
 
 # The JSON-Schema keywords the walker below (with gson.rehash and gson.verify_types) implements,
