@@ -121,30 +121,39 @@ class RsgiBridge:
         self.max_body = max_body
         self.may_sleep = may_sleep  # is a latency rule set (the app may sleep in a request)?
         self._threads: ThreadPoolExecutor | None = None
+        self._pooled = 0  # requests running on a thread now (read and written on the loop only)
 
     async def __rsgi__(self, scope: Any, proto: Any) -> None:
         try:
-            body = await self._body(scope.headers, proto)
+            body = await self._body(scope.headers, proto, scope.http_version)
         except Exception:  # the client went away before its body arrived: nobody to answer
             return
         env = environ(scope, body)
-        if self.may_sleep():
-            loop = asyncio.get_running_loop()
-            status, headers, data = await loop.run_in_executor(self._pool(), self._call, env)
+        # while any request runs on a thread, the next one does too: a rule added or used up by
+        # one of them must not leave a request that sleeps in its rule on the loop's thread
+        if self._pooled or self.may_sleep():
+            self._pooled += 1
+            try:
+                loop = asyncio.get_running_loop()
+                status, headers, data = await loop.run_in_executor(self._pool(), self._call, env)
+            finally:
+                self._pooled -= 1
         else:
             status, headers, data = self._call(env)
         proto.response_bytes(status, headers, data)
 
-    async def _body(self, headers: Headers, proto: Any) -> bytes:
-        """The request body; never more than max_body + 1 bytes (the app answers 413 past it)."""
+    async def _body(self, headers: Headers, proto: Any, http_version: str) -> bytes:
+        """The request body, cut one frame past max_body (the app answers 413 past it)."""
         length = headers.get("content-length")
-        if length is None and "transfer-encoding" not in headers:
-            return b""  # HTTP/1.1 framing: no body
+        chunked = "transfer-encoding" in headers
+        if length is None and not chunked and http_version.startswith("1"):
+            return b""  # HTTP/1 framing: no body (HTTP/2 may send one without a length)
         if length is not None and length.isdigit() and int(length) > self.max_body:
             return b""  # never read: the app answers 413 from the header alone, as before
-        if length is not None:
-            data: bytes = await proto()
+        if length is not None and not chunked:
+            data: bytes = await proto()  # hyper holds the body to its Content-Length
             return data
+        # chunked (hyper decodes it so even beside a Content-Length) or HTTP/2 without a length
         parts, size = [], 0
         async for chunk in proto:
             parts.append(chunk)
