@@ -7,7 +7,7 @@ tests/test_rsgi_bridge.py sends both the same raw requests and compares what the
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from werkzeug.wsgi import get_path_info
@@ -48,7 +48,20 @@ def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable
             ("X-Echo", "a b"),
         ],
     )
-    return [data]
+    return Answer(data)
+
+
+class Answer:
+    """An iterable with `close`, as Flask answers (granian's WSGI streams it, not a list)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter([self.data[:7], self.data[7:]])
+
+    def close(self) -> None:
+        pass
 
 
 def bridged() -> RsgiBridge:

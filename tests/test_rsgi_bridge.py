@@ -32,7 +32,15 @@ class Granian:
 
     def __init__(self, bridged: bool) -> None:
         self.port = free_port()
-        target = ["--interface", "rsgi", "--factory", "tests.echo_app:bridged"]
+        # the bridge as the mock is served (granian_settings: the Rust task implementation)
+        target = [
+            "--interface",
+            "rsgi",
+            "--task-impl",
+            "rust",
+            "--factory",
+            "tests.echo_app:bridged",
+        ]
         if not bridged:
             target = ["--interface", "wsgi", "--blocking-threads", "1", "tests.echo_app:app"]
         self.proc = subprocess.Popen(
